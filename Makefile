@@ -1,0 +1,26 @@
+EXTENSION = jwt_auth
+EXTVERSION = 1.0
+
+MODULE_big = jwt_auth
+OBJS = src/jwt_auth.o src/guc.o src/identity.o src/keys.o src/token.o src/json_strict.o \
+	src/email.o src/password.o src/signup.o src/signin.o src/verify.o
+
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*--*.sql))
+
+REGRESS = install signup signin verify identity settings todo parallel
+REGRESS_OPTS = --load-extension=pgcrypto
+ISOLATION = signup_race
+
+SHLIB_LINK = -lcrypto
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+
+EXTRA_CLEAN = $(DATA_built)
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(EXTENSION)--$(EXTVERSION).sql: $(EXTENSION).sql
+	cp $< $@

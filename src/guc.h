@@ -1,0 +1,21 @@
+/*-------------------------------------------------------------------------
+ *
+ * guc.h
+ *	  The settings that shape issued and accepted tokens.
+ *
+ * src/guc.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef JWT_AUTH_GUC_H
+#define JWT_AUTH_GUC_H
+
+extern int	jwt_auth_token_ttl;
+extern int	jwt_auth_leeway;
+extern int	jwt_auth_bcrypt_cost;
+extern char *jwt_auth_issuer;
+extern char *jwt_auth_audience;
+
+extern void guc_init(void);
+
+#endif							/* JWT_AUTH_GUC_H */

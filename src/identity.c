@@ -1,0 +1,229 @@
+/*-------------------------------------------------------------------------
+ *
+ * identity.c
+ *	  The verified identity: the settings that carry it and the functions
+ *	  that read it (auth.uid(), auth.user_id(), auth.email(), auth.role(),
+ *	  auth.jwt()).
+ *
+ * The identity is kept in two settings, jwt_auth.user_id and
+ * jwt_auth.claims, so that PostgreSQL's own machinery gives it the right
+ * lifetime: SET LOCAL semantics end it with the transaction, a rolled-back
+ * savepoint restores it, and parallel workers receive it from the leader.
+ *
+ * Their check hook refuses every non-empty value unless auth.verify() is
+ * assigning it (or a parallel worker is copying the leader's state), so SET,
+ * set_config(), ALTER ROLE/DATABASE ... SET, PGOPTIONS and function SET
+ * clauses fail with 42501.  A value given before this library was loaded
+ * (a placeholder) goes through the same hook when the library defines the
+ * setting and is dropped with a warning.  Clearing is always allowed, so
+ * RESET, RESET ALL and DISCARD ALL work.
+ *
+ * src/identity.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/parallel.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/uuid.h"
+
+#include "identity.h"
+#include "token.h"
+
+static char *identity_user_id = NULL;
+static char *identity_claims = NULL;
+
+/* The parsed jwt_auth.user_id, kept by the assign hook. */
+static bool identity_uid_valid = false;
+static pg_uuid_t identity_uid;
+
+/* True only while identity_set() assigns the settings. */
+static bool identity_assigning = false;
+
+static bool
+may_assign(char **newval)
+{
+	if (*newval == NULL || (*newval)[0] == '\0')
+		return true;
+	if (identity_assigning || InitializingParallelWorker)
+		return true;
+	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+	GUC_check_errmsg("permission denied to set the verified identity");
+	GUC_check_errdetail("Only auth.verify() can set jwt_auth.user_id and jwt_auth.claims.");
+	GUC_check_errhint("An empty value, RESET and DISCARD ALL are always allowed.");
+	return false;
+}
+
+static bool
+check_user_id(char **newval, void **extra, GucSource source)
+{
+	pg_uuid_t  *uid;
+
+	if (!may_assign(newval))
+		return false;
+	if (*newval == NULL || (*newval)[0] == '\0')
+		return true;
+
+	uid = (pg_uuid_t *) malloc(sizeof(pg_uuid_t));
+	if (uid == NULL)
+		return false;
+	if (!token_uuid_parse(*newval, strlen(*newval), uid->data))
+	{
+		free(uid);
+		GUC_check_errdetail("The identity must be a UUID.");
+		return false;
+	}
+	*extra = uid;
+	return true;
+}
+
+static void
+assign_user_id(const char *newval, void *extra)
+{
+	if (extra != NULL)
+	{
+		memcpy(&identity_uid, extra, sizeof(pg_uuid_t));
+		identity_uid_valid = true;
+	}
+	else
+		identity_uid_valid = false;
+}
+
+static bool
+check_claims(char **newval, void **extra, GucSource source)
+{
+	return may_assign(newval);
+}
+
+void
+identity_init(void)
+{
+	DefineCustomStringVariable("jwt_auth.user_id",
+							   "Id of the user verified by auth.verify().",
+							   "Only auth.verify() can set it; clearing it is always allowed.",
+							   &identity_user_id,
+							   "",
+							   PGC_USERSET,
+							   GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE,
+							   check_user_id, assign_user_id, NULL);
+
+	DefineCustomStringVariable("jwt_auth.claims",
+							   "Claims of the token verified by auth.verify(), as JSON.",
+							   "Only auth.verify() can set it; clearing it is always allowed.",
+							   &identity_claims,
+							   "",
+							   PGC_USERSET,
+							   GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE,
+							   check_claims, NULL, NULL);
+}
+
+/*
+ * Assign the identity; the only path by which it can become non-empty.
+ * The claims go first so that the user id, which the policies read, is
+ * never ahead of them.  An error leaves both for the (sub)transaction abort
+ * to restore.
+ */
+void
+identity_set(const char *user_id, const char *claims, bool is_local)
+{
+	GucAction	action = is_local ? GUC_ACTION_LOCAL : GUC_ACTION_SET;
+
+	identity_assigning = true;
+	PG_TRY();
+	{
+		(void) set_config_option("jwt_auth.claims", claims,
+								 PGC_USERSET, PGC_S_SESSION,
+								 action, true, ERROR, false);
+		(void) set_config_option("jwt_auth.user_id", user_id,
+								 PGC_USERSET, PGC_S_SESSION,
+								 action, true, ERROR, false);
+	}
+	PG_FINALLY();
+	{
+		identity_assigning = false;
+	}
+	PG_END_TRY();
+}
+
+/* The claims as jsonb, or NULL when no identity is set. */
+static Jsonb *
+current_claims(void)
+{
+	if (!identity_uid_valid || identity_claims == NULL || identity_claims[0] == '\0')
+		return NULL;
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(identity_claims)));
+}
+
+/* A string claim of the verified token, or NULL. */
+static text *
+claim_text(const char *name)
+{
+	Jsonb	   *claims = current_claims();
+	JsonbValue	v;
+
+	if (claims == NULL)
+		return NULL;
+	if (getKeyJsonValueFromContainer(&claims->root, name, strlen(name), &v) == NULL ||
+		v.type != jbvString)
+		return NULL;
+	return cstring_to_text_with_len(v.val.string.val, v.val.string.len);
+}
+
+PG_FUNCTION_INFO_V1(jwt_auth_uid);
+Datum
+jwt_auth_uid(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *result;
+
+	if (!identity_uid_valid)
+		PG_RETURN_NULL();
+	result = (pg_uuid_t *) palloc(sizeof(pg_uuid_t));
+	memcpy(result, &identity_uid, sizeof(pg_uuid_t));
+	PG_RETURN_UUID_P(result);
+}
+
+PG_FUNCTION_INFO_V1(jwt_auth_user_id);
+Datum
+jwt_auth_user_id(PG_FUNCTION_ARGS)
+{
+	if (!identity_uid_valid)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(identity_user_id));
+}
+
+PG_FUNCTION_INFO_V1(jwt_auth_email);
+Datum
+jwt_auth_email(PG_FUNCTION_ARGS)
+{
+	text	   *t = claim_text("email");
+
+	if (t == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(t);
+}
+
+PG_FUNCTION_INFO_V1(jwt_auth_role);
+Datum
+jwt_auth_role(PG_FUNCTION_ARGS)
+{
+	text	   *t = claim_text("role");
+
+	if (t == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(t);
+}
+
+PG_FUNCTION_INFO_V1(jwt_auth_jwt);
+Datum
+jwt_auth_jwt(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *claims = current_claims();
+
+	if (claims == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_JSONB_P(claims);
+}

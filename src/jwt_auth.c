@@ -1,0 +1,59 @@
+/*-------------------------------------------------------------------------
+ *
+ * jwt_auth.c
+ *	  Entry point of the jwt_auth extension: authentication and a verified
+ *	  identity for row-level security, inside PostgreSQL.
+ *
+ * Where things live:
+ *	  guc.c       settings (token lifetime, issuer, audience, leeway, cost)
+ *	  identity.c  the verified identity and auth.uid(), auth.jwt(), ...
+ *	  keys.c      the keys in auth.keys, cached per backend
+ *	  token.c     JWT signing, parsing and claim checks (no server code)
+ *	  email.c     email normalisation and validation
+ *	  password.c  password rules and bcrypt hashing through pgcrypto
+ *	  signup.c, signin.c, verify.c  the SQL functions of those names
+ *
+ * src/jwt_auth.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/guc.h"
+#include "utils/timestamp.h"
+
+#include "guc.h"
+#include "identity.h"
+#include "jwt_auth.h"
+#include "keys.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	guc_init();
+	identity_init();
+	keys_init();
+	MarkGUCPrefixReserved("jwt_auth");
+}
+
+/* Raise 22004 if argument "argno" is NULL. */
+void
+require_argument(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+}
+
+/* Seconds since the Unix epoch, now. */
+int64
+unix_now(void)
+{
+	return (int64) timestamptz_to_time_t(GetCurrentTimestamp());
+}

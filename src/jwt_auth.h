@@ -1,0 +1,18 @@
+/*-------------------------------------------------------------------------
+ *
+ * jwt_auth.h
+ *	  Helpers shared by the SQL-callable functions.
+ *
+ * src/jwt_auth.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef JWT_AUTH_H
+#define JWT_AUTH_H
+
+#include "fmgr.h"
+
+extern void require_argument(FunctionCallInfo fcinfo, int argno, const char *name);
+extern int64 unix_now(void);
+
+#endif							/* JWT_AUTH_H */

@@ -1,0 +1,21 @@
+/*-------------------------------------------------------------------------
+ *
+ * password.h
+ *	  Password rules and hashing (bcrypt through pgcrypto).
+ *
+ * src/password.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef JWT_AUTH_PASSWORD_H
+#define JWT_AUTH_PASSWORD_H
+
+#define PASSWORD_MIN_CHARS	8
+#define PASSWORD_MAX_BYTES	1024
+
+extern bool password_size_ok(Datum password);
+extern text *password_check_rules(Datum password);
+extern char *password_hash(text *password, int cost);
+extern bool password_matches(text *password, const char *stored, int cost);
+
+#endif							/* JWT_AUTH_PASSWORD_H */

@@ -1,0 +1,165 @@
+/*-------------------------------------------------------------------------
+ *
+ * signin.c
+ *	  auth.signin(email, password): check a password, issue a token.
+ *
+ * A wrong password, an unknown email and an address that cannot exist all
+ * end in the same 28P01 error after the same bcrypt work, so neither the
+ * answer nor its timing tells whether an account exists.  The only early
+ * exit is a password over the length bound, which no account can have.
+ *
+ * src/signin.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/uuid.h"
+
+#include "email.h"
+#include "guc.h"
+#include "jwt_auth.h"
+#include "keys.h"
+#include "password.h"
+#include "signin.h"
+#include "token.h"
+
+static void
+report_bad_credentials(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PASSWORD),
+			 errmsg("invalid email or password")));
+}
+
+/* A random (version 4) UUID, as text. */
+static void
+random_uuid(char out[37])
+{
+	unsigned char u[16];
+
+	if (!pg_strong_random(u, sizeof(u)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not generate random values")));
+	u[6] = (u[6] & 0x0f) | 0x40;
+	u[8] = (u[8] & 0x3f) | 0x80;
+	token_uuid_format(u, out);
+}
+
+static void
+add_string(StringInfo buf, const char *name, const char *value)
+{
+	if (buf->len > 1)
+		appendStringInfoChar(buf, ',');
+	escape_json(buf, name);
+	appendStringInfoChar(buf, ':');
+	escape_json(buf, value);
+}
+
+static void
+add_number(StringInfo buf, const char *name, int64 value)
+{
+	if (buf->len > 1)
+		appendStringInfoChar(buf, ',');
+	escape_json(buf, name);
+	appendStringInfo(buf, ":" INT64_FORMAT, value);
+}
+
+/* Sign a token for the user with the newest key. */
+static text *
+issue_token(const char *user_id, const char *email)
+{
+	const JwtKey *key = keys_signing_key();
+	StringInfoData claims;
+	char		jti[37];
+	int64		now = unix_now();
+	char		signed_token[TOKEN_MAX_LENGTH + 1];
+	size_t		len;
+
+	if (key == NULL || strcmp(key->alg, "HS256") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("no signing key is available"),
+				 errdetail("auth.keys holds no usable HS256 key.")));
+
+	random_uuid(jti);
+	initStringInfo(&claims);
+	appendStringInfoChar(&claims, '{');
+	add_string(&claims, "iss", jwt_auth_issuer);
+	add_string(&claims, "aud", jwt_auth_audience);
+	add_string(&claims, "sub", user_id);
+	add_string(&claims, "email", email);
+	add_string(&claims, "role", "authenticated");
+	add_number(&claims, "iat", now);
+	add_number(&claims, "exp", now + jwt_auth_token_ttl);
+	add_string(&claims, "jti", jti);
+	appendStringInfoChar(&claims, '}');
+
+	len = token_sign_hs256(key->kid, key->secret, key->secret_len, claims.data,
+						   signed_token, sizeof(signed_token));
+	if (len == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not sign token"),
+				 errdetail("The token would be longer than %d bytes, or the key is unusable.",
+						   TOKEN_MAX_LENGTH)));
+	pfree(claims.data);
+	return cstring_to_text_with_len(signed_token, len);
+}
+
+PG_FUNCTION_INFO_V1(jwt_auth_signin);
+Datum
+jwt_auth_signin(PG_FUNCTION_ARGS)
+{
+	const char *why = NULL;
+	char	   *email;
+	text	   *password;
+	char	   *stored = NULL;
+	char	   *user_id = NULL;
+	char	   *user_email = NULL;
+	MemoryContext outer = CurrentMemoryContext;
+
+	require_argument(fcinfo, 0, "email");
+	require_argument(fcinfo, 1, "password");
+	if (!password_size_ok(PG_GETARG_DATUM(1)))
+		report_bad_credentials();
+	password = PG_GETARG_TEXT_PP(1);
+	email = email_argument(PG_GETARG_DATUM(0), &why);
+
+	if (email != NULL)
+	{
+		Oid			argtypes[1] = {TEXTOID};
+		Datum		values[1] = {CStringGetTextDatum(email)};
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		if (SPI_execute_with_args("SELECT id::pg_catalog.text, email, password_hash "
+								  "FROM auth.users WHERE email OPERATOR(pg_catalog.=) $1",
+								  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not look up auth.users");
+		if (SPI_processed == 1)
+		{
+			MemoryContext spi = MemoryContextSwitchTo(outer);
+			HeapTuple	tup = SPI_tuptable->vals[0];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+
+			user_id = SPI_getvalue(tup, desc, 1);
+			user_email = SPI_getvalue(tup, desc, 2);
+			stored = SPI_getvalue(tup, desc, 3);
+			MemoryContextSwitchTo(spi);
+		}
+		SPI_finish();
+	}
+
+	if (!password_matches(password, stored, jwt_auth_bcrypt_cost) || user_id == NULL)
+		report_bad_credentials();
+
+	PG_RETURN_TEXT_P(issue_token(user_id, user_email));
+}

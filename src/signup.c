@@ -1,0 +1,92 @@
+/*-------------------------------------------------------------------------
+ *
+ * signup.c
+ *	  auth.signup(email, password): create an account.
+ *
+ * Runs as SECURITY DEFINER with search_path fixed to pg_catalog, pg_temp
+ * (see the install script); every query names its schema and operators.
+ * Duplicates are refused twice: by a look-up before the (slow) hash, and by
+ * INSERT ... ON CONFLICT DO NOTHING for two signups that race.
+ *
+ * src/signup.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/uuid.h"
+
+#include "email.h"
+#include "guc.h"
+#include "jwt_auth.h"
+#include "password.h"
+#include "signup.h"
+
+static void
+report_duplicate(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNIQUE_VIOLATION),
+			 errmsg("email address is already registered")));
+}
+
+PG_FUNCTION_INFO_V1(jwt_auth_signup);
+Datum
+jwt_auth_signup(PG_FUNCTION_ARGS)
+{
+	const char *why = NULL;
+	char	   *email;
+	text	   *password;
+	char	   *hash;
+	pg_uuid_t  *result;
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+
+	require_argument(fcinfo, 0, "email");
+	require_argument(fcinfo, 1, "password");
+	PreventCommandIfReadOnly("auth.signup()");
+
+	email = email_argument(PG_GETARG_DATUM(0), &why);
+	if (email == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid email address"),
+				 errdetail_internal("%s", why)));
+	password = password_check_rules(PG_GETARG_DATUM(1));
+
+	result = (pg_uuid_t *) palloc(sizeof(pg_uuid_t));
+	values[0] = CStringGetTextDatum(email);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	if (SPI_execute_with_args("SELECT 1 FROM auth.users WHERE email OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up auth.users");
+	if (SPI_processed > 0)
+		report_duplicate();
+
+	hash = password_hash(password, jwt_auth_bcrypt_cost);
+	values[1] = CStringGetTextDatum(hash);
+
+	if (SPI_execute_with_args("INSERT INTO auth.users (email, password_hash) VALUES ($1, $2) "
+							  "ON CONFLICT (email) DO NOTHING RETURNING id",
+							  2, argtypes, values, NULL, false, 0) != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "could not insert into auth.users");
+	if (SPI_processed == 0)
+		report_duplicate();
+	{
+		bool		isnull;
+		Datum		id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		memcpy(result, DatumGetUUIDP(id), sizeof(pg_uuid_t));
+	}
+
+	SPI_finish();
+	PG_RETURN_UUID_P(result);
+}

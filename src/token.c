@@ -1,0 +1,616 @@
+/*-------------------------------------------------------------------------
+ *
+ * token.c
+ *	  Compact JWS (JWT) encoding, parsing and claim checks.
+ *
+ * Verification is strict and written here rather than delegated to libjwt,
+ * whose decoder trusts the token's "alg", skips the signature check when it
+ * is handed no key, reads wrongly typed claims as zero, accepts
+ * non-canonical base64 and puts each segment on the stack.  The order of
+ * the checks is fixed: bound the length, check the alphabet and the
+ * segments, decode and parse the header, let the caller choose the key from
+ * "kid" alone, check the signature, and only then parse the claims.
+ *
+ * libjwt and jansson are not used: inside a PostgreSQL backend, jansson's
+ * exported json_object() is shadowed by the server's own function of that
+ * name, and any call into them crashes the backend.  JSON is read by the
+ * strict parser in json_strict.c.
+ *
+ * src/token.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "token.h"
+#include "json_strict.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+/* NumericDate values outside [0, 9999-12-31T23:59:59Z] are refused. */
+#define TOKEN_MAX_NUMERIC_DATE	INT64_C(253402300799)
+
+static const char b64url_alphabet[] =
+"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* -1 for bytes outside the base64url alphabet. */
+static const signed char b64url_value[256] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
+	-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, 63,
+	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
+
+size_t
+token_b64url_encode(const unsigned char *src, size_t len, char *dst)
+{
+	size_t		i = 0;
+	size_t		o = 0;
+
+	for (; i + 3 <= len; i += 3)
+	{
+		uint32_t	v = (src[i] << 16) | (src[i + 1] << 8) | src[i + 2];
+
+		dst[o++] = b64url_alphabet[(v >> 18) & 63];
+		dst[o++] = b64url_alphabet[(v >> 12) & 63];
+		dst[o++] = b64url_alphabet[(v >> 6) & 63];
+		dst[o++] = b64url_alphabet[v & 63];
+	}
+	if (len - i == 1)
+	{
+		uint32_t	v = src[i] << 16;
+
+		dst[o++] = b64url_alphabet[(v >> 18) & 63];
+		dst[o++] = b64url_alphabet[(v >> 12) & 63];
+	}
+	else if (len - i == 2)
+	{
+		uint32_t	v = (src[i] << 16) | (src[i + 1] << 8);
+
+		dst[o++] = b64url_alphabet[(v >> 18) & 63];
+		dst[o++] = b64url_alphabet[(v >> 12) & 63];
+		dst[o++] = b64url_alphabet[(v >> 6) & 63];
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+/*
+ * Decode unpadded base64url.  Only the canonical spelling is accepted: no
+ * padding, no byte outside the alphabet, no length that leaves a lone
+ * character, and zero bits where the last character has bits to spare.
+ */
+bool
+token_b64url_decode(const char *src, size_t len, unsigned char *dst,
+					size_t dstcap, size_t *outlen)
+{
+	size_t		rem = len % 4;
+	size_t		need = len / 4 * 3 + (rem == 2 ? 1 : rem == 3 ? 2 : 0);
+	size_t		i = 0;
+	size_t		o = 0;
+
+	if (rem == 1 || need > dstcap)
+		return false;
+
+	for (; i + 4 <= len; i += 4)
+	{
+		int			a = b64url_value[(unsigned char) src[i]];
+		int			b = b64url_value[(unsigned char) src[i + 1]];
+		int			c = b64url_value[(unsigned char) src[i + 2]];
+		int			d = b64url_value[(unsigned char) src[i + 3]];
+		uint32_t	v;
+
+		if ((a | b | c | d) < 0)
+			return false;
+		v = ((uint32_t) a << 18) | ((uint32_t) b << 12) | ((uint32_t) c << 6) | (uint32_t) d;
+		dst[o++] = (v >> 16) & 0xff;
+		dst[o++] = (v >> 8) & 0xff;
+		dst[o++] = v & 0xff;
+	}
+	if (rem == 2)
+	{
+		int			a = b64url_value[(unsigned char) src[i]];
+		int			b = b64url_value[(unsigned char) src[i + 1]];
+
+		if ((a | b) < 0 || (b & 0x0f) != 0)
+			return false;
+		dst[o++] = (unsigned char) ((a << 2) | (b >> 4));
+	}
+	else if (rem == 3)
+	{
+		int			a = b64url_value[(unsigned char) src[i]];
+		int			b = b64url_value[(unsigned char) src[i + 1]];
+		int			c = b64url_value[(unsigned char) src[i + 2]];
+
+		if ((a | b | c) < 0 || (c & 0x03) != 0)
+			return false;
+		dst[o++] = (unsigned char) ((a << 2) | (b >> 4));
+		dst[o++] = (unsigned char) (((b & 0x0f) << 4) | (c >> 2));
+	}
+	*outlen = o;
+	return true;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Parse the canonical 8-4-4-4-12 spelling of a UUID, either case. */
+bool
+token_uuid_parse(const char *text, size_t len, unsigned char uuid[16])
+{
+	size_t		i;
+	int			n = 0;
+
+	if (len != 36)
+		return false;
+	for (i = 0; i < 36;)
+	{
+		int			hi,
+					lo;
+
+		if (i == 8 || i == 13 || i == 18 || i == 23)
+		{
+			if (text[i] != '-')
+				return false;
+			i++;
+			continue;
+		}
+		hi = hexval(text[i]);
+		lo = hexval(text[i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		uuid[n++] = (unsigned char) ((hi << 4) | lo);
+		i += 2;
+	}
+	return n == 16;
+}
+
+void
+token_uuid_format(const unsigned char uuid[16], char out[37])
+{
+	static const char hex[] = "0123456789abcdef";
+	int			o = 0;
+
+	for (int i = 0; i < 16; i++)
+	{
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[uuid[i] >> 4];
+		out[o++] = hex[uuid[i] & 0x0f];
+	}
+	out[o] = '\0';
+}
+
+/*
+ * Decode one base64url segment holding a JSON object and parse it.  The
+ * decoded text is left NUL-terminated in "buf" (TOKEN_MAX_JSON + 1 bytes).
+ */
+static bool
+parse_json_segment(const char *seg, size_t seglen, char *buf, size_t *buflen,
+				   JsDoc *doc)
+{
+	if (!token_b64url_decode(seg, seglen, (unsigned char *) buf, TOKEN_MAX_JSON, buflen))
+	{
+		*buflen = 0;
+		buf[0] = '\0';
+		return false;
+	}
+	buf[*buflen] = '\0';
+	return js_parse_object(buf, *buflen, doc);
+}
+
+TokenStatus
+token_parse_header(const char *token, size_t len, TokenHeader *hdr,
+				   const char **detail)
+{
+	const char *dot1 = NULL;
+	const char *dot2 = NULL;
+	char		buf[TOKEN_MAX_JSON + 1];
+	size_t		buflen;
+	JsDoc		doc;
+	const JsValue *v;
+	size_t		i;
+
+	memset(hdr, 0, sizeof(*hdr));
+
+	if (len == 0)
+	{
+		*detail = "The token is empty.";
+		return TOKEN_MALFORMED;
+	}
+	if (len > TOKEN_MAX_LENGTH)
+	{
+		*detail = "The token is longer than 8192 bytes.";
+		return TOKEN_MALFORMED;
+	}
+	for (i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) token[i];
+
+		if (c == '.')
+		{
+			if (dot1 == NULL)
+				dot1 = token + i;
+			else if (dot2 == NULL)
+				dot2 = token + i;
+			else
+			{
+				*detail = "The token has more than three segments.";
+				return TOKEN_MALFORMED;
+			}
+		}
+		else if (b64url_value[c] < 0)
+		{
+			*detail = "The token contains a character outside the base64url alphabet.";
+			return TOKEN_MALFORMED;
+		}
+	}
+	if (dot2 == NULL)
+	{
+		*detail = "The token does not have three segments.";
+		return TOKEN_MALFORMED;
+	}
+	if (dot1 == token || dot2 == dot1 + 1)
+	{
+		*detail = "The token has an empty header or payload.";
+		return TOKEN_MALFORMED;
+	}
+	if (dot2 + 1 == token + len)
+	{
+		*detail = "The token has no signature.";
+		return TOKEN_MALFORMED;
+	}
+
+	hdr->signing_input_len = (size_t) (dot2 - token);
+	hdr->payload = dot1 + 1;
+	hdr->payload_len = (size_t) (dot2 - dot1 - 1);
+	hdr->signature = dot2 + 1;
+	hdr->signature_len = len - hdr->signing_input_len - 1;
+
+	if (!parse_json_segment(token, (size_t) (dot1 - token), buf, &buflen, &doc))
+	{
+		*detail = "The token header is not a base64url-encoded JSON object.";
+		return TOKEN_MALFORMED;
+	}
+
+	v = js_get(&doc, "alg");
+	if (v == NULL || v->type != JS_STRING)
+	{
+		*detail = "The token header has no \"alg\" string.";
+		return TOKEN_MALFORMED;
+	}
+	if (v->len == 0 || v->len > TOKEN_MAX_ALG)
+	{
+		*detail = "The token header names an unsupported algorithm.";
+		return TOKEN_UNSUPPORTED;
+	}
+	memcpy(hdr->alg, v->str, v->len);
+	hdr->alg[v->len] = '\0';
+
+	if (js_get(&doc, "crit") != NULL)
+	{
+		*detail = "The token header has a \"crit\" member, which is not supported.";
+		return TOKEN_UNSUPPORTED;
+	}
+
+	v = js_get(&doc, "typ");
+	if (v != NULL && !(v->type == JS_STRING && v->len == 3 && strncasecmp(v->str, "JWT", 3) == 0))
+	{
+		*detail = "The token header has a \"typ\" other than \"JWT\".";
+		return TOKEN_UNSUPPORTED;
+	}
+
+	v = js_get(&doc, "kid");
+	if (v != NULL)
+	{
+		if (v->type != JS_STRING || v->len == 0 || v->len > TOKEN_MAX_KID)
+		{
+			*detail = "The token header has a \"kid\" that is not a string of 1 to 128 bytes.";
+			return TOKEN_MALFORMED;
+		}
+		memcpy(hdr->kid, v->str, v->len);
+		hdr->kid[v->len] = '\0';
+		hdr->has_kid = true;
+	}
+	return TOKEN_OK;
+}
+
+TokenStatus
+token_check_hs256(const char *token, const TokenHeader *hdr,
+				  const unsigned char *secret, size_t secret_len,
+				  const char **detail)
+{
+	unsigned char sig[TOKEN_HS256_SIGLEN + 3];
+	size_t		siglen;
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+
+	if (strcmp(hdr->alg, "HS256") != 0)
+	{
+		*detail = "The token's algorithm is not the key's algorithm.";
+		return TOKEN_UNSUPPORTED;
+	}
+	if (secret == NULL || secret_len < TOKEN_MIN_SECRET)
+	{
+		*detail = "The key is too short to verify anything.";
+		return TOKEN_UNSUPPORTED;
+	}
+	if (hdr->signature_len != 43 ||
+		!token_b64url_decode(hdr->signature, hdr->signature_len, sig, sizeof(sig), &siglen) ||
+		siglen != TOKEN_HS256_SIGLEN)
+	{
+		*detail = "The signature is not 32 bytes of canonical base64url.";
+		return TOKEN_BAD_SIGNATURE;
+	}
+	if (HMAC(EVP_sha256(), secret, (int) secret_len,
+			 (const unsigned char *) token, hdr->signing_input_len,
+			 mac, &maclen) == NULL || maclen != TOKEN_HS256_SIGLEN)
+	{
+		*detail = "The signature could not be computed.";
+		return TOKEN_BAD_SIGNATURE;
+	}
+	if (CRYPTO_memcmp(mac, sig, TOKEN_HS256_SIGLEN) != 0)
+	{
+		*detail = "The signature does not match the token's header and payload.";
+		return TOKEN_BAD_SIGNATURE;
+	}
+	return TOKEN_OK;
+}
+
+/*
+ * Read an optional NumericDate claim.  Returns false if present but not an
+ * integer in range.
+ */
+static bool
+get_date(const JsDoc *doc, const char *name, bool *present, int64_t *value)
+{
+	const JsValue *v = js_get(doc, name);
+
+	*present = (v != NULL);
+	if (v == NULL)
+		return true;
+	if (v->type != JS_INTEGER || v->integer < 0 || v->integer > TOKEN_MAX_NUMERIC_DATE)
+		return false;
+	*value = v->integer;
+	return true;
+}
+
+static bool
+optional_string(const JsDoc *doc, const char *name)
+{
+	const JsValue *v = js_get(doc, name);
+
+	return v == NULL || v->type == JS_STRING;
+}
+
+static TokenStatus
+check_audience(const JsDoc *doc, const char *audience, const char **detail)
+{
+	const JsValue *v = js_get(doc, "aud");
+	bool		found = false;
+
+	if (v == NULL)
+	{
+		*detail = "The token has no \"aud\" claim.";
+		return TOKEN_WRONG_AUDIENCE;
+	}
+	if (v->type == JS_STRING)
+		found = js_string_equals(v, audience);
+	else if (v->type == JS_ARRAY)
+	{
+		for (int i = 0; i < v->count; i++)
+		{
+			const JsValue *e = &doc->elems[v->first + i];
+
+			if (e->type != JS_STRING)
+			{
+				*detail = "The \"aud\" claim holds a value that is not a string.";
+				return TOKEN_MALFORMED;
+			}
+			if (js_string_equals(e, audience))
+				found = true;
+		}
+	}
+	else
+	{
+		*detail = "The \"aud\" claim is neither a string nor an array of strings.";
+		return TOKEN_MALFORMED;
+	}
+	if (!found)
+	{
+		*detail = "The \"aud\" claim does not contain the setting jwt_auth.audience.";
+		return TOKEN_WRONG_AUDIENCE;
+	}
+	return TOKEN_OK;
+}
+
+TokenStatus
+token_check_claims(const TokenHeader *hdr, const TokenRules *rules,
+				   TokenClaims *claims, const char **detail)
+{
+	JsDoc		doc;
+	const JsValue *v;
+	TokenStatus st;
+	bool		has_exp,
+				has_nbf,
+				has_iat;
+	int64_t		exp = 0,
+				nbf = 0,
+				iat = 0;
+
+	if (!parse_json_segment(hdr->payload, hdr->payload_len, claims->json,
+							&claims->json_len, &doc))
+	{
+		*detail = "The token payload is not a base64url-encoded JSON object.";
+		return TOKEN_MALFORMED;
+	}
+
+	v = js_get(&doc, "sub");
+	if (v == NULL || v->type != JS_STRING || !token_uuid_parse(v->str, v->len, claims->sub))
+	{
+		*detail = "The \"sub\" claim is not a UUID.";
+		return TOKEN_MALFORMED;
+	}
+	if (!get_date(&doc, "exp", &has_exp, &exp))
+	{
+		*detail = "The \"exp\" claim is not an integer NumericDate.";
+		return TOKEN_MALFORMED;
+	}
+	if (!has_exp)
+	{
+		*detail = "The token has no \"exp\" claim.";
+		return TOKEN_MALFORMED;
+	}
+	if (!get_date(&doc, "nbf", &has_nbf, &nbf))
+	{
+		*detail = "The \"nbf\" claim is not an integer NumericDate.";
+		return TOKEN_MALFORMED;
+	}
+	if (!get_date(&doc, "iat", &has_iat, &iat))
+	{
+		*detail = "The \"iat\" claim is not an integer NumericDate.";
+		return TOKEN_MALFORMED;
+	}
+	if (!optional_string(&doc, "iss") || !optional_string(&doc, "email") ||
+		!optional_string(&doc, "role") || !optional_string(&doc, "jti"))
+	{
+		*detail = "A string claim (\"iss\", \"email\", \"role\" or \"jti\") has another JSON type.";
+		return TOKEN_MALFORMED;
+	}
+
+	v = js_get(&doc, "iss");
+	if (v == NULL)
+	{
+		*detail = "The token has no \"iss\" claim.";
+		return TOKEN_WRONG_ISSUER;
+	}
+	if (!js_string_equals(v, rules->issuer))
+	{
+		*detail = "The \"iss\" claim does not equal the setting jwt_auth.issuer.";
+		return TOKEN_WRONG_ISSUER;
+	}
+
+	st = check_audience(&doc, rules->audience, detail);
+	if (st != TOKEN_OK)
+		return st;
+
+	if (rules->now >= exp + rules->leeway)
+	{
+		*detail = "The time in the \"exp\" claim has passed.";
+		return TOKEN_EXPIRED;
+	}
+	if (has_nbf && rules->now + rules->leeway < nbf)
+	{
+		*detail = "The time in the \"nbf\" claim has not come yet.";
+		return TOKEN_NOT_YET_VALID;
+	}
+	if (has_iat && rules->now + rules->leeway < iat)
+	{
+		*detail = "The \"iat\" claim says the token was issued in the future.";
+		return TOKEN_NOT_YET_VALID;
+	}
+
+	token_uuid_format(claims->sub, claims->sub_text);
+	claims->exp = exp;
+	return TOKEN_OK;
+}
+
+/* Append "s" as a JSON string; returns the new length or 0 if it does not fit. */
+static size_t
+json_quote(const char *s, char *out, size_t pos, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (pos + 1 >= cap)
+		return 0;
+	out[pos++] = '"';
+	for (; *s; s++)
+	{
+		unsigned char c = (unsigned char) *s;
+
+		if (pos + 7 >= cap)
+			return 0;
+		if (c == '"' || c == '\\')
+		{
+			out[pos++] = '\\';
+			out[pos++] = (char) c;
+		}
+		else if (c < 0x20)
+		{
+			memcpy(out + pos, "\\u00", 4);
+			out[pos + 4] = hex[c >> 4];
+			out[pos + 5] = hex[c & 0x0f];
+			pos += 6;
+		}
+		else
+			out[pos++] = (char) c;
+	}
+	out[pos++] = '"';
+	return pos;
+}
+
+static const char header_prefix[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":";
+
+size_t
+token_sign_hs256(const char *kid, const unsigned char *secret,
+				 size_t secret_len, const char *claims_json,
+				 char *out, size_t outcap)
+{
+	char		header[TOKEN_MAX_KID * 6 + 64];
+	size_t		hlen;
+	size_t		clen = strlen(claims_json);
+	size_t		need;
+	size_t		pos;
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+
+	if (secret == NULL || secret_len < TOKEN_MIN_SECRET || secret_len > INT32_MAX ||
+		strlen(kid) == 0 || strlen(kid) > TOKEN_MAX_KID)
+		return 0;
+
+	memcpy(header, header_prefix, sizeof(header_prefix) - 1);
+	hlen = json_quote(kid, header, sizeof(header_prefix) - 1, sizeof(header) - 1);
+	if (hlen == 0)
+		return 0;
+	header[hlen++] = '}';
+
+	need = (hlen + 2) / 3 * 4 + 1 + (clen + 2) / 3 * 4 + 1 + 43 + 1;
+	if (clen > TOKEN_MAX_JSON || need > outcap || need > TOKEN_MAX_LENGTH + 1)
+		return 0;
+
+	pos = token_b64url_encode((const unsigned char *) header, hlen, out);
+	out[pos++] = '.';
+	pos += token_b64url_encode((const unsigned char *) claims_json, clen, out + pos);
+	if (HMAC(EVP_sha256(), secret, (int) secret_len, (const unsigned char *) out, pos,
+			 mac, &maclen) == NULL || maclen != TOKEN_HS256_SIGLEN)
+		return 0;
+	out[pos++] = '.';
+	pos += token_b64url_encode(mac, maclen, out + pos);
+	return pos;
+}

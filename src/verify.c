@@ -1,0 +1,137 @@
+/*-------------------------------------------------------------------------
+ *
+ * verify.c
+ *	  auth.verify(token, is_local): check a token, set the identity.
+ *
+ * The key is chosen by the header's "kid" alone, and the header's "alg"
+ * must then equal that key's algorithm exactly: the token never chooses how
+ * it is checked.  Every refusal is SQLSTATE 28000 with a message naming the
+ * cause; no part of the token is ever echoed into a message.
+ *
+ * src/verify.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/detoast.h"
+#include "fmgr.h"
+#include "utils/uuid.h"
+
+#include "guc.h"
+#include "identity.h"
+#include "jwt_auth.h"
+#include "keys.h"
+#include "token.h"
+#include "verify.h"
+
+static void
+refuse(TokenStatus st, const char *detail)
+{
+	const char *msg;
+
+	switch (st)
+	{
+		case TOKEN_BAD_SIGNATURE:
+			msg = "token signature is invalid";
+			break;
+		case TOKEN_EXPIRED:
+			msg = "token has expired";
+			break;
+		case TOKEN_NOT_YET_VALID:
+			msg = "token is not yet valid";
+			break;
+		case TOKEN_WRONG_ISSUER:
+			msg = "token has the wrong issuer";
+			break;
+		case TOKEN_WRONG_AUDIENCE:
+			msg = "token has the wrong audience";
+			break;
+		case TOKEN_UNSUPPORTED:
+			msg = "token uses an unsupported algorithm or header";
+			break;
+		default:
+			msg = "token is malformed";
+			break;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+			 errmsg_internal("%s", msg),
+			 detail ? errdetail_internal("%s", detail) : 0));
+}
+
+static void
+refuse_key(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+			 errmsg("token key is unknown"),
+			 errdetail_internal("%s", detail)));
+}
+
+PG_FUNCTION_INFO_V1(jwt_auth_verify);
+Datum
+jwt_auth_verify(PG_FUNCTION_ARGS)
+{
+	text	   *token;
+	const char *data;
+	size_t		len;
+	bool		is_local;
+	TokenHeader hdr;
+	TokenRules	rules;
+	TokenClaims *claims;
+	const JwtKey *key;
+	const char *detail = NULL;
+	TokenStatus st;
+	pg_uuid_t  *result;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("token is missing")));
+	require_argument(fcinfo, 1, "is_local");
+	is_local = PG_GETARG_BOOL(1);
+
+	/* Bound the size before detoasting or decoding anything. */
+	if (toast_raw_datum_size(PG_GETARG_DATUM(0)) - VARHDRSZ > TOKEN_MAX_LENGTH)
+		refuse(TOKEN_MALFORMED, "The token is longer than 8192 bytes.");
+	token = PG_GETARG_TEXT_PP(0);
+	data = VARDATA_ANY(token);
+	len = VARSIZE_ANY_EXHDR(token);
+	if (len == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("token is missing")));
+
+	st = token_parse_header(data, len, &hdr, &detail);
+	if (st != TOKEN_OK)
+		refuse(st, detail);
+
+	if (!hdr.has_kid)
+		refuse_key("The token header has no \"kid\".");
+	key = keys_find(hdr.kid);
+	if (key == NULL)
+		refuse_key("No key in auth.keys has the token's \"kid\".");
+	if (strcmp(hdr.alg, key->alg) != 0)
+		refuse(TOKEN_UNSUPPORTED, "The token's \"alg\" is not the algorithm of its key.");
+
+	st = token_check_hs256(data, &hdr, key->secret, key->secret_len, &detail);
+	if (st != TOKEN_OK)
+		refuse(st, detail);
+
+	rules.now = unix_now();
+	rules.leeway = jwt_auth_leeway;
+	rules.issuer = jwt_auth_issuer;
+	rules.audience = jwt_auth_audience;
+	claims = (TokenClaims *) palloc(sizeof(TokenClaims));
+	st = token_check_claims(&hdr, &rules, claims, &detail);
+	if (st != TOKEN_OK)
+		refuse(st, detail);
+
+	identity_set(claims->sub_text, claims->json, is_local);
+
+	result = (pg_uuid_t *) palloc(sizeof(pg_uuid_t));
+	memcpy(result->data, claims->sub, sizeof(result->data));
+	pfree(claims);
+	PG_RETURN_UUID_P(result);
+}
