@@ -9,7 +9,6 @@ DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*--*.sql))
 
 REGRESS = install signup signin verify identity settings todo parallel
-REGRESS_OPTS = --load-extension=pgcrypto
 ISOLATION = signup_race
 
 SHLIB_LINK = -lcrypto

@@ -26,7 +26,11 @@ CREATE TABLE auth.keys (
 );
 COMMENT ON TABLE auth.keys IS 'token signing keys; readable by the extension''s owner only';
 
+-- Every role may call the functions below; only the owner reads the tables.
+GRANT USAGE ON SCHEMA auth TO PUBLIC;
 REVOKE ALL ON auth.users, auth.keys FROM PUBLIC;
+-- The application's tables may reference users (ON DELETE CASCADE and all).
+GRANT REFERENCES (id) ON auth.users TO @extowner@;
 
 -- Keep users and keys in pg_dump output, so a restore loses no account and
 -- tokens issued before the dump still verify.

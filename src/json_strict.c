@@ -28,6 +28,15 @@ typedef struct JsParser
 
 static bool parse_value(JsParser *ps, JsValue *out, bool top_member);
 
+/* Record the first, most specific reason for a failure. */
+static bool
+fail(JsParser *ps, JsError why)
+{
+	if (ps->doc->error == JS_ERR_NONE)
+		ps->doc->error = why;
+	return false;
+}
+
 static void
 skip_ws(JsParser *ps)
 {
@@ -150,7 +159,7 @@ parse_string(JsParser *ps, const char **str, size_t *len)
 			break;
 		}
 		if (c < 0x20)
-			return false;
+			return fail(ps, JS_ERR_CONTROL);
 		if (c == '\\')
 		{
 			char		e;
@@ -201,7 +210,7 @@ parse_string(JsParser *ps, const char **str, size_t *len)
 						else if (hi >= 0xdc00 && hi <= 0xdfff)
 							return false;
 						else if (hi == 0)
-							return false;	/* NUL */
+							return fail(ps, JS_ERR_NUL);
 						else
 							cp = (uint32_t) hi;
 						if (!put_utf8(doc, cp))
@@ -227,7 +236,9 @@ parse_string(JsParser *ps, const char **str, size_t *len)
 		{
 			size_t		n = utf8_seq((const unsigned char *) ps->p, (size_t) (ps->end - ps->p));
 
-			if (n == 0 || doc->scratch_used + n > sizeof(doc->scratch))
+			if (n == 0)
+				return fail(ps, JS_ERR_UTF8);
+			if (doc->scratch_used + n > sizeof(doc->scratch))
 				return false;
 			memcpy(doc->scratch + doc->scratch_used, ps->p, n);
 			doc->scratch_used += n;
@@ -329,7 +340,7 @@ parse_object(JsParser *ps, bool top)
 	int			first_name = doc->nnames;
 
 	if (++ps->depth > JS_MAX_DEPTH)
-		return false;
+		return fail(ps, JS_ERR_DEPTH);
 	ps->p++;					/* '{' */
 	skip_ws(ps);
 	if (ps->p < ps->end && *ps->p == '}')
@@ -351,10 +362,10 @@ parse_object(JsParser *ps, bool top)
 		{
 			if (doc->names[i].len == name_len &&
 				memcmp(doc->names[i].name, name, name_len) == 0)
-				return false;	/* duplicate */
+				return fail(ps, JS_ERR_DUPLICATE);
 		}
 		if (doc->nnames >= JS_MAX_NAMES)
-			return false;
+			return fail(ps, JS_ERR_LIMIT);
 		doc->names[doc->nnames].name = name;
 		doc->names[doc->nnames].len = name_len;
 		doc->nnames++;
@@ -370,7 +381,7 @@ parse_object(JsParser *ps, bool top)
 		if (top)
 		{
 			if (doc->nmembers >= JS_MAX_MEMBERS)
-				return false;
+				return fail(ps, JS_ERR_LIMIT);
 			doc->members[doc->nmembers].name = name;
 			doc->members[doc->nmembers].name_len = name_len;
 			doc->members[doc->nmembers].value = value;
@@ -403,7 +414,7 @@ parse_array(JsParser *ps, JsValue *out, bool record)
 	JsDoc	   *doc = ps->doc;
 
 	if (++ps->depth > JS_MAX_DEPTH)
-		return false;
+		return fail(ps, JS_ERR_DEPTH);
 	ps->p++;					/* '[' */
 	out->first = doc->nelems;
 	out->count = 0;
@@ -425,7 +436,7 @@ parse_array(JsParser *ps, JsValue *out, bool record)
 		if (record)
 		{
 			if (doc->nelems >= JS_MAX_ELEMS)
-				return false;
+				return fail(ps, JS_ERR_LIMIT);
 			doc->elems[doc->nelems++] = elem;
 			out->count++;
 		}
@@ -484,8 +495,12 @@ js_parse_object(const char *text, size_t len, JsDoc *doc)
 	doc->nelems = 0;
 	doc->nnames = 0;
 	doc->scratch_used = 0;
+	doc->error = JS_ERR_NONE;
 	if (len > JS_MAX_INPUT)
+	{
+		doc->error = JS_ERR_LIMIT;
 		return false;
+	}
 
 	ps.p = text;
 	ps.end = text + len;
@@ -493,10 +508,14 @@ js_parse_object(const char *text, size_t len, JsDoc *doc)
 	ps.doc = doc;
 
 	skip_ws(&ps);
-	if (ps.p >= ps.end || *ps.p != '{' || !parse_object(&ps, true))
-		return false;
+	if (ps.p >= ps.end || *ps.p != '{')
+		return fail(&ps, JS_ERR_NOT_OBJECT);
+	if (!parse_object(&ps, true))
+		return fail(&ps, JS_ERR_SYNTAX);
 	skip_ws(&ps);
-	return ps.p == ps.end;
+	if (ps.p != ps.end)
+		return fail(&ps, JS_ERR_SYNTAX);
+	return true;
 }
 
 const JsValue *

@@ -35,6 +35,19 @@ typedef enum JsType
 	JS_ARRAY
 } JsType;
 
+typedef enum JsError
+{
+	JS_ERR_NONE = 0,
+	JS_ERR_NOT_OBJECT,			/* the top level is not an object */
+	JS_ERR_SYNTAX,				/* not JSON */
+	JS_ERR_DUPLICATE,			/* a member name repeats within an object */
+	JS_ERR_DEPTH,				/* nested deeper than JS_MAX_DEPTH */
+	JS_ERR_NUL,					/* \u0000 inside a string */
+	JS_ERR_CONTROL,				/* a raw control character inside a string */
+	JS_ERR_UTF8,				/* invalid UTF-8 */
+	JS_ERR_LIMIT				/* over one of the limits above */
+} JsError;
+
 typedef struct JsValue
 {
 	JsType		type;
@@ -67,6 +80,7 @@ typedef struct JsDoc
 	int			nnames;
 	char		scratch[JS_MAX_INPUT];
 	size_t		scratch_used;
+	JsError		error;			/* why parsing failed */
 } JsDoc;
 
 /*
@@ -74,7 +88,7 @@ typedef struct JsDoc
  * anything that is not RFC 8259 JSON, a top level that is not an object,
  * duplicate member names at any level, invalid UTF-8, lone surrogates,
  * NUL characters, nesting deeper than JS_MAX_DEPTH, and documents over the
- * limits above.
+ * limits above.  On failure doc->error says why.
  */
 extern bool js_parse_object(const char *text, size_t len, JsDoc *doc);
 extern const JsValue *js_get(const JsDoc *doc, const char *name);

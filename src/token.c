@@ -207,22 +207,48 @@ token_uuid_format(const unsigned char uuid[16], char out[37])
 	out[o] = '\0';
 }
 
+/* Why a header (column 0) or payload (column 1) could not be read. */
+static const char *const segment_errors[][2] = {
+	[JS_ERR_NONE] = {"The token header is not canonical base64url.",
+	"The token payload is not canonical base64url."},
+	[JS_ERR_NOT_OBJECT] = {"The token header is not a JSON object.",
+	"The token payload is not a JSON object."},
+	[JS_ERR_SYNTAX] = {"The token header is not valid JSON.",
+	"The token payload is not valid JSON."},
+	[JS_ERR_DUPLICATE] = {"The token header has a duplicate member name.",
+	"The token payload has a duplicate member name."},
+	[JS_ERR_DEPTH] = {"The token header is nested more than 16 levels deep.",
+	"The token payload is nested more than 16 levels deep."},
+	[JS_ERR_NUL] = {"The token header contains a NUL character.",
+	"The token payload contains a NUL character."},
+	[JS_ERR_CONTROL] = {"The token header has a control character inside a string.",
+	"The token payload has a control character inside a string."},
+	[JS_ERR_UTF8] = {"The token header is not valid UTF-8.",
+	"The token payload is not valid UTF-8."},
+	[JS_ERR_LIMIT] = {"The token header exceeds the parser's limits.",
+	"The token payload exceeds the parser's limits."},
+};
+
 /*
  * Decode one base64url segment holding a JSON object and parse it.  The
  * decoded text is left NUL-terminated in "buf" (TOKEN_MAX_JSON + 1 bytes).
  */
 static bool
 parse_json_segment(const char *seg, size_t seglen, char *buf, size_t *buflen,
-				   JsDoc *doc)
+				   JsDoc *doc, bool payload, const char **detail)
 {
 	if (!token_b64url_decode(seg, seglen, (unsigned char *) buf, TOKEN_MAX_JSON, buflen))
 	{
 		*buflen = 0;
 		buf[0] = '\0';
+		*detail = segment_errors[JS_ERR_NONE][payload];
 		return false;
 	}
 	buf[*buflen] = '\0';
-	return js_parse_object(buf, *buflen, doc);
+	if (js_parse_object(buf, *buflen, doc))
+		return true;
+	*detail = segment_errors[doc->error == JS_ERR_NONE ? JS_ERR_SYNTAX : doc->error][payload];
+	return false;
 }
 
 TokenStatus
@@ -293,11 +319,9 @@ token_parse_header(const char *token, size_t len, TokenHeader *hdr,
 	hdr->signature = dot2 + 1;
 	hdr->signature_len = len - hdr->signing_input_len - 1;
 
-	if (!parse_json_segment(token, (size_t) (dot1 - token), buf, &buflen, &doc))
-	{
-		*detail = "The token header is not a base64url-encoded JSON object.";
+	if (!parse_json_segment(token, (size_t) (dot1 - token), buf, &buflen, &doc,
+							false, detail))
 		return TOKEN_MALFORMED;
-	}
 
 	v = js_get(&doc, "alg");
 	if (v == NULL || v->type != JS_STRING)
@@ -465,11 +489,8 @@ token_check_claims(const TokenHeader *hdr, const TokenRules *rules,
 				iat = 0;
 
 	if (!parse_json_segment(hdr->payload, hdr->payload_len, claims->json,
-							&claims->json_len, &doc))
-	{
-		*detail = "The token payload is not a base64url-encoded JSON object.";
+							&claims->json_len, &doc, true, detail))
 		return TOKEN_MALFORMED;
-	}
 
 	v = js_get(&doc, "sub");
 	if (v == NULL || v->type != JS_STRING || !token_uuid_parse(v->str, v->len, claims->sub))

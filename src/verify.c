@@ -114,6 +114,11 @@ jwt_auth_verify(PG_FUNCTION_ARGS)
 		refuse_key("No key in auth.keys has the token's \"kid\".");
 	if (strcmp(hdr.alg, key->alg) != 0)
 		refuse(TOKEN_UNSUPPORTED, "The token's \"alg\" is not the algorithm of its key.");
+	if (key->secret_len < TOKEN_MIN_SECRET)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("token key is unusable"),
+				 errdetail("The key's secret is shorter than %d bytes.", TOKEN_MIN_SECRET)));
 
 	st = token_check_hs256(data, &hdr, key->secret, key->secret_len, &detail);
 	if (st != TOKEN_OK)

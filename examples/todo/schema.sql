@@ -1,0 +1,55 @@
+-- The todo app's data, isolated per user by row-level security.
+--
+-- Load it as the database owner after CREATE EXTENSION jwt_auth CASCADE:
+--     psql -d app -f examples/todo/schema.sql
+-- The application connects as todo_app (set its password separately) and
+-- starts every transaction with SELECT auth.verify(<token>).
+
+-- Roles are cluster-wide: create the app role only if another database of
+-- this cluster has not already.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'todo_app') THEN
+        CREATE ROLE todo_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+    END IF;
+END
+$$;
+
+CREATE TABLE tasks (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id uuid NOT NULL DEFAULT auth.uid() REFERENCES auth.users (id) ON DELETE CASCADE,
+    title text NOT NULL CHECK (char_length(title) BETWEEN 1 AND 200),
+    description text CHECK (char_length(description) <= 1000),
+    completed boolean NOT NULL DEFAULT false,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE INDEX tasks_user_id_idx ON tasks (user_id);
+
+-- FORCE: the policies bind the table's owner too.
+ALTER TABLE tasks ENABLE ROW LEVEL SECURITY;
+ALTER TABLE tasks FORCE ROW LEVEL SECURITY;
+
+-- One policy for every command: a user reads, adds, changes and deletes
+-- only their own tasks.  (SELECT auth.uid()) is evaluated once per query,
+-- not once per row, and lets the planner use tasks_user_id_idx.
+CREATE POLICY tasks_owner ON tasks
+    USING (user_id = (SELECT auth.uid()))
+    WITH CHECK (user_id = (SELECT auth.uid()));
+
+-- Keep updated_at honest.
+CREATE FUNCTION tasks_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.updated_at := now();
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER tasks_touch BEFORE UPDATE ON tasks
+    FOR EACH ROW EXECUTE FUNCTION tasks_touch();
+
+GRANT USAGE ON SCHEMA public TO todo_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON tasks TO todo_app;
+-- user_id is never written by the app: it defaults to the verified identity.
+REVOKE UPDATE ON tasks FROM todo_app;
+GRANT UPDATE (title, description, completed) ON tasks TO todo_app;

@@ -1,0 +1,137 @@
+-- Installation: the extension, its objects, their privileges, and an
+-- install by a database owner who is not a superuser (trusted extension).
+
+-- pgcrypto is not installed yet: CASCADE installs it (into the default schema,
+-- here public; the extension finds it wherever it is).
+SELECT count(*) AS pgcrypto_before FROM pg_extension WHERE extname = 'pgcrypto';
+CREATE EXTENSION jwt_auth CASCADE;
+SELECT e.extname, e.extnamespace::regnamespace AS schema, e.extrelocatable, e.extversion
+  FROM pg_extension e WHERE e.extname IN ('jwt_auth', 'pgcrypto') ORDER BY 1;
+SELECT name, superuser, trusted, relocatable, schema, requires
+  FROM pg_available_extension_versions WHERE name = 'jwt_auth';
+
+-- Tables and columns.
+SELECT table_name, column_name, data_type, is_nullable, column_default
+  FROM information_schema.columns
+ WHERE table_schema = 'auth' ORDER BY table_name, ordinal_position;
+SELECT conrelid::regclass, conname, contype
+  FROM pg_constraint WHERE connamespace = 'auth'::regnamespace ORDER BY 1, 2;
+
+-- Both tables are extension configuration tables (kept by pg_dump).
+SELECT unnest(extconfig)::regclass AS config_table FROM pg_extension WHERE extname = 'jwt_auth' ORDER BY 1;
+
+-- The first key: HS256, at least 32 random bytes.
+SELECT count(*) AS keys, min(alg) AS alg, min(octet_length(secret)) >= 32 AS strong,
+       min(length(kid)) > 0 AS has_kid
+  FROM auth.keys;
+
+-- Functions: signatures, volatility, parallel safety, SECURITY DEFINER and fixed search_path.
+SELECT p.oid::regprocedure AS function, p.provolatile, p.proparallel, p.prosecdef,
+       p.proisstrict, p.proconfig
+  FROM pg_proc p WHERE p.pronamespace = 'auth'::regnamespace
+   AND p.oid NOT IN (SELECT objid FROM pg_depend d JOIN pg_extension e ON d.refobjid = e.oid
+                     WHERE e.extname = 'pgcrypto' AND d.deptype = 'e')
+ ORDER BY 1::text;
+
+-- PUBLIC has no privilege on users or keys; nobody but the owner can read them.
+CREATE ROLE regress_app;
+SELECT c.relname, count(a.grantee) FILTER (WHERE a.grantee = 0) AS public_privileges
+  FROM pg_class c LEFT JOIN LATERAL aclexplode(c.relacl) a ON true
+ WHERE c.relnamespace = 'auth'::regnamespace AND c.relkind = 'r'
+ GROUP BY 1 ORDER BY 1;
+SELECT has_table_privilege('regress_app', 'auth.users', 'SELECT') AS app_reads_users,
+       has_table_privilege('regress_app', 'auth.keys', 'SELECT') AS app_reads_keys,
+       has_function_privilege('regress_app', 'auth.keys_changed()', 'EXECUTE') AS app_runs_trigger_fn,
+       has_function_privilege('regress_app', 'auth.verify(text, boolean)', 'EXECUTE') AS app_verifies;
+SET ROLE regress_app;
+SELECT * FROM auth.users;
+SELECT * FROM auth.keys;
+RESET ROLE;
+
+-- The script refuses to run outside CREATE EXTENSION (its \echo ... \quit guard).
+SELECT pg_read_file(setting || '/extension/jwt_auth--1.0.sql') ~ '\\quit' AS guarded
+  FROM pg_config() AS c(name, setting) WHERE name = 'SHAREDIR';
+
+-- A database owner without superuser installs it (trusted), uses it, and
+-- configures it, but still cannot read password hashes or keys.
+CREATE ROLE regress_owner LOGIN PASSWORD 'regress_owner_pw';
+CREATE DATABASE regress_trusted OWNER regress_owner;
+\set su :USER
+\c "dbname=regress_trusted user=regress_owner password=regress_owner_pw"
+SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user;
+CREATE EXTENSION jwt_auth CASCADE;
+SET jwt_auth.bcrypt_cost = 10;
+SELECT auth.signup('owner@example.com', 'owner password 1') IS NOT NULL AS signed_up;
+SELECT auth.verify(auth.signin('owner@example.com', 'owner password 1')) = auth.uid() AS verified;
+SELECT * FROM auth.users;
+SELECT * FROM auth.keys;
+CREATE TABLE notes (user_id uuid NOT NULL REFERENCES auth.users (id) ON DELETE CASCADE);
+ALTER DATABASE regress_trusted SET jwt_auth.token_ttl = '15min';
+ALTER DATABASE regress_trusted RESET jwt_auth.token_ttl;
+DROP TABLE notes;
+DROP EXTENSION jwt_auth;
+CREATE EXTENSION jwt_auth;
+SELECT extname FROM pg_extension WHERE extname = 'jwt_auth';
+\c contrib_regression :su
+DROP DATABASE regress_trusted;
+DROP OWNED BY regress_owner;
+DROP ROLE regress_owner;
+
+-- Helpers for the other test files: sign any header and payload with any
+-- secret, written independently of the extension (pgcrypto's hmac in SQL).
+CREATE SCHEMA regress;
+DO $$
+DECLARE
+    crypto text := (SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pgcrypto');
+BEGIN
+    EXECUTE format('CREATE FUNCTION regress.hmac256(data bytea, key bytea) RETURNS bytea LANGUAGE sql
+                    AS $f$ SELECT %I.hmac(data, key, ''sha256'') $f$', crypto);
+    EXECUTE format('CREATE FUNCTION regress.random_bytes(n int) RETURNS bytea LANGUAGE sql
+                    AS $f$ SELECT %I.gen_random_bytes(n) $f$', crypto);
+END
+$$;
+CREATE FUNCTION regress.b64url(bytea) RETURNS text LANGUAGE sql IMMUTABLE
+    AS $$ SELECT translate(rtrim(encode($1, 'base64'), '='), E'+/\n', '-_') $$;
+CREATE FUNCTION regress.sign(header text, payload text, secret bytea) RETURNS text LANGUAGE sql
+    AS $$ SELECT s || '.' || regress.b64url(regress.hmac256(convert_to(s, 'UTF8'), secret))
+          FROM (SELECT regress.b64url(convert_to(header, 'UTF8')) || '.'
+                    || regress.b64url(convert_to(payload, 'UTF8')) AS s) parts $$;
+CREATE FUNCTION regress.sign_raw(signing_input text, secret bytea) RETURNS text LANGUAGE sql
+    AS $$ SELECT signing_input || '.' || regress.b64url(regress.hmac256(convert_to(signing_input, 'UTF8'), secret)) $$;
+CREATE FUNCTION regress.kid() RETURNS text LANGUAGE sql
+    AS $$ SELECT kid FROM auth.keys ORDER BY created_at DESC, kid DESC LIMIT 1 $$;
+CREATE FUNCTION regress.secret() RETURNS bytea LANGUAGE sql
+    AS $$ SELECT secret FROM auth.keys WHERE kid = regress.kid() $$;
+CREATE FUNCTION regress.header() RETURNS text LANGUAGE sql
+    AS $$ SELECT jsonb_build_object('alg', 'HS256', 'typ', 'JWT', 'kid', regress.kid())::text $$;
+-- Valid claims for "sub", with "changes" merged over them (a JSON null removes a claim).
+CREATE FUNCTION regress.claims(sub uuid, changes jsonb DEFAULT '{}') RETURNS jsonb LANGUAGE sql
+    AS $$ SELECT jsonb_strip_nulls(jsonb_build_object(
+              'iss', 'jwt_auth', 'aud', 'authenticated', 'sub', sub, 'role', 'authenticated',
+              'email', 'someone@example.com',
+              'iat', extract(epoch FROM now())::bigint,
+              'exp', extract(epoch FROM now())::bigint + 600) || changes) $$;
+CREATE FUNCTION regress.token(sub uuid, changes jsonb DEFAULT '{}') RETURNS text LANGUAGE sql
+    AS $$ SELECT regress.sign(regress.header(), regress.claims(sub, changes)::text, regress.secret()) $$;
+CREATE FUNCTION regress.part(token text, n int) RETURNS jsonb LANGUAGE sql
+    AS $$ SELECT convert_from(decode(rpad(translate(split_part(token, '.', n), '-_', '+/'),
+                 (length(split_part(token, '.', n)) + 3) / 4 * 4, '='), 'base64'), 'UTF8')::jsonb $$;
+-- 'ok', or the SQLSTATE, message and detail of the error auth.verify() raises.
+CREATE FUNCTION regress.try_verify(token text, is_local boolean DEFAULT true) RETURNS text LANGUAGE plpgsql
+    AS $$
+DECLARE
+    state text;
+    msg text;
+    detail text;
+BEGIN
+    PERFORM auth.verify(token, is_local);
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
+    RETURN state || ' ' || msg || coalesce(nullif(': ' || detail, ': '), '');
+END
+$$;
+GRANT USAGE ON SCHEMA regress TO PUBLIC;
+
+-- Keep password hashing cheap for the rest of the suite.
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET jwt_auth.bcrypt_cost = 10', current_database()); END $$;

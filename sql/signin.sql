@@ -1,0 +1,99 @@
+-- auth.signin(email, password): credentials, the token it issues, and refusals.
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+
+SELECT auth.signup('grace@example.com', 'grace password 1') AS grace_id \gset
+SELECT auth.signin(' Grace@Example.com', 'grace password 1') AS tok \gset
+
+-- Compact JWS: three base64url segments, nothing else.
+SELECT :'tok' ~ '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$' AS compact_hs256;
+
+-- Header: alg HS256, typ JWT, kid of the newest key.
+SELECT regress.part(:'tok', 1) - 'kid' AS header,
+       regress.part(:'tok', 1) ->> 'kid' = regress.kid() AS kid_is_newest_key;
+
+-- Claims: exactly these, with the right values.
+SELECT array(SELECT jsonb_object_keys(regress.part(:'tok', 2)) ORDER BY 1) AS claim_names;
+SELECT c ->> 'iss' AS iss, c ->> 'aud' AS aud, c ->> 'sub' = :'grace_id' AS sub_is_user,
+       c ->> 'email' AS email, c ->> 'role' AS role,
+       (c ->> 'exp')::bigint - (c ->> 'iat')::bigint AS lifetime,
+       abs((c ->> 'iat')::bigint - extract(epoch FROM now())::bigint) < 60 AS iat_is_now,
+       (c ->> 'jti')::uuid IS NOT NULL AS jti_is_uuid
+  FROM regress.part(:'tok', 2) AS c;
+
+-- The signature is HMAC-SHA256 with the key's secret, checked independently.
+SELECT regress.sign(regress.part(:'tok', 1)::text, '{}', regress.secret()) IS NOT NULL AS helper_ok,
+       split_part(:'tok', '.', 3) = regress.b64url(regress.hmac256(convert_to(split_part(:'tok', '.', 1) || '.' || split_part(:'tok', '.', 2), 'UTF8'),
+                                                       regress.secret())) AS signature_matches;
+
+-- Each signin issues a distinct token (distinct jti).
+SELECT auth.signin('grace@example.com', 'grace password 1') <> :'tok' AS distinct_tokens;
+
+-- Wrong password and unknown email: the same 28P01 error.
+SELECT auth.signin('grace@example.com', 'grace password 2');
+\echo :LAST_ERROR_SQLSTATE
+SELECT auth.signin('nobody@example.com', 'grace password 1');
+\echo :LAST_ERROR_SQLSTATE
+SELECT auth.signin('not an email', 'grace password 1');
+SELECT auth.signin('grace@example.com', '');
+SELECT auth.signin('grace@example.com', repeat('x', 1025));
+SELECT auth.signin('grace@example.com', repeat('x', 1024 * 1024));
+SELECT auth.signin(NULL, 'grace password 1');
+\echo :LAST_ERROR_SQLSTATE
+SELECT auth.signin('grace@example.com', NULL);
+
+-- No silent truncation: passwords that share their first 72 (or more) bytes
+-- are still different passwords.
+SELECT auth.signup('long@example.com', repeat('a', 72) || 'first') IS NOT NULL AS signed_up;
+SELECT auth.signin('long@example.com', repeat('a', 72) || 'second');
+SELECT auth.signin('long@example.com', repeat('a', 72));
+SELECT auth.signin('long@example.com', repeat('a', 72) || 'first') IS NOT NULL AS right_password_works;
+SELECT auth.signup('euro72@example.com', repeat('€', 24) || 'tail one') IS NOT NULL AS signed_up;
+SELECT auth.signin('euro72@example.com', repeat('€', 24) || 'tail two');
+
+-- Unknown email costs a bcrypt hash too: both failures take about as long as
+-- a success (each well over 10 ms at cost 10; a skipped hash takes < 1 ms).
+DO $$
+DECLARE
+    t timestamptz;
+    known interval;
+    unknown interval;
+BEGIN
+    t := clock_timestamp();
+    BEGIN PERFORM auth.signin('grace@example.com', 'wrong password'); EXCEPTION WHEN invalid_password THEN END;
+    known := clock_timestamp() - t;
+    t := clock_timestamp();
+    BEGIN PERFORM auth.signin('unknown@example.com', 'wrong password'); EXCEPTION WHEN invalid_password THEN END;
+    unknown := clock_timestamp() - t;
+    RAISE NOTICE 'wrong password hashed: %, unknown email hashed: %',
+        known > interval '10 ms', unknown > interval '10 ms';
+END
+$$;
+
+-- The token lifetime follows jwt_auth.token_ttl; issuer and audience follow their settings.
+SET jwt_auth.token_ttl = '15min';
+SET jwt_auth.issuer = 'https://todo.example.com';
+SET jwt_auth.audience = 'todo-api';
+SELECT c ->> 'iss' AS iss, c ->> 'aud' AS aud, (c ->> 'exp')::bigint - (c ->> 'iat')::bigint AS lifetime
+  FROM regress.part(auth.signin('grace@example.com', 'grace password 1'), 2) AS c;
+RESET jwt_auth.token_ttl;
+RESET jwt_auth.issuer;
+RESET jwt_auth.audience;
+
+-- JSON in the email is escaped, not injected.
+SELECT auth.signup('q"u\ote@example.com', 'long enough 1') IS NOT NULL AS signed_up;
+SELECT regress.part(auth.signin('q"u\ote@example.com', 'long enough 1'), 2) ->> 'email' AS email;
+
+-- The newest key signs; removing every key makes signin fail clearly.
+BEGIN;
+INSERT INTO auth.keys (kid, alg, secret, created_at)
+    VALUES ('newer-key', 'HS256', regress.random_bytes(32), now() + interval '1 second');
+SELECT regress.part(auth.signin('grace@example.com', 'grace password 1'), 1) ->> 'kid' AS kid;
+DELETE FROM auth.keys;
+SELECT auth.signin('grace@example.com', 'grace password 1');
+ROLLBACK;
+
+-- An app role can sign in.
+SET ROLE regress_app;
+SELECT auth.signin('grace@example.com', 'grace password 1') IS NOT NULL AS app_signed_in;
+RESET ROLE;

@@ -1,0 +1,170 @@
+-- auth.verify(token, is_local): every check, both outcomes.
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+
+SELECT auth.signup('linus@example.com', 'linus password') AS uid \gset
+SELECT auth.signin('linus@example.com', 'linus password') AS tok \gset
+
+-- A valid token: returns the user id and sets the identity for the transaction.
+BEGIN;
+SELECT auth.verify(:'tok') = :'uid' AS verified, auth.uid() = :'uid' AS uid_set;
+COMMIT;
+SELECT auth.uid() IS NULL AS cleared_after_commit;
+
+-- Missing: NULL or empty (28000).
+SELECT regress.try_verify(NULL);
+SELECT regress.try_verify('');
+SELECT auth.verify(:'tok', NULL);
+\echo :LAST_ERROR_SQLSTATE
+
+-- Length is bounded before any decoding (8192 bytes).
+SELECT regress.try_verify(repeat('a', 8193));
+SELECT regress.try_verify(repeat('a', 10 * 1024 * 1024));
+SELECT regress.try_verify(split_part(:'tok', '.', 1) || '.' || repeat('A', 9000) || '.' || split_part(:'tok', '.', 3));
+
+-- Structure: segments, alphabet, padding, canonical base64url.
+SELECT regress.try_verify('abc');
+SELECT regress.try_verify('a.b');
+SELECT regress.try_verify(:'tok' || '.extra');
+SELECT regress.try_verify('..');
+SELECT regress.try_verify(split_part(:'tok', '.', 1) || '..' || split_part(:'tok', '.', 3));
+SELECT regress.try_verify(split_part(:'tok', '.', 1) || '.' || split_part(:'tok', '.', 2) || '.');
+SELECT regress.try_verify(:'tok' || '=');
+SELECT regress.try_verify(' ' || :'tok');
+SELECT regress.try_verify(replace(:'tok', '-', '+'));
+SELECT regress.try_verify(E'\\x00' || :'tok');
+-- "e30" is '{}'; "e31" decodes to the same bytes through non-zero spare bits: a
+-- second spelling, refused even when correctly signed. A lone final character is refused.
+SELECT regress.try_verify(regress.sign_raw(regress.b64url(convert_to(regress.header(), 'UTF8')) || '.e30', regress.secret()));
+SELECT regress.try_verify(regress.sign_raw(regress.b64url(convert_to(regress.header(), 'UTF8')) || '.e31', regress.secret()));
+SELECT regress.try_verify(regress.sign_raw(regress.b64url(convert_to(regress.header(), 'UTF8')) || '.e30AB', regress.secret()));
+
+-- Header JSON: not an object, not JSON, duplicates, missing or odd members.
+SELECT regress.try_verify(regress.sign('[]', regress.claims(:'uid')::text, regress.secret()));
+SELECT regress.try_verify(regress.sign('{"alg":"HS256",', regress.claims(:'uid')::text, regress.secret()));
+SELECT regress.try_verify(regress.sign('{"alg":"HS256","kid":"' || regress.kid() || '","alg":"none"}', regress.claims(:'uid')::text, regress.secret()));
+SELECT regress.try_verify(regress.sign('{"kid":"' || regress.kid() || '"}', regress.claims(:'uid')::text, regress.secret()));
+SELECT regress.try_verify(regress.sign('{"alg":256,"kid":"' || regress.kid() || '"}', regress.claims(:'uid')::text, regress.secret()));
+SELECT regress.try_verify(regress.sign('{"alg":"HS256","crit":["exp"],"kid":"' || regress.kid() || '"}', regress.claims(:'uid')::text, regress.secret()));
+SELECT regress.try_verify(regress.sign('{"alg":"HS256","typ":"JWS","kid":"' || regress.kid() || '"}', regress.claims(:'uid')::text, regress.secret()));
+SELECT auth.verify(regress.sign('{"alg":"HS256","typ":"jwt","kid":"' || regress.kid() || '"}', regress.claims(:'uid')::text, regress.secret())) = :'uid' AS typ_case_insensitive;
+SELECT auth.verify(regress.sign('{"alg":"HS256","jku":"https://attacker.example/jwks","kid":"' || regress.kid() || '"}', regress.claims(:'uid')::text, regress.secret())) = :'uid' AS jku_ignored;
+
+-- The key is chosen by kid; unknown, missing or odd kids are refused.
+SELECT regress.try_verify(regress.sign('{"alg":"HS256","kid":"no-such-key"}', regress.claims(:'uid')::text, regress.secret()));
+SELECT regress.try_verify(regress.sign('{"alg":"HS256"}', regress.claims(:'uid')::text, regress.secret()));
+SELECT regress.try_verify(regress.sign('{"alg":"HS256","kid":7}', regress.claims(:'uid')::text, regress.secret()));
+SELECT regress.try_verify(regress.sign('{"alg":"HS256","kid":""}', regress.claims(:'uid')::text, regress.secret()));
+SELECT regress.try_verify(regress.sign('{"alg":"HS256","kid":"' || repeat('k', 129) || '"}', regress.claims(:'uid')::text, regress.secret()));
+
+-- The algorithm is pinned to the key: none and every other spelling or family is refused,
+-- even with a correct HMAC over the content.
+SELECT regress.try_verify(regress.sign('{"alg":"none","kid":"' || regress.kid() || '"}', regress.claims(:'uid')::text, regress.secret()));
+SELECT format('%L', alg) AS alg, regress.try_verify(regress.sign(jsonb_build_object('alg', alg, 'kid', regress.kid())::text,
+                                            regress.claims(:'uid')::text, regress.secret())) AS result
+  FROM unnest(ARRAY['None', 'NONE', 'hs256', 'Hs256', 'HS256 ', 'HS384', 'HS512', 'RS256', 'ES256', 'PS256', 'EdDSA', '']) AS alg;
+SELECT regress.try_verify(regress.b64url('{"alg":"none","kid":"x"}') || '.' || regress.b64url(convert_to(regress.claims(:'uid')::text, 'UTF8')) || '.');
+
+-- Signatures: a wrong secret, a changed payload, truncated or over-long, and
+-- non-canonical spellings are all refused.
+SELECT regress.try_verify(regress.sign(regress.header(), regress.claims(:'uid')::text, 'another secret of thirty-two byte'::bytea));
+SELECT regress.try_verify(split_part(:'tok', '.', 1) || '.' || regress.b64url(convert_to(regress.claims(:'uid', '{"role":"admin"}')::text, 'UTF8')) || '.' || split_part(:'tok', '.', 3));
+SELECT regress.try_verify(left(:'tok', -1));
+SELECT regress.try_verify(:'tok' || 'A');
+SELECT regress.try_verify(left(:'tok', -1) || CASE WHEN right(:'tok', 1) = 'A' THEN 'B' ELSE 'A' END);
+-- The last of 43 characters carries 2 spare bits: setting one gives the same bytes, refused.
+SELECT right(:'tok', 1) AS last_char,
+       translate(right(:'tok', 1), 'AEIMQUYcgkosw048', 'BFJNRVZdhlptx159') AS respelled \gset
+SELECT regress.try_verify(left(:'tok', -1) || :'respelled');
+
+-- Claims: types and presence.
+SELECT regress.try_verify(regress.sign(regress.header(), '[]', regress.secret()));
+SELECT regress.try_verify(regress.sign(regress.header(), 'null', regress.secret()));
+SELECT regress.try_verify(regress.sign(regress.header(), '{"sub":"' || :'uid' || '","sub":"' || :'uid' || '"}', regress.secret()));
+SELECT regress.try_verify(regress.token(:'uid', '{"exp":null}'));
+SELECT regress.try_verify(regress.token(:'uid', jsonb_build_object('exp', (extract(epoch FROM now())::bigint + 600)::text)));
+SELECT regress.try_verify(regress.token(:'uid', jsonb_build_object('exp', extract(epoch FROM now()) + 600.5)));
+SELECT regress.try_verify(regress.token(:'uid', '{"exp":true}'));
+SELECT regress.try_verify(regress.token(:'uid', '{"exp":1e20}'));
+SELECT regress.try_verify(regress.sign(regress.header(), replace(regress.claims(:'uid')::text, '"exp": ', '"exp": 99999999999999999999999'), regress.secret()));
+SELECT regress.try_verify(regress.token(:'uid', '{"exp":-1}'));
+SELECT regress.try_verify(regress.token(:'uid', '{"nbf":"0"}'));
+SELECT regress.try_verify(regress.token(:'uid', '{"iat":{}}'));
+SELECT regress.try_verify(regress.token(:'uid', '{"sub":null}'));
+SELECT regress.try_verify(regress.token(:'uid', '{"sub":"linus"}'));
+SELECT regress.try_verify(regress.token(:'uid', '{"sub":42}'));
+SELECT regress.try_verify(regress.token(:'uid', jsonb_build_object('sub', '{' || :'uid' || '}')));
+SELECT regress.try_verify(regress.token(:'uid', '{"email":["a@b.c"]}'));
+SELECT regress.try_verify(regress.token(:'uid', '{"role":false}'));
+SELECT regress.try_verify(regress.sign(regress.header(), replace(regress.claims(:'uid')::text, '"role": "authenticated"', '"role": "auth\u0000enticated"'), regress.secret()));
+SELECT regress.try_verify(regress.sign(regress.header(), replace(regress.claims(:'uid')::text, '{', '{"deep":' || repeat('[', 16) || repeat(']', 16) || ','), regress.secret()));
+SELECT auth.verify(regress.sign(regress.header(), replace(regress.claims(:'uid')::text, '{', '{"deep":' || repeat('[', 15) || repeat(']', 15) || ','), regress.secret())) = :'uid' AS depth_16_ok;
+
+-- Time: exp required and in the future (with leeway), nbf and iat not in the future.
+SHOW jwt_auth.leeway;
+SELECT regress.try_verify(regress.token(:'uid', jsonb_build_object('exp', extract(epoch FROM now())::bigint - 31)));
+SELECT auth.verify(regress.token(:'uid', jsonb_build_object('exp', extract(epoch FROM now())::bigint - 20))) = :'uid' AS within_leeway;
+SELECT regress.try_verify(regress.token(:'uid', jsonb_build_object('nbf', extract(epoch FROM now())::bigint + 120)));
+SELECT auth.verify(regress.token(:'uid', jsonb_build_object('nbf', extract(epoch FROM now())::bigint + 20))) = :'uid' AS nbf_within_leeway;
+SELECT regress.try_verify(regress.token(:'uid', jsonb_build_object('iat', extract(epoch FROM now())::bigint + 120)));
+SET jwt_auth.leeway = 0;
+SELECT regress.try_verify(regress.token(:'uid', jsonb_build_object('exp', extract(epoch FROM now())::bigint - 20)));
+RESET jwt_auth.leeway;
+
+-- Issuer and audience must equal the settings; aud may be an array.
+SELECT regress.try_verify(regress.token(:'uid', '{"iss":"someone-else"}'));
+SELECT regress.try_verify(regress.token(:'uid', '{"iss":null}'));
+SELECT regress.try_verify(regress.token(:'uid', '{"iss":1}'));
+SELECT regress.try_verify(regress.token(:'uid', '{"aud":"other-api"}'));
+SELECT regress.try_verify(regress.token(:'uid', '{"aud":null}'));
+SELECT auth.verify(regress.token(:'uid', '{"aud":["other-api", "authenticated"]}')) = :'uid' AS aud_array_ok;
+SELECT regress.try_verify(regress.token(:'uid', '{"aud":["other-api"]}'));
+SELECT regress.try_verify(regress.token(:'uid', '{"aud":["authenticated", 1]}'));
+SELECT regress.try_verify(regress.token(:'uid', '{"aud":{"authenticated":true}}'));
+SET jwt_auth.issuer = 'https://todo.example.com';
+SELECT regress.try_verify(:'tok');
+RESET jwt_auth.issuer;
+SET jwt_auth.audience = 'todo-api';
+SELECT regress.try_verify(:'tok');
+RESET jwt_auth.audience;
+
+-- Fail closed on a weak key: even if the table's check is removed, a short
+-- or empty secret verifies nothing.
+BEGIN;
+ALTER TABLE auth.keys DROP CONSTRAINT keys_secret_length;
+INSERT INTO auth.keys (kid, alg, secret) VALUES ('short', 'HS256', '\x0102'), ('empty', 'HS256', '');
+SELECT regress.try_verify(regress.sign('{"alg":"HS256","kid":"short"}', regress.claims(:'uid')::text, '\x0102'));
+SELECT regress.try_verify(regress.sign('{"alg":"HS256","kid":"empty"}', regress.claims(:'uid')::text, ''));
+ROLLBACK;
+
+-- Key changes reach the cache at once: a deleted key stops verifying, a
+-- rolled-back delete restores it.
+BEGIN;
+SELECT auth.verify(:'tok') = :'uid' AS before_delete;
+DELETE FROM auth.keys WHERE kid = regress.kid();
+SELECT regress.try_verify(:'tok');
+ROLLBACK;
+SELECT auth.verify(:'tok') = :'uid' AS after_rollback;
+
+-- is_local => false keeps the identity for the session; true (the default) does not.
+SELECT auth.verify(:'tok', is_local => false) = :'uid' AS session_verified;
+SELECT auth.uid() = :'uid' AS still_set_next_statement;
+RESET jwt_auth.user_id;
+RESET jwt_auth.claims;
+SELECT auth.uid() IS NULL AS cleared;
+
+-- A failed verify leaves the previous identity untouched (no partial state).
+BEGIN;
+SELECT auth.verify(:'tok') = :'uid' AS verified;
+SAVEPOINT s;
+SELECT auth.verify(regress.token(:'uid', '{"aud":"other-api"}'));
+ROLLBACK TO s;
+SELECT auth.uid() = :'uid' AS kept;
+ROLLBACK;
+
+-- An app role (no access to auth.keys) verifies.
+SET ROLE regress_app;
+BEGIN;
+SELECT auth.verify(:'tok') = :'uid' AS app_verified, auth.uid() = :'uid' AS app_uid;
+COMMIT;
+RESET ROLE;
