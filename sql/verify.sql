@@ -31,7 +31,8 @@ SELECT regress.try_verify(split_part(:'tok', '.', 1) || '..' || split_part(:'tok
 SELECT regress.try_verify(split_part(:'tok', '.', 1) || '.' || split_part(:'tok', '.', 2) || '.');
 SELECT regress.try_verify(:'tok' || '=');
 SELECT regress.try_verify(' ' || :'tok');
-SELECT regress.try_verify(replace(:'tok', '-', '+'));
+SELECT regress.try_verify('+' || substr(:'tok', 2));
+SELECT regress.try_verify('/' || substr(:'tok', 2));
 SELECT regress.try_verify(E'\\x00' || :'tok');
 -- "e30" is '{}'; "e31" decodes to the same bytes through non-zero spare bits: a
 -- second spelling, refused even when correctly signed. A lone final character is refused.
@@ -71,7 +72,7 @@ SELECT regress.try_verify(regress.sign(regress.header(), regress.claims(:'uid'):
 SELECT regress.try_verify(split_part(:'tok', '.', 1) || '.' || regress.b64url(convert_to(regress.claims(:'uid', '{"role":"admin"}')::text, 'UTF8')) || '.' || split_part(:'tok', '.', 3));
 SELECT regress.try_verify(left(:'tok', -1));
 SELECT regress.try_verify(:'tok' || 'A');
-SELECT regress.try_verify(left(:'tok', -1) || CASE WHEN right(:'tok', 1) = 'A' THEN 'B' ELSE 'A' END);
+SELECT regress.try_verify(left(:'tok', -1) || CASE WHEN right(:'tok', 1) = 'A' THEN 'E' ELSE 'A' END);
 -- The last of 43 characters carries 2 spare bits: setting one gives the same bytes, refused.
 SELECT right(:'tok', 1) AS last_char,
        translate(right(:'tok', 1), 'AEIMQUYcgkosw048', 'BFJNRVZdhlptx159') AS respelled \gset

@@ -48,6 +48,7 @@ require_argument(FunctionCallInfo fcinfo, int argno, const char *name)
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errhidestmt(true),
 				 errmsg("%s must not be null", name)));
 }
 

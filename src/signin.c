@@ -35,6 +35,7 @@ report_bad_credentials(void)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PASSWORD),
+			 errhidestmt(true),
 			 errmsg("invalid email or password")));
 }
 
@@ -47,6 +48,7 @@ random_uuid(char out[37])
 	if (!pg_strong_random(u, sizeof(u)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errhidestmt(true),
 				 errmsg("could not generate random values")));
 	u[6] = (u[6] & 0x0f) | 0x40;
 	u[8] = (u[8] & 0x3f) | 0x80;
@@ -86,6 +88,7 @@ issue_token(const char *user_id, const char *email)
 	if (key == NULL || strcmp(key->alg, "HS256") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errhidestmt(true),
 				 errmsg("no signing key is available"),
 				 errdetail("auth.keys holds no usable HS256 key.")));
 
@@ -107,6 +110,7 @@ issue_token(const char *user_id, const char *email)
 	if (len == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errhidestmt(true),
 				 errmsg("could not sign token"),
 				 errdetail("The token would be longer than %d bytes, or the key is unusable.",
 						   TOKEN_MAX_LENGTH)));

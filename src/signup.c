@@ -17,7 +17,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
-#include "miscadmin.h"
+#include "access/xact.h"
 #include "utils/builtins.h"
 #include "utils/uuid.h"
 
@@ -32,6 +32,7 @@ report_duplicate(void)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_UNIQUE_VIOLATION),
+			 errhidestmt(true),
 			 errmsg("email address is already registered")));
 }
 
@@ -49,12 +50,18 @@ jwt_auth_signup(PG_FUNCTION_ARGS)
 
 	require_argument(fcinfo, 0, "email");
 	require_argument(fcinfo, 1, "password");
-	PreventCommandIfReadOnly("auth.signup()");
+	if (XactReadOnly)
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errhidestmt(true),
+				 errmsg("cannot execute %s in a read-only transaction", "auth.signup()"),
+				 errhint("On a standby, sign up through the primary server.")));
 
 	email = email_argument(PG_GETARG_DATUM(0), &why);
 	if (email == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errhidestmt(true),
 				 errmsg("invalid email address"),
 				 errdetail_internal("%s", why)));
 	password = password_check_rules(PG_GETARG_DATUM(1));

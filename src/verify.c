@@ -56,6 +56,7 @@ refuse(TokenStatus st, const char *detail)
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+			 errhidestmt(true),
 			 errmsg_internal("%s", msg),
 			 detail ? errdetail_internal("%s", detail) : 0));
 }
@@ -65,6 +66,7 @@ refuse_key(const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+			 errhidestmt(true),
 			 errmsg("token key is unknown"),
 			 errdetail_internal("%s", detail)));
 }
@@ -88,6 +90,7 @@ jwt_auth_verify(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errhidestmt(true),
 				 errmsg("token is missing")));
 	require_argument(fcinfo, 1, "is_local");
 	is_local = PG_GETARG_BOOL(1);
@@ -101,6 +104,7 @@ jwt_auth_verify(PG_FUNCTION_ARGS)
 	if (len == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errhidestmt(true),
 				 errmsg("token is missing")));
 
 	st = token_parse_header(data, len, &hdr, &detail);
@@ -117,6 +121,7 @@ jwt_auth_verify(PG_FUNCTION_ARGS)
 	if (key->secret_len < TOKEN_MIN_SECRET)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errhidestmt(true),
 				 errmsg("token key is unusable"),
 				 errdetail("The key's secret is shorter than %d bytes.", TOKEN_MIN_SECRET)));
 
