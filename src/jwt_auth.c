@@ -41,6 +41,37 @@ _PG_init(void)
 	MarkGUCPrefixReserved("jwt_auth");
 }
 
+/*
+ * Run "fn", and if it fails, fail with the same error but without the
+ * STATEMENT line in the server log.  The functions whose arguments are
+ * passwords or tokens go through here: log_min_error_statement would
+ * otherwise copy a literal password or token into the log with any error,
+ * ours or one raised beneath us (a statement timeout, a cancel).
+ */
+Datum
+call_hiding_statement(PGFunction fn, FunctionCallInfo fcinfo)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Datum		result = (Datum) 0;
+
+	PG_TRY();
+	{
+		result = fn(fcinfo);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(caller);
+		edata = CopyErrorData();
+		FlushErrorState();
+		edata->hide_stmt = true;
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+	return result;
+}
+
 /* Raise 22004 if argument "argno" is NULL. */
 void
 require_argument(FunctionCallInfo fcinfo, int argno, const char *name)
@@ -48,7 +79,6 @@ require_argument(FunctionCallInfo fcinfo, int argno, const char *name)
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errhidestmt(true),
 				 errmsg("%s must not be null", name)));
 }
 

@@ -12,12 +12,8 @@
 
 #include "fmgr.h"
 
-/*
- * Every error raised while a password or a token may be among the arguments
- * uses errhidestmt(true): the server log then omits the statement text,
- * which would otherwise carry the secret when it is passed as a literal.
- */
 
+extern Datum call_hiding_statement(PGFunction fn, FunctionCallInfo fcinfo);
 extern void require_argument(FunctionCallInfo fcinfo, int argno, const char *name);
 extern int64 unix_now(void);
 

@@ -64,7 +64,6 @@ password_check_rules(Datum password)
 	if (!password_size_ok(password))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errhidestmt(true),
 				 errmsg("password is too long"),
 				 errdetail("A password may be at most %d bytes long.",
 						   PASSWORD_MAX_BYTES)));
@@ -72,7 +71,6 @@ password_check_rules(Datum password)
 	if (pg_mbstrlen_with_len(VARDATA_ANY(pw), VARSIZE_ANY_EXHDR(pw)) < PASSWORD_MIN_CHARS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errhidestmt(true),
 				 errmsg("password must be at least %d characters long",
 						PASSWORD_MIN_CHARS)));
 	return pw;
@@ -91,7 +89,6 @@ prehash(text *password)
 					digest, &digest_len, EVP_sha256(), NULL) || digest_len != 32)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errhidestmt(true),
 				 errmsg("could not hash password")));
 	token_b64url_encode(digest, digest_len, out);
 	result = cstring_to_text_with_len(out, PREHASH_LEN);

@@ -35,7 +35,6 @@ report_bad_credentials(void)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PASSWORD),
-			 errhidestmt(true),
 			 errmsg("invalid email or password")));
 }
 
@@ -48,7 +47,6 @@ random_uuid(char out[37])
 	if (!pg_strong_random(u, sizeof(u)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errhidestmt(true),
 				 errmsg("could not generate random values")));
 	u[6] = (u[6] & 0x0f) | 0x40;
 	u[8] = (u[8] & 0x3f) | 0x80;
@@ -88,7 +86,6 @@ issue_token(const char *user_id, const char *email)
 	if (key == NULL || strcmp(key->alg, "HS256") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errhidestmt(true),
 				 errmsg("no signing key is available"),
 				 errdetail("auth.keys holds no usable HS256 key.")));
 
@@ -110,7 +107,6 @@ issue_token(const char *user_id, const char *email)
 	if (len == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errhidestmt(true),
 				 errmsg("could not sign token"),
 				 errdetail("The token would be longer than %d bytes, or the key is unusable.",
 						   TOKEN_MAX_LENGTH)));
@@ -118,9 +114,8 @@ issue_token(const char *user_id, const char *email)
 	return cstring_to_text_with_len(signed_token, len);
 }
 
-PG_FUNCTION_INFO_V1(jwt_auth_signin);
-Datum
-jwt_auth_signin(PG_FUNCTION_ARGS)
+static Datum
+signin_impl(PG_FUNCTION_ARGS)
 {
 	const char *why = NULL;
 	char	   *email;
@@ -166,4 +161,11 @@ jwt_auth_signin(PG_FUNCTION_ARGS)
 		report_bad_credentials();
 
 	PG_RETURN_TEXT_P(issue_token(user_id, user_email));
+}
+
+PG_FUNCTION_INFO_V1(jwt_auth_signin);
+Datum
+jwt_auth_signin(PG_FUNCTION_ARGS)
+{
+	return call_hiding_statement(signin_impl, fcinfo);
 }

@@ -32,13 +32,11 @@ report_duplicate(void)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_UNIQUE_VIOLATION),
-			 errhidestmt(true),
 			 errmsg("email address is already registered")));
 }
 
-PG_FUNCTION_INFO_V1(jwt_auth_signup);
-Datum
-jwt_auth_signup(PG_FUNCTION_ARGS)
+static Datum
+signup_impl(PG_FUNCTION_ARGS)
 {
 	const char *why = NULL;
 	char	   *email;
@@ -53,7 +51,6 @@ jwt_auth_signup(PG_FUNCTION_ARGS)
 	if (XactReadOnly)
 		ereport(ERROR,
 				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
-				 errhidestmt(true),
 				 errmsg("cannot execute %s in a read-only transaction", "auth.signup()"),
 				 errhint("On a standby, sign up through the primary server.")));
 
@@ -61,7 +58,6 @@ jwt_auth_signup(PG_FUNCTION_ARGS)
 	if (email == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errhidestmt(true),
 				 errmsg("invalid email address"),
 				 errdetail_internal("%s", why)));
 	password = password_check_rules(PG_GETARG_DATUM(1));
@@ -96,4 +92,11 @@ jwt_auth_signup(PG_FUNCTION_ARGS)
 
 	SPI_finish();
 	PG_RETURN_UUID_P(result);
+}
+
+PG_FUNCTION_INFO_V1(jwt_auth_signup);
+Datum
+jwt_auth_signup(PG_FUNCTION_ARGS)
+{
+	return call_hiding_statement(signup_impl, fcinfo);
 }

@@ -56,7 +56,6 @@ refuse(TokenStatus st, const char *detail)
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-			 errhidestmt(true),
 			 errmsg_internal("%s", msg),
 			 detail ? errdetail_internal("%s", detail) : 0));
 }
@@ -66,14 +65,12 @@ refuse_key(const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-			 errhidestmt(true),
 			 errmsg("token key is unknown"),
 			 errdetail_internal("%s", detail)));
 }
 
-PG_FUNCTION_INFO_V1(jwt_auth_verify);
-Datum
-jwt_auth_verify(PG_FUNCTION_ARGS)
+static Datum
+verify_impl(PG_FUNCTION_ARGS)
 {
 	text	   *token;
 	const char *data;
@@ -90,7 +87,6 @@ jwt_auth_verify(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errhidestmt(true),
 				 errmsg("token is missing")));
 	require_argument(fcinfo, 1, "is_local");
 	is_local = PG_GETARG_BOOL(1);
@@ -104,7 +100,6 @@ jwt_auth_verify(PG_FUNCTION_ARGS)
 	if (len == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errhidestmt(true),
 				 errmsg("token is missing")));
 
 	st = token_parse_header(data, len, &hdr, &detail);
@@ -121,7 +116,6 @@ jwt_auth_verify(PG_FUNCTION_ARGS)
 	if (key->secret_len < TOKEN_MIN_SECRET)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errhidestmt(true),
 				 errmsg("token key is unusable"),
 				 errdetail("The key's secret is shorter than %d bytes.", TOKEN_MIN_SECRET)));
 
@@ -144,4 +138,11 @@ jwt_auth_verify(PG_FUNCTION_ARGS)
 	memcpy(result->data, claims->sub, sizeof(result->data));
 	pfree(claims);
 	PG_RETURN_UUID_P(result);
+}
+
+PG_FUNCTION_INFO_V1(jwt_auth_verify);
+Datum
+jwt_auth_verify(PG_FUNCTION_ARGS)
+{
+	return call_hiding_statement(verify_impl, fcinfo);
 }

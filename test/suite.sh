@@ -5,7 +5,12 @@
 set -uo pipefail
 
 status=0
-make -s installcheck || status=$?
+out=$(mktemp)
+make -s installcheck 2>&1 | tee "$out"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+passed=$(grep -cE '^(not )?(ok|test) .*\.\.\. +ok' "$out" || true)
+failed=$(grep -cE '\.\.\. +FAILED' "$out" || true)
+rm -f "$out"
 
 # The cluster's log, found by its port.
 log=$(pg_lsclusters --no-header | awk -v port="$PGPORT" '$3 == port { print $7 }')
@@ -23,4 +28,5 @@ if [ -n "$leaks" ]; then
 else
     echo "suite: no password or token in the server log ($(wc -l < "$log") lines checked)"
 fi
+echo "$passed passed, $failed failed"
 exit "$status"
