@@ -74,10 +74,15 @@ CREATE FUNCTION auth.signin(email text, password text) RETURNS text
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION auth.signin(text, text) IS 'check a password; returns a signed token';
 
-CREATE FUNCTION auth.verify(token text, is_local boolean DEFAULT true) RETURNS uuid
+CREATE FUNCTION auth.verify(token text) RETURNS uuid
     AS 'MODULE_PATHNAME', 'jwt_auth_verify'
     LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
-COMMENT ON FUNCTION auth.verify(text, boolean) IS 'check a token and set the identity for the transaction (or the session); returns the user id';
+COMMENT ON FUNCTION auth.verify(text) IS 'check a token and set the identity until the end of the transaction; returns the user id';
+
+CREATE FUNCTION auth.verify(token text, is_local boolean) RETURNS uuid
+    AS 'MODULE_PATHNAME', 'jwt_auth_verify'
+    LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION auth.verify(text, boolean) IS 'check a token and set the identity for the transaction (is_local) or the session; returns the user id';
 
 CREATE FUNCTION auth.uid() RETURNS uuid
     AS 'MODULE_PATHNAME', 'jwt_auth_uid'

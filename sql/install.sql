@@ -31,7 +31,7 @@ SELECT p.oid::regprocedure AS function, p.provolatile, p.proparallel, p.prosecde
   FROM pg_proc p WHERE p.pronamespace = 'auth'::regnamespace
    AND p.oid NOT IN (SELECT objid FROM pg_depend d JOIN pg_extension e ON d.refobjid = e.oid
                      WHERE e.extname = 'pgcrypto' AND d.deptype = 'e')
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 
 -- PUBLIC has no privilege on users or keys; nobody but the owner can read them.
 CREATE ROLE regress_app;

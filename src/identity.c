@@ -29,6 +29,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
 #include "utils/uuid.h"
 
 #include "identity.h"
@@ -40,6 +41,15 @@ static char *identity_claims = NULL;
 /* The parsed jwt_auth.user_id, kept by the assign hook. */
 static bool identity_uid_valid = false;
 static pg_uuid_t identity_uid;
+
+/*
+ * jwt_auth.claims parsed to jsonb, kept until the setting changes (its
+ * assign hook bumps the generation), so policies calling auth.jwt() or
+ * auth.email() per row do not parse the claims per row.
+ */
+static uint64 claims_generation = 1;
+static uint64 cached_generation = 0;
+static Jsonb *cached_claims = NULL;
 
 /* True only while identity_set() assigns the settings. */
 static bool identity_assigning = false;
@@ -99,6 +109,12 @@ check_claims(char **newval, void **extra, GucSource source)
 	return may_assign(newval);
 }
 
+static void
+assign_claims(const char *newval, void *extra)
+{
+	claims_generation++;
+}
+
 void
 identity_init(void)
 {
@@ -118,7 +134,7 @@ identity_init(void)
 							   "",
 							   PGC_USERSET,
 							   GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE,
-							   check_claims, NULL, NULL);
+							   check_claims, assign_claims, NULL);
 }
 
 /*
@@ -149,13 +165,31 @@ identity_set(const char *user_id, const char *claims, bool is_local)
 	PG_END_TRY();
 }
 
-/* The claims as jsonb, or NULL when no identity is set. */
+/*
+ * The claims as jsonb (owned by the cache: copy before returning it), or
+ * NULL when no identity is set.
+ */
 static Jsonb *
 current_claims(void)
 {
 	if (!identity_uid_valid || identity_claims == NULL || identity_claims[0] == '\0')
 		return NULL;
-	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(identity_claims)));
+	if (cached_generation != claims_generation || cached_claims == NULL)
+	{
+		Jsonb	   *parsed;
+		MemoryContext old;
+
+		parsed = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+													CStringGetDatum(identity_claims)));
+		old = MemoryContextSwitchTo(TopMemoryContext);
+		if (cached_claims != NULL)
+			pfree(cached_claims);
+		cached_claims = (Jsonb *) palloc(VARSIZE(parsed));
+		memcpy(cached_claims, parsed, VARSIZE(parsed));
+		MemoryContextSwitchTo(old);
+		cached_generation = claims_generation;
+	}
+	return cached_claims;
 }
 
 /* A string claim of the verified token, or NULL. */
@@ -222,8 +256,11 @@ Datum
 jwt_auth_jwt(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *claims = current_claims();
+	Jsonb	   *result;
 
 	if (claims == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_JSONB_P(claims);
+	result = (Jsonb *) palloc(VARSIZE(claims));
+	memcpy(result, claims, VARSIZE(claims));
+	PG_RETURN_JSONB_P(result);
 }

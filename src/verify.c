@@ -88,8 +88,13 @@ verify_impl(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 				 errmsg("token is missing")));
-	require_argument(fcinfo, 1, "is_local");
-	is_local = PG_GETARG_BOOL(1);
+	/* auth.verify(token) is auth.verify(token, true). */
+	is_local = true;
+	if (PG_NARGS() > 1)
+	{
+		require_argument(fcinfo, 1, "is_local");
+		is_local = PG_GETARG_BOOL(1);
+	}
 
 	/* Bound the size before detoasting or decoding anything. */
 	if (toast_raw_datum_size(PG_GETARG_DATUM(0)) - VARHDRSZ > TOKEN_MAX_LENGTH)
