@@ -2,14 +2,14 @@ EXTENSION = jwt_auth
 EXTVERSION = 1.0
 
 MODULE_big = jwt_auth
-OBJS = src/jwt_auth.o src/guc.o src/identity.o src/keys.o src/token.o src/json_strict.o \
+OBJS = src/jwt_auth.o src/guc.o src/identity.o src/keys.o src/tables.o src/token.o src/json_strict.o \
 	src/email.o src/password.o src/signup.o src/signin.o src/verify.o
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*--*.sql))
 
 REGRESS = install signup signin verify identity settings todo parallel
-ISOLATION = signup_race
+ISOLATION = signup_race key_revocation
 
 SHLIB_LINK = -lcrypto
 PG_CPPFLAGS = -I$(srcdir)/src

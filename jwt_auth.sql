@@ -3,6 +3,50 @@
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION jwt_auth CASCADE" to load this file. \quit
 
+-- Schema auth must belong to the role that owns the extension's tables and
+-- runs its SECURITY DEFINER functions (the bootstrap superuser when a
+-- database owner installs this trusted extension), and nobody else may
+-- create in it: otherwise whoever controls the schema could rename it and
+-- put look-alike tables where those functions look.  CREATE EXTENSION made
+-- the schema, owned by the calling role, unless it existed; a schema that
+-- already holds objects of other kinds is refused.
+DO $$
+DECLARE
+    grantee regrole;
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_class
+                WHERE relnamespace OPERATOR(pg_catalog.=) 'auth'::pg_catalog.regnamespace)
+       OR EXISTS (SELECT FROM pg_catalog.pg_type
+                   WHERE typnamespace OPERATOR(pg_catalog.=) 'auth'::pg_catalog.regnamespace)
+       OR EXISTS (SELECT FROM pg_catalog.pg_operator
+                   WHERE oprnamespace OPERATOR(pg_catalog.=) 'auth'::pg_catalog.regnamespace)
+       OR EXISTS (SELECT FROM pg_catalog.pg_proc p
+                   WHERE p.pronamespace OPERATOR(pg_catalog.=) 'auth'::pg_catalog.regnamespace
+                     AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
+                                      JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid
+                                     WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+                                       AND d.objid OPERATOR(pg_catalog.=) p.oid
+                                       AND d.deptype OPERATOR(pg_catalog.=) 'e'
+                                       AND e.extname OPERATOR(pg_catalog.=) 'pgcrypto')) THEN
+        RAISE EXCEPTION 'schema "auth" already contains objects'
+            USING ERRCODE = 'duplicate_schema',
+                  DETAIL = 'jwt_auth needs a schema of its own (pgcrypto may share it).',
+                  HINT = 'Drop or rename the existing schema auth, then create the extension again.';
+    END IF;
+    ALTER SCHEMA auth OWNER TO CURRENT_USER;
+    FOR grantee IN
+        SELECT DISTINCT a.grantee::pg_catalog.regrole
+          FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a
+         WHERE n.nspname OPERATOR(pg_catalog.=) 'auth'
+           AND a.grantee OPERATOR(pg_catalog.<>) n.nspowner
+           AND a.grantee OPERATOR(pg_catalog.<>) 0
+    LOOP
+        EXECUTE pg_catalog.format('REVOKE ALL ON SCHEMA auth FROM %s', grantee);
+    END LOOP;
+    REVOKE ALL ON SCHEMA auth FROM PUBLIC;
+END
+$$;
+
 -- Accounts.  Emails are stored trimmed and lower-cased by auth.signup().
 CREATE TABLE auth.users (
     id uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
@@ -45,6 +89,9 @@ REVOKE ALL ON FUNCTION auth.keys_changed() FROM PUBLIC;
 CREATE TRIGGER keys_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON auth.keys
     FOR EACH STATEMENT EXECUTE FUNCTION auth.keys_changed();
+-- Also for changes applied by logical replication or with
+-- session_replication_role = replica.
+ALTER TABLE auth.keys ENABLE ALWAYS TRIGGER keys_changed;
 
 -- The first key: 32 bytes from pgcrypto's strong random source, wherever pgcrypto lives.
 DO $$
@@ -108,10 +155,3 @@ CREATE FUNCTION auth.jwt() RETURNS jsonb
     AS 'MODULE_PATHNAME', 'jwt_auth_jwt'
     LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION auth.jwt() IS 'claims of the verified token, or NULL';
-
--- The security settings are superuser-only (PGC_SUSET) so that no
--- application role can change them for itself; the role that created the
--- extension (a database owner, possibly without superuser) may set them with
--- ALTER DATABASE or ALTER ROLE ... SET.
-GRANT SET ON PARAMETER jwt_auth.token_ttl, jwt_auth.leeway, jwt_auth.bcrypt_cost,
-    jwt_auth.issuer, jwt_auth.audience TO @extowner@;

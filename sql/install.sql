@@ -52,22 +52,52 @@ RESET ROLE;
 SELECT pg_read_file(setting || '/extension/jwt_auth--1.0.sql') ~ '\\quit' AS guarded
   FROM pg_config() AS c(name, setting) WHERE name = 'SHAREDIR';
 
--- A database owner without superuser installs it (trusted), uses it, and
--- configures it, but still cannot read password hashes or keys.
+-- A database owner without superuser installs it (trusted) and uses it,
+-- but cannot read password hashes or keys, cannot change the security
+-- settings, and cannot take over schema auth, where the extension's
+-- SECURITY DEFINER functions find their tables.
 CREATE ROLE regress_owner LOGIN PASSWORD 'regress_owner_pw';
 CREATE DATABASE regress_trusted OWNER regress_owner;
 \set su :USER
 \c "dbname=regress_trusted user=regress_owner password=regress_owner_pw"
 SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user;
+-- A schema auth that already holds objects is refused.
+CREATE SCHEMA auth;
+CREATE TABLE auth.users (id uuid PRIMARY KEY, email text UNIQUE, password_hash text);
 CREATE EXTENSION jwt_auth CASCADE;
-SET jwt_auth.bcrypt_cost = 10;
+\echo :LAST_ERROR_SQLSTATE
+DROP SCHEMA auth CASCADE;
+CREATE EXTENSION jwt_auth CASCADE;
+SELECT nspowner::regrole = current_user::regrole AS caller_owns_schema,
+       (SELECT rolsuper FROM pg_roles WHERE oid = nspowner) AS superuser_owns_schema,
+       has_schema_privilege('regress_owner', 'auth', 'CREATE') AS owner_may_create,
+       has_schema_privilege('public', 'auth', 'USAGE') AS public_usage
+  FROM pg_namespace WHERE nspname = 'auth';
 SELECT auth.signup('owner@example.com', 'owner password 1') IS NOT NULL AS signed_up;
 SELECT auth.verify(auth.signin('owner@example.com', 'owner password 1')) = auth.uid() AS verified;
 SELECT * FROM auth.users;
 SELECT * FROM auth.keys;
+-- The schema swap that would put look-alike tables under the functions.
+ALTER SCHEMA auth RENAME TO auth_real;
+CREATE TABLE auth.evil (id int);
 CREATE TABLE notes (user_id uuid NOT NULL REFERENCES auth.users (id) ON DELETE CASCADE);
-ALTER DATABASE regress_trusted SET jwt_auth.token_ttl = '15min';
-ALTER DATABASE regress_trusted RESET jwt_auth.token_ttl;
+-- Security settings are for superusers.
+ALTER DATABASE regress_trusted SET jwt_auth.token_ttl = '7d';
+\echo :LAST_ERROR_SQLSTATE
+-- Even if a superuser hands the schema over, the functions refuse to run.
+\c regress_trusted :su
+ALTER SCHEMA auth OWNER TO regress_owner;
+\c "dbname=regress_trusted user=regress_owner password=regress_owner_pw"
+SELECT auth.signin('owner@example.com', 'owner password 1');
+\echo :LAST_ERROR_SQLSTATE
+SELECT auth.signup('other@example.com', 'owner password 1');
+SELECT auth.verify('e30.e30.e30');
+\c regress_trusted :su
+SELECT auth.verify(auth.signin('owner@example.com', 'owner password 1'));
+ALTER SCHEMA auth OWNER TO CURRENT_USER;
+\c "dbname=regress_trusted user=regress_owner password=regress_owner_pw"
+SELECT auth.signin('owner@example.com', 'owner password 1') IS NOT NULL AS works_again;
+-- The owner can drop and re-create the extension.
 DROP TABLE notes;
 DROP EXTENSION jwt_auth;
 CREATE EXTENSION jwt_auth;

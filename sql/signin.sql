@@ -76,6 +76,20 @@ RESET jwt_auth.token_ttl;
 RESET jwt_auth.issuer;
 RESET jwt_auth.audience;
 
+-- A hash at an older cost is redone at the current cost when its password
+-- is next verified (so that an unknown email, hashed at the current cost,
+-- takes as long as a real account); not in a read-only transaction.
+SELECT substr(password_hash, 1, 7) AS before FROM auth.users WHERE email = 'grace@example.com';
+SET jwt_auth.bcrypt_cost = 11;
+BEGIN READ ONLY;
+SELECT auth.signin('grace@example.com', 'grace password 1') IS NOT NULL AS read_only_signin;
+COMMIT;
+SELECT substr(password_hash, 1, 7) AS unchanged FROM auth.users WHERE email = 'grace@example.com';
+SELECT auth.signin('grace@example.com', 'grace password 1') IS NOT NULL AS signed_in;
+SELECT substr(password_hash, 1, 7) AS rehashed FROM auth.users WHERE email = 'grace@example.com';
+SELECT auth.signin('grace@example.com', 'grace password 1') IS NOT NULL AS still_signs_in;
+RESET jwt_auth.bcrypt_cost;
+
 -- JSON in the email is escaped, not injected.
 SELECT auth.signup('q"u\ote@example.com', 'long enough 1') IS NOT NULL AS signed_up;
 SELECT regress.part(auth.signin('q"u\ote@example.com', 'long enough 1'), 2) ->> 'email' AS email;

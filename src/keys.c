@@ -5,7 +5,8 @@
  *
  * auth.keys is readable by its owner alone.  auth.verify() runs as the
  * caller, so the cache is filled by one query run as the table's owner, in
- * a security-restricted operation.  A statement trigger on auth.keys sends a
+ * a security-restricted operation, after tables.c has checked that nobody
+ * else controls schema auth.  A statement trigger on auth.keys sends a
  * relcache invalidation for the table on every change; the callback
  * registered here empties the cache, in this backend and in every other one,
  * when that change commits.
@@ -16,21 +17,18 @@
  */
 #include "postgres.h"
 
-#include "access/htup_details.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_class.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/syscache.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "keys.h"
+#include "tables.h"
 
 static MemoryContext keys_context = NULL;
 static JwtKey *keys = NULL;
@@ -59,33 +57,6 @@ keys_init(void)
 	CacheRegisterRelcacheCallback(keys_relcache_callback, (Datum) 0);
 }
 
-static Oid
-lookup_keys_relid(void)
-{
-	Oid			nsp = get_namespace_oid("auth", false);
-	Oid			relid = get_relname_relid("keys", nsp);
-
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"auth.keys\" does not exist"),
-				 errhint("Run CREATE EXTENSION jwt_auth.")));
-	return relid;
-}
-
-static Oid
-rel_owner(Oid relid)
-{
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
-
 /*
  * Read auth.keys into a fresh context, then swap it in.  Until the swap the
  * context hangs below the caller's, so an error frees it.
@@ -94,7 +65,9 @@ static void
 keys_load(void)
 {
 	uint64		generation = keys_generation;
-	Oid			relid = lookup_keys_relid();
+	Oid			owner;
+	Oid			relid = auth_table("keys", &owner);
+	SPIPlanPtr	plan;
 	MemoryContext fresh;
 	JwtKey	   *loaded;
 	int			nloaded = 0;
@@ -106,13 +79,21 @@ keys_load(void)
 								  ALLOCSET_SMALL_SIZES);
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(rel_owner(relid),
+	SetUserIdAndSecContext(owner,
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT kid, alg, secret, created_at FROM auth.keys", true, 0) != SPI_OK_SELECT)
+	/*
+	 * Read the latest committed state, not the caller's snapshot: under
+	 * REPEATABLE READ a deleted key would otherwise be read back into a cache
+	 * that outlives the transaction.
+	 */
+	plan = SPI_prepare("SELECT kid, alg, secret, created_at FROM auth.keys", 0, NULL);
+	if (plan == NULL ||
+		SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(), InvalidSnapshot,
+							 true, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read auth.keys");
 
 	n = (int) SPI_processed;
@@ -166,9 +147,15 @@ keys_load(void)
 	keys_valid = (generation == keys_generation);
 }
 
+/*
+ * Take in the invalidations other backends have sent since the last look
+ * (cheap when there are none), so a key removed by a committed transaction
+ * stops verifying at once, even inside a long transaction of this backend.
+ */
 static void
 keys_ensure(void)
 {
+	AcceptInvalidationMessages();
 	if (!keys_valid)
 		keys_load();
 }

@@ -144,3 +144,14 @@ password_matches(text *password, const char *stored, int cost)
 	pfree(computed);
 	return match;
 }
+
+/* The cost of a stored bcrypt hash ("$2a$NN$..."), or -1. */
+int
+password_cost(const char *stored)
+{
+	if (stored == NULL || strlen(stored) < 7 || stored[0] != '$' || stored[1] != '2' ||
+		stored[3] != '$' || stored[6] != '$' ||
+		!isdigit((unsigned char) stored[4]) || !isdigit((unsigned char) stored[5]))
+		return -1;
+	return (stored[4] - '0') * 10 + (stored[5] - '0');
+}

@@ -17,5 +17,6 @@ extern bool password_size_ok(Datum password);
 extern text *password_check_rules(Datum password);
 extern char *password_hash(text *password, int cost);
 extern bool password_matches(text *password, const char *stored, int cost);
+extern int	password_cost(const char *stored);
 
 #endif							/* JWT_AUTH_PASSWORD_H */

@@ -14,6 +14,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -27,6 +28,7 @@
 #include "jwt_auth.h"
 #include "keys.h"
 #include "password.h"
+#include "tables.h"
 #include "signin.h"
 #include "token.h"
 
@@ -114,6 +116,24 @@ issue_token(const char *user_id, const char *email)
 	return cstring_to_text_with_len(signed_token, len);
 }
 
+/* Store the password's hash again, at the current cost. */
+static void
+rehash(const char *user_id, text *password)
+{
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+
+	values[0] = CStringGetTextDatum(user_id);
+	values[1] = CStringGetTextDatum(password_hash(password, jwt_auth_bcrypt_cost));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("UPDATE auth.users SET password_hash = $2 "
+							  "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid",
+							  2, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not update auth.users");
+	SPI_finish();
+}
+
 static Datum
 signin_impl(PG_FUNCTION_ARGS)
 {
@@ -136,7 +156,9 @@ signin_impl(PG_FUNCTION_ARGS)
 	{
 		Oid			argtypes[1] = {TEXTOID};
 		Datum		values[1] = {CStringGetTextDatum(email)};
+		Oid			owner;
 
+		(void) auth_table("users", &owner);
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		if (SPI_execute_with_args("SELECT id::pg_catalog.text, email, password_hash "
@@ -159,6 +181,14 @@ signin_impl(PG_FUNCTION_ARGS)
 
 	if (!password_matches(password, stored, jwt_auth_bcrypt_cost) || user_id == NULL)
 		report_bad_credentials();
+
+	/*
+	 * Keep every hash at the current cost: an unknown email is hashed at the
+	 * current cost, so an account left at an older one would take
+	 * measurably longer or shorter to refuse.
+	 */
+	if (password_cost(stored) != jwt_auth_bcrypt_cost && !XactReadOnly)
+		rehash(user_id, password);
 
 	PG_RETURN_TEXT_P(issue_token(user_id, user_email));
 }

@@ -25,6 +25,7 @@
 #include "guc.h"
 #include "jwt_auth.h"
 #include "password.h"
+#include "tables.h"
 #include "signup.h"
 
 static void
@@ -45,6 +46,7 @@ signup_impl(PG_FUNCTION_ARGS)
 	pg_uuid_t  *result;
 	Oid			argtypes[2] = {TEXTOID, TEXTOID};
 	Datum		values[2];
+	Oid			owner;
 
 	require_argument(fcinfo, 0, "email");
 	require_argument(fcinfo, 1, "password");
@@ -64,6 +66,7 @@ signup_impl(PG_FUNCTION_ARGS)
 
 	result = (pg_uuid_t *) palloc(sizeof(pg_uuid_t));
 	values[0] = CStringGetTextDatum(email);
+	(void) auth_table("users", &owner);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

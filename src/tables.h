@@ -1,0 +1,15 @@
+/*-------------------------------------------------------------------------
+ *
+ * tables.h
+ *	  Finding the extension's tables in schema auth, safely.
+ *
+ * src/tables.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef JWT_AUTH_TABLES_H
+#define JWT_AUTH_TABLES_H
+
+extern Oid	auth_table(const char *relname, Oid *owner);
+
+#endif							/* JWT_AUTH_TABLES_H */
