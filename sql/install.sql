@@ -7,8 +7,8 @@ SELECT count(*) AS pgcrypto_before FROM pg_extension WHERE extname = 'pgcrypto';
 CREATE EXTENSION jwt_auth CASCADE;
 SELECT e.extname, e.extnamespace::regnamespace AS schema, e.extrelocatable, e.extversion
   FROM pg_extension e WHERE e.extname IN ('jwt_auth', 'pgcrypto') ORDER BY 1;
-SELECT name, superuser, trusted, relocatable, schema, requires
-  FROM pg_available_extension_versions WHERE name = 'jwt_auth';
+SELECT name, version, superuser, trusted, relocatable, schema, requires
+  FROM pg_available_extension_versions WHERE name = 'jwt_auth' ORDER BY version;
 
 -- Tables and columns.
 SELECT table_name, column_name, data_type, is_nullable, column_default

@@ -4,6 +4,10 @@
 
 SELECT auth.signup('linus@example.com', 'linus password') AS uid \gset
 SELECT auth.signin('linus@example.com', 'linus password') AS tok \gset
+-- This file is about the token itself; most tokens below are forged here
+-- without a session ("sid"), so the session check is off (sessions.sql
+-- tests it). A superuser setting: the tests run as one.
+SET jwt_auth.check_sessions = off;
 
 -- A valid token: returns the user id and sets the identity for the transaction.
 BEGIN;

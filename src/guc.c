@@ -26,6 +26,8 @@
 int			jwt_auth_token_ttl = 3600;
 int			jwt_auth_leeway = 30;
 int			jwt_auth_bcrypt_cost = 12;
+int			jwt_auth_refresh_ttl = 30 * 24 * 3600;
+bool		jwt_auth_check_sessions = true;
 char	   *jwt_auth_issuer = NULL;
 char	   *jwt_auth_audience = NULL;
 
@@ -68,6 +70,23 @@ guc_init(void)
 							3600, 1, 7 * 24 * 3600,
 							PGC_SUSET, GUC_UNIT_S,
 							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("jwt_auth.refresh_ttl",
+							"Lifetime of a session that auth.signin_session() opens, renewed by each refresh.",
+							NULL,
+							&jwt_auth_refresh_ttl,
+							30 * 24 * 3600, 60, 365 * 24 * 3600,
+							PGC_SUSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("jwt_auth.check_sessions",
+							 "Whether auth.verify() refuses tokens whose session has ended.",
+							 "Off makes verification stateless: a token then stays valid until it expires, "
+							 "whatever happens to its session or its user.",
+							 &jwt_auth_check_sessions,
+							 true,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
 
 	DefineCustomIntVariable("jwt_auth.leeway",
 							"Clock skew tolerated when checking exp, nbf and iat.",

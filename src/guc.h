@@ -13,6 +13,8 @@
 extern int	jwt_auth_token_ttl;
 extern int	jwt_auth_leeway;
 extern int	jwt_auth_bcrypt_cost;
+extern int	jwt_auth_refresh_ttl;
+extern bool jwt_auth_check_sessions;
 extern char *jwt_auth_issuer;
 extern char *jwt_auth_audience;
 

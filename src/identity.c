@@ -193,7 +193,7 @@ current_claims(void)
 }
 
 /* A string claim of the verified token, or NULL. */
-static text *
+text *
 claim_text(const char *name)
 {
 	Jsonb	   *claims = current_claims();
@@ -205,6 +205,16 @@ claim_text(const char *name)
 		v.type != jbvString)
 		return NULL;
 	return cstring_to_text_with_len(v.val.string.val, v.val.string.len);
+}
+
+/* The verified user's id; false if there is none. */
+bool
+identity_current_uid(pg_uuid_t *uid)
+{
+	if (!identity_uid_valid)
+		return false;
+	memcpy(uid, &identity_uid, sizeof(pg_uuid_t));
+	return true;
 }
 
 PG_FUNCTION_INFO_V1(jwt_auth_uid);

@@ -11,6 +11,10 @@
 #define JWT_AUTH_IDENTITY_H
 
 extern void identity_init(void);
+#include "utils/uuid.h"
+
 extern void identity_set(const char *user_id, const char *claims, bool is_local);
+extern bool identity_current_uid(pg_uuid_t *uid);
+extern text *claim_text(const char *name);
 
 #endif							/* JWT_AUTH_IDENTITY_H */

@@ -27,6 +27,9 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include <openssl/core_names.h>
+#include <openssl/pem.h>
+
 #include "keys.h"
 #include "tables.h"
 
@@ -57,6 +60,38 @@ keys_init(void)
 	CacheRegisterRelcacheCallback(keys_relcache_callback, (Datum) 0);
 }
 
+/* Memory context callback: wipe and free a loaded array (ends at an empty kid). */
+static void
+free_keys(void *arg)
+{
+	JwtKey	   *k = (JwtKey *) arg;
+
+	for (; k->kid[0] != '\0'; k++)
+	{
+		if (k->secret != NULL)
+			explicit_bzero(k->secret, k->secret_len);
+		EVP_PKEY_free(k->public_key);
+		EVP_PKEY_free(k->private_key);
+		k->public_key = k->private_key = NULL;
+	}
+}
+
+/* Parse a PEM public key and check that it fits "alg"; NULL if not. */
+static EVP_PKEY *
+parse_public_key(const char *pem, const char *alg)
+{
+	BIO		   *bio = BIO_new_mem_buf(pem, -1);
+	EVP_PKEY   *pkey = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+
+	BIO_free(bio);
+	if (pkey != NULL && !keys_fit_alg(pkey, alg))
+	{
+		EVP_PKEY_free(pkey);
+		pkey = NULL;
+	}
+	return pkey;
+}
+
 /*
  * Read auth.keys into a fresh context, then swap it in.  Until the swap the
  * context hangs below the caller's, so an error frees it.
@@ -69,6 +104,7 @@ keys_load(void)
 	Oid			relid = auth_table("keys", &owner);
 	SPIPlanPtr	plan;
 	MemoryContext fresh;
+	MemoryContextCallback *cleanup;
 	JwtKey	   *loaded;
 	int			nloaded = 0;
 	Oid			save_userid;
@@ -77,6 +113,7 @@ keys_load(void)
 
 	fresh = AllocSetContextCreate(CurrentMemoryContext, "jwt_auth keys",
 								  ALLOCSET_SMALL_SIZES);
+	cleanup = MemoryContextAllocZero(fresh, sizeof(MemoryContextCallback));
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(owner,
@@ -90,26 +127,40 @@ keys_load(void)
 	 * REPEATABLE READ a deleted key would otherwise be read back into a cache
 	 * that outlives the transaction.
 	 */
-	plan = SPI_prepare("SELECT kid, alg, secret, created_at FROM auth.keys", 0, NULL);
+	/*
+	 * Version 1.0 of the table has no public_key and retired_at: read them
+	 * through to_jsonb() so that this query serves both until ALTER EXTENSION
+	 * UPDATE.  Every function and operator is schema-qualified: this runs as
+	 * the table's owner with the caller's search_path.
+	 */
+	plan = SPI_prepare("SELECT k.kid, k.alg, k.secret, k.created_at, "
+					   "pg_catalog.to_jsonb(k) OPERATOR(pg_catalog.->>) 'public_key' "
+					   "FROM auth.keys k "
+					   "WHERE (pg_catalog.to_jsonb(k) OPERATOR(pg_catalog.->>) 'retired_at') IS NULL",
+					   0, NULL);
 	if (plan == NULL ||
 		SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(), InvalidSnapshot,
 							 true, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read auth.keys");
 
 	n = (int) SPI_processed;
-	loaded = MemoryContextAllocZero(fresh, sizeof(JwtKey) * Max(n, 1));
+	loaded = MemoryContextAllocZero(fresh, sizeof(JwtKey) * (n + 1));
+	/* Free the OpenSSL objects and wipe the secrets with the context. */
+	cleanup->func = free_keys;
+	cleanup->arg = loaded;
+	MemoryContextRegisterResetCallback(fresh, cleanup);
 	for (int i = 0; i < n; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull[4];
-		Datum		d[4];
+		bool		isnull[5];
+		Datum		d[5];
 		text	   *kid;
 		text	   *alg;
 		bytea	   *secret;
 		JwtKey	   *k = &loaded[nloaded];
 
-		for (int c = 0; c < 4; c++)
+		for (int c = 0; c < 5; c++)
 			d[c] = SPI_getbinval(tup, desc, c + 1, &isnull[c]);
 		if (isnull[0] || isnull[1] || isnull[2] || isnull[3])
 			continue;
@@ -122,10 +173,24 @@ keys_load(void)
 			continue;
 		text_to_cstring_buffer(kid, k->kid, sizeof(k->kid));
 		text_to_cstring_buffer(alg, k->alg, sizeof(k->alg));
+		k->created_at = DatumGetTimestampTz(d[3]);
+		if (strcmp(k->alg, "HS256") != 0)
+		{
+			/* An asymmetric key whose public key does not parse verifies nothing. */
+			if (!isnull[4])
+			{
+				k->public_pem = MemoryContextStrdup(fresh, TextDatumGetCString(d[4]));
+				k->public_key = parse_public_key(k->public_pem, k->alg);
+			}
+			if (k->public_key == NULL)
+			{
+				memset(k, 0, sizeof(JwtKey));
+				continue;
+			}
+		}
 		k->secret_len = VARSIZE_ANY_EXHDR(secret);
 		k->secret = MemoryContextAlloc(fresh, Max(k->secret_len, 1));
 		memcpy(k->secret, VARDATA_ANY(secret), k->secret_len);
-		k->created_at = DatumGetTimestampTz(d[3]);
 		nloaded++;
 	}
 
@@ -133,11 +198,7 @@ keys_load(void)
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 
 	if (keys_context != NULL)
-	{
-		for (int i = 0; i < nkeys; i++)
-			explicit_bzero(keys[i].secret, keys[i].secret_len);
 		MemoryContextDelete(keys_context);
-	}
 	MemoryContextSetParent(fresh, TopMemoryContext);
 	keys_context = fresh;
 	keys = loaded;
@@ -170,6 +231,59 @@ keys_find(const char *kid)
 			return &keys[i];
 	}
 	return NULL;
+}
+
+/* Every cached key; the array stays valid until the next lookup. */
+int
+keys_all(const JwtKey **all)
+{
+	keys_ensure();
+	*all = keys;
+	return nkeys;
+}
+
+/* The private key of an ES256 or RS256 key, parsed on first use. */
+EVP_PKEY *
+keys_private_key(const JwtKey *key)
+{
+	JwtKey	   *k = (JwtKey *) key;
+
+	if (k->private_key == NULL && strcmp(k->alg, "HS256") != 0)
+	{
+		BIO		   *bio = BIO_new_mem_buf(k->secret, (int) k->secret_len);
+		EVP_PKEY   *pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+
+		BIO_free(bio);
+		if (pkey != NULL && !keys_fit_alg(pkey, k->alg))
+		{
+			EVP_PKEY_free(pkey);
+			pkey = NULL;
+		}
+		k->private_key = pkey;
+	}
+	return k->private_key;
+}
+
+/*
+ * True if "pkey" is a key "alg" may use: an EC key on P-256 for ES256, an
+ * RSA key of at least 2048 bits for RS256.
+ */
+bool
+keys_fit_alg(EVP_PKEY *pkey, const char *alg)
+{
+	if (strcmp(alg, "ES256") == 0)
+	{
+		char		group[64];
+		size_t		len = 0;
+
+		return EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC &&
+			EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
+										   group, sizeof(group), &len) == 1 &&
+			strcmp(group, "prime256v1") == 0;
+	}
+	if (strcmp(alg, "RS256") == 0)
+		return EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA && EVP_PKEY_get_bits(pkey) >= 2048;
+	return false;
 }
 
 /* The newest key (ties broken by kid) signs. */

@@ -17,13 +17,19 @@ typedef struct JwtKey
 {
 	char		kid[TOKEN_MAX_KID + 1];
 	char		alg[TOKEN_MAX_ALG + 1];
-	unsigned char *secret;
+	unsigned char *secret;		/* HS256: the HMAC key; else the private PEM */
 	size_t		secret_len;
 	TimestampTz created_at;
+	char	   *public_pem;		/* ES256, RS256 */
+	EVP_PKEY   *public_key;		/* ES256, RS256: parsed public_pem */
+	EVP_PKEY   *private_key;	/* ES256, RS256: parsed on first signing */
 } JwtKey;
 
 extern void keys_init(void);
 extern const JwtKey *keys_find(const char *kid);
 extern const JwtKey *keys_signing_key(void);
+extern int	keys_all(const JwtKey **all);
+extern EVP_PKEY *keys_private_key(const JwtKey *key);
+extern bool keys_fit_alg(EVP_PKEY *pkey, const char *alg);
 
 #endif							/* JWT_AUTH_KEYS_H */

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * signin.c
- *	  auth.signin(email, password): check a password, issue a token.
+ *	  auth.signin() and auth.signin_session(): check a password, open a
+ *	  session, issue tokens.
  *
  * A wrong password, an unknown email and an address that cannot exist all
  * end in the same 28P01 error after the same bcrypt work, so neither the
@@ -14,22 +15,25 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
-#include "utils/uuid.h"
+#include "utils/timestamp.h"
 
 #include "email.h"
 #include "guc.h"
 #include "jwt_auth.h"
 #include "keys.h"
 #include "password.h"
-#include "tables.h"
+#include "sessions.h"
 #include "signin.h"
+#include "tables.h"
 #include "token.h"
 
 static void
@@ -38,21 +42,6 @@ report_bad_credentials(void)
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PASSWORD),
 			 errmsg("invalid email or password")));
-}
-
-/* A random (version 4) UUID, as text. */
-static void
-random_uuid(char out[37])
-{
-	unsigned char u[16];
-
-	if (!pg_strong_random(u, sizeof(u)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not generate random values")));
-	u[6] = (u[6] & 0x0f) | 0x40;
-	u[8] = (u[8] & 0x3f) | 0x80;
-	token_uuid_format(u, out);
 }
 
 static void
@@ -74,9 +63,13 @@ add_number(StringInfo buf, const char *name, int64 value)
 	appendStringInfo(buf, ":" INT64_FORMAT, value);
 }
 
-/* Sign a token for the user with the newest key. */
-static text *
-issue_token(const char *user_id, const char *email)
+/*
+ * Sign an access token for the user with the newest key; its expiry goes
+ * to *expires_at.  session_id may be NULL (no "sid" claim).
+ */
+text *
+issue_access_token(const char *user_id, const char *email, const char *session_id,
+				   TimestampTz *expires_at)
 {
 	const JwtKey *key = keys_signing_key();
 	StringInfoData claims;
@@ -84,12 +77,24 @@ issue_token(const char *user_id, const char *email)
 	int64		now = unix_now();
 	char		signed_token[TOKEN_MAX_LENGTH + 1];
 	size_t		len;
+	EVP_PKEY   *pkey = NULL;
 
-	if (key == NULL || strcmp(key->alg, "HS256") != 0)
+	if (key == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("no signing key is available"),
-				 errdetail("auth.keys holds no usable HS256 key.")));
+				 errdetail("auth.keys holds no key that is not retired."),
+				 errhint("Create one with auth.rotate_key().")));
+	if (strcmp(key->alg, "HS256") != 0)
+	{
+		pkey = keys_private_key(key);
+		if (pkey == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("signing key is unusable"),
+					 errdetail("The private key of the newest key does not parse or does not fit %s.",
+							   key->alg)));
+	}
 
 	random_uuid(jti);
 	initStringInfo(&claims);
@@ -101,11 +106,13 @@ issue_token(const char *user_id, const char *email)
 	add_string(&claims, "role", "authenticated");
 	add_number(&claims, "iat", now);
 	add_number(&claims, "exp", now + jwt_auth_token_ttl);
+	if (session_id != NULL)
+		add_string(&claims, "sid", session_id);
 	add_string(&claims, "jti", jti);
 	appendStringInfoChar(&claims, '}');
 
-	len = token_sign_hs256(key->kid, key->secret, key->secret_len, claims.data,
-						   signed_token, sizeof(signed_token));
+	len = token_sign(key->alg, key->kid, key->secret, key->secret_len, pkey, claims.data,
+					 signed_token, sizeof(signed_token));
 	if (len == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
@@ -113,6 +120,8 @@ issue_token(const char *user_id, const char *email)
 				 errdetail("The token would be longer than %d bytes, or the key is unusable.",
 						   TOKEN_MAX_LENGTH)));
 	pfree(claims.data);
+	if (expires_at != NULL)
+		*expires_at = time_t_to_timestamptz((pg_time_t) (now + jwt_auth_token_ttl));
 	return cstring_to_text_with_len(signed_token, len);
 }
 
@@ -134,17 +143,21 @@ rehash(const char *user_id, text *password)
 	SPI_finish();
 }
 
-static Datum
-signin_impl(PG_FUNCTION_ARGS)
+/*
+ * Check the email and password arguments; return the user's id and email,
+ * or fail with 28P01.
+ */
+static void
+authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 {
 	const char *why = NULL;
 	char	   *email;
 	text	   *password;
 	char	   *stored = NULL;
-	char	   *user_id = NULL;
-	char	   *user_email = NULL;
 	MemoryContext outer = CurrentMemoryContext;
 
+	*user_id = NULL;
+	*user_email = NULL;
 	require_argument(fcinfo, 0, "email");
 	require_argument(fcinfo, 1, "password");
 	if (!password_size_ok(PG_GETARG_DATUM(1)))
@@ -171,15 +184,15 @@ signin_impl(PG_FUNCTION_ARGS)
 			HeapTuple	tup = SPI_tuptable->vals[0];
 			TupleDesc	desc = SPI_tuptable->tupdesc;
 
-			user_id = SPI_getvalue(tup, desc, 1);
-			user_email = SPI_getvalue(tup, desc, 2);
+			*user_id = SPI_getvalue(tup, desc, 1);
+			*user_email = SPI_getvalue(tup, desc, 2);
 			stored = SPI_getvalue(tup, desc, 3);
 			MemoryContextSwitchTo(spi);
 		}
 		SPI_finish();
 	}
 
-	if (!password_matches(password, stored, jwt_auth_bcrypt_cost) || user_id == NULL)
+	if (!password_matches(password, stored, jwt_auth_bcrypt_cost) || *user_id == NULL)
 		report_bad_credentials();
 
 	/*
@@ -188,9 +201,61 @@ signin_impl(PG_FUNCTION_ARGS)
 	 * measurably longer or shorter to refuse.
 	 */
 	if (password_cost(stored) != jwt_auth_bcrypt_cost && !XactReadOnly)
-		rehash(user_id, password);
+		rehash(*user_id, password);
+}
 
-	PG_RETURN_TEXT_P(issue_token(user_id, user_email));
+/* Refuse clearly on a standby or in a read-only transaction. */
+static void
+require_writable(const char *what)
+{
+	if (XactReadOnly)
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot execute %s in a read-only transaction", what),
+				 errdetail("Signing in opens a session, which is written to auth.sessions."),
+				 errhint("On a standby, sign in through the primary server.")));
+}
+
+static Datum
+signin_impl(PG_FUNCTION_ARGS)
+{
+	char	   *user_id;
+	char	   *email;
+	char		sid[37];
+
+	require_sessions();
+	require_writable("auth.signin()");
+	authenticate(fcinfo, &user_id, &email);
+	random_uuid(sid);
+	session_create(sid, user_id,
+				   TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+											   (int64) jwt_auth_token_ttl * 1000));
+	PG_RETURN_TEXT_P(issue_access_token(user_id, email, sid, NULL));
+}
+
+static Datum
+signin_session_impl(PG_FUNCTION_ARGS)
+{
+	char	   *user_id;
+	char	   *email;
+	char		sid[37];
+	TupleDesc	desc;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+	TimestampTz expires_at;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	require_writable("auth.signin_session()");
+	authenticate(fcinfo, &user_id, &email);
+	random_uuid(sid);
+	session_create(sid, user_id,
+				   TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+											   (int64) jwt_auth_refresh_ttl * 1000));
+	values[1] = CStringGetTextDatum(refresh_token_create(sid));
+	values[0] = PointerGetDatum(issue_access_token(user_id, email, sid, &expires_at));
+	values[2] = TimestampTzGetDatum(expires_at);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }
 
 PG_FUNCTION_INFO_V1(jwt_auth_signin);
@@ -198,4 +263,11 @@ Datum
 jwt_auth_signin(PG_FUNCTION_ARGS)
 {
 	return call_hiding_statement(signin_impl, fcinfo);
+}
+
+PG_FUNCTION_INFO_V1(jwt_auth_signin_session);
+Datum
+jwt_auth_signin_session(PG_FUNCTION_ARGS)
+{
+	return call_hiding_statement(signin_session_impl, fcinfo);
 }

@@ -65,3 +65,24 @@ auth_table(const char *relname, Oid *owner)
 				 errhint("Give schema auth back to the owner of the extension's tables.")));
 	return relid;
 }
+
+/* True if auth.<relname> exists (tables added by an update may not yet). */
+bool
+auth_table_exists(const char *relname)
+{
+	Oid			nsp = get_namespace_oid("auth", true);
+
+	return OidIsValid(nsp) && OidIsValid(get_relname_relid(relname, nsp));
+}
+
+/* Refuse to go on while the tables of version 1.1 are missing. */
+void
+require_sessions(void)
+{
+	if (!auth_table_exists("sessions"))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"jwt_auth\" must be updated"),
+				 errdetail("This function needs auth.sessions, which version 1.1 adds."),
+				 errhint("Run ALTER EXTENSION jwt_auth UPDATE.")));
+}

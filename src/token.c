@@ -30,6 +30,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/hmac.h>
 
 /* NumericDate values outside [0, 9999-12-31T23:59:59Z] are refused. */
@@ -498,6 +500,13 @@ token_check_claims(const TokenHeader *hdr, const TokenRules *rules,
 		*detail = "The \"sub\" claim is not a UUID.";
 		return TOKEN_MALFORMED;
 	}
+	v = js_get(&doc, "sid");
+	claims->has_sid = (v != NULL);
+	if (v != NULL && (v->type != JS_STRING || !token_uuid_parse(v->str, v->len, claims->sid)))
+	{
+		*detail = "The \"sid\" claim is not a UUID.";
+		return TOKEN_MALFORMED;
+	}
 	if (!get_date(&doc, "exp", &has_exp, &exp))
 	{
 		*detail = "The \"exp\" claim is not an integer NumericDate.";
@@ -541,7 +550,7 @@ token_check_claims(const TokenHeader *hdr, const TokenRules *rules,
 	if (st != TOKEN_OK)
 		return st;
 
-	if (rules->now >= exp + rules->leeway)
+	if (!rules->ignore_expiry && rules->now >= exp + rules->leeway)
 	{
 		*detail = "The time in the \"exp\" claim has passed.";
 		return TOKEN_EXPIRED;
@@ -596,42 +605,201 @@ json_quote(const char *s, char *out, size_t pos, size_t cap)
 	return pos;
 }
 
-static const char header_prefix[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":";
+/*
+ * Verify an ES256 or RS256 signature.  The caller has checked that "pkey"
+ * is the key named by the header's kid and that the header's alg is that
+ * key's algorithm.
+ */
+TokenStatus
+token_check_pkey(const char *token, const TokenHeader *hdr, EVP_PKEY *pkey,
+				 const char **detail)
+{
+	unsigned char sig[TOKEN_MAX_SIGLEN + 3];
+	size_t		siglen;
+	unsigned char der[TOKEN_ES256_SIGLEN + 16];
+	const unsigned char *verify_sig = sig;
+	size_t		verify_len;
+	bool		es256 = strcmp(hdr->alg, "ES256") == 0;
+	EVP_MD_CTX *ctx;
+	int			ok;
+
+	if (pkey == NULL || (!es256 && strcmp(hdr->alg, "RS256") != 0))
+	{
+		*detail = "The token's algorithm is not the key's algorithm.";
+		return TOKEN_UNSUPPORTED;
+	}
+	if (hdr->signature_len > (TOKEN_MAX_SIGLEN * 4 + 2) / 3 ||
+		!token_b64url_decode(hdr->signature, hdr->signature_len, sig, sizeof(sig), &siglen))
+	{
+		*detail = "The signature is not canonical base64url of a possible length.";
+		return TOKEN_BAD_SIGNATURE;
+	}
+	verify_len = siglen;
+	if (es256)
+	{
+		/* JOSE carries r || s; OpenSSL wants a DER ECDSA-Sig-Value. */
+		ECDSA_SIG  *esig;
+		BIGNUM	   *r,
+				   *s;
+		unsigned char *p = der;
+		int			n;
+
+		if (siglen != TOKEN_ES256_SIGLEN)
+		{
+			*detail = "The signature is not 64 bytes.";
+			return TOKEN_BAD_SIGNATURE;
+		}
+		esig = ECDSA_SIG_new();
+		r = BN_bin2bn(sig, 32, NULL);
+		s = BN_bin2bn(sig + 32, 32, NULL);
+		if (esig == NULL || r == NULL || s == NULL || !ECDSA_SIG_set0(esig, r, s))
+		{
+			BN_free(r);
+			BN_free(s);
+			ECDSA_SIG_free(esig);
+			*detail = "The signature could not be decoded.";
+			return TOKEN_BAD_SIGNATURE;
+		}
+		n = i2d_ECDSA_SIG(esig, NULL);
+		if (n <= 0 || (size_t) n > sizeof(der) || i2d_ECDSA_SIG(esig, &p) != n)
+		{
+			ECDSA_SIG_free(esig);
+			*detail = "The signature could not be decoded.";
+			return TOKEN_BAD_SIGNATURE;
+		}
+		ECDSA_SIG_free(esig);
+		verify_sig = der;
+		verify_len = (size_t) n;
+	}
+	else if (siglen != (size_t) EVP_PKEY_get_size(pkey))
+	{
+		*detail = "The signature is not as long as the key's modulus.";
+		return TOKEN_BAD_SIGNATURE;
+	}
+
+	ctx = EVP_MD_CTX_new();
+	ok = ctx != NULL &&
+		EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, pkey) == 1 &&
+		EVP_DigestVerify(ctx, verify_sig, verify_len,
+						 (const unsigned char *) token, hdr->signing_input_len) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+	{
+		*detail = "The signature does not match the token's header and payload.";
+		return TOKEN_BAD_SIGNATURE;
+	}
+	return TOKEN_OK;
+}
+
+/* Sign "input" with ES256 (as r || s) or RS256; returns the length or 0. */
+static size_t
+sign_pkey(bool es256, EVP_PKEY *pkey, const char *input, size_t len,
+		  unsigned char *out, size_t outcap)
+{
+	unsigned char der[TOKEN_MAX_SIGLEN + 16];
+	size_t		derlen = sizeof(der);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int			ok;
+
+	ok = ctx != NULL &&
+		EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, pkey) == 1 &&
+		EVP_DigestSign(ctx, der, &derlen, (const unsigned char *) input, len) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return 0;
+	if (es256)
+	{
+		const unsigned char *p = der;
+		ECDSA_SIG  *esig = d2i_ECDSA_SIG(NULL, &p, (long) derlen);
+		const BIGNUM *r,
+				   *s;
+
+		if (esig == NULL || outcap < TOKEN_ES256_SIGLEN)
+		{
+			ECDSA_SIG_free(esig);
+			return 0;
+		}
+		ECDSA_SIG_get0(esig, &r, &s);
+		ok = BN_bn2binpad(r, out, 32) == 32 && BN_bn2binpad(s, out + 32, 32) == 32;
+		ECDSA_SIG_free(esig);
+		return ok ? TOKEN_ES256_SIGLEN : 0;
+	}
+	if (derlen > outcap)
+		return 0;
+	memcpy(out, der, derlen);
+	return derlen;
+}
+
+static const char *const header_prefixes[] = {
+	"{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":",
+	"{\"alg\":\"ES256\",\"typ\":\"JWT\",\"kid\":",
+	"{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":",
+};
 
 size_t
-token_sign_hs256(const char *kid, const unsigned char *secret,
-				 size_t secret_len, const char *claims_json,
-				 char *out, size_t outcap)
+token_sign(const char *alg, const char *kid, const unsigned char *secret,
+		   size_t secret_len, EVP_PKEY *pkey, const char *claims_json,
+		   char *out, size_t outcap)
 {
 	char		header[TOKEN_MAX_KID * 6 + 64];
+	const char *prefix;
+	size_t		plen;
 	size_t		hlen;
 	size_t		clen = strlen(claims_json);
+	size_t		siglen_max;
 	size_t		need;
 	size_t		pos;
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int maclen = 0;
+	unsigned char sig[TOKEN_MAX_SIGLEN];
+	size_t		siglen;
+	int			kind;
 
-	if (secret == NULL || secret_len < TOKEN_MIN_SECRET || secret_len > INT32_MAX ||
-		strlen(kid) == 0 || strlen(kid) > TOKEN_MAX_KID)
+	if (strcmp(alg, "HS256") == 0)
+		kind = 0;
+	else if (strcmp(alg, "ES256") == 0)
+		kind = 1;
+	else if (strcmp(alg, "RS256") == 0)
+		kind = 2;
+	else
+		return 0;
+	if (kind == 0 && (secret == NULL || secret_len < TOKEN_MIN_SECRET || secret_len > INT32_MAX))
+		return 0;
+	if (kind != 0 && pkey == NULL)
+		return 0;
+	if (strlen(kid) == 0 || strlen(kid) > TOKEN_MAX_KID)
 		return 0;
 
-	memcpy(header, header_prefix, sizeof(header_prefix) - 1);
-	hlen = json_quote(kid, header, sizeof(header_prefix) - 1, sizeof(header) - 1);
+	prefix = header_prefixes[kind];
+	plen = strlen(prefix);
+	memcpy(header, prefix, plen);
+	hlen = json_quote(kid, header, plen, sizeof(header) - 1);
 	if (hlen == 0)
 		return 0;
 	header[hlen++] = '}';
 
-	need = (hlen + 2) / 3 * 4 + 1 + (clen + 2) / 3 * 4 + 1 + 43 + 1;
+	siglen_max = kind == 0 ? TOKEN_HS256_SIGLEN : kind == 1 ? TOKEN_ES256_SIGLEN : TOKEN_MAX_SIGLEN;
+	need = (hlen + 2) / 3 * 4 + 1 + (clen + 2) / 3 * 4 + 1 + (siglen_max + 2) / 3 * 4 + 1;
 	if (clen > TOKEN_MAX_JSON || need > outcap || need > TOKEN_MAX_LENGTH + 1)
 		return 0;
 
 	pos = token_b64url_encode((const unsigned char *) header, hlen, out);
 	out[pos++] = '.';
 	pos += token_b64url_encode((const unsigned char *) claims_json, clen, out + pos);
-	if (HMAC(EVP_sha256(), secret, (int) secret_len, (const unsigned char *) out, pos,
-			 mac, &maclen) == NULL || maclen != TOKEN_HS256_SIGLEN)
-		return 0;
+	if (kind == 0)
+	{
+		unsigned int maclen = 0;
+
+		if (HMAC(EVP_sha256(), secret, (int) secret_len, (const unsigned char *) out, pos,
+				 sig, &maclen) == NULL || maclen != TOKEN_HS256_SIGLEN)
+			return 0;
+		siglen = maclen;
+	}
+	else
+	{
+		siglen = sign_pkey(kind == 1, pkey, out, pos, sig, sizeof(sig));
+		if (siglen == 0)
+			return 0;
+	}
 	out[pos++] = '.';
-	pos += token_b64url_encode(mac, maclen, out + pos);
+	pos += token_b64url_encode(sig, siglen, out + pos);
 	return pos;
 }

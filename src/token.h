@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
+
 /* Longest token accepted, in bytes; checked before any decoding. */
 #define TOKEN_MAX_LENGTH		8192
 /* Longest decoded header or payload (base64url of 8192 bytes decodes to less). */
@@ -33,6 +35,9 @@
 /* Shortest HMAC secret that may verify or sign anything, in bytes. */
 #define TOKEN_MIN_SECRET		32
 #define TOKEN_HS256_SIGLEN		32
+#define TOKEN_ES256_SIGLEN		64
+/* Longest signature accepted: RS256 with a 4096-bit modulus. */
+#define TOKEN_MAX_SIGLEN		512
 
 typedef enum TokenStatus
 {
@@ -66,6 +71,7 @@ typedef struct TokenRules
 	int64_t		leeway;			/* seconds of clock skew tolerated */
 	const char *issuer;
 	const char *audience;
+	bool		ignore_expiry;	/* for signing out with an expired token */
 } TokenRules;
 
 /* What a verified token tells. */
@@ -73,6 +79,8 @@ typedef struct TokenClaims
 {
 	unsigned char sub[16];		/* the subject, a UUID */
 	char		sub_text[37];	/* the same, canonical lower-case text */
+	bool		has_sid;
+	unsigned char sid[16];		/* the session ("sid"), a UUID */
 	int64_t		exp;
 	char		json[TOKEN_MAX_JSON + 1];	/* the decoded payload */
 	size_t		json_len;
@@ -83,6 +91,8 @@ extern TokenStatus token_parse_header(const char *token, size_t len,
 extern TokenStatus token_check_hs256(const char *token, const TokenHeader *hdr,
 									 const unsigned char *secret, size_t secret_len,
 									 const char **detail);
+extern TokenStatus token_check_pkey(const char *token, const TokenHeader *hdr,
+									EVP_PKEY *pkey, const char **detail);
 extern TokenStatus token_check_claims(const TokenHeader *hdr,
 									  const TokenRules *rules,
 									  TokenClaims *claims, const char **detail);
@@ -95,13 +105,14 @@ extern bool token_uuid_parse(const char *text, size_t len, unsigned char uuid[16
 extern void token_uuid_format(const unsigned char uuid[16], char out[37]);
 
 /*
- * Sign an HS256 token.  "claims_json" must be a JSON object, "kid" plain
+ * Sign a token with "alg" (HS256 with "secret"; ES256 or RS256 with the
+ * private key "pkey").  "claims_json" must be a JSON object, "kid" plain
  * text.  Writes the NUL-terminated token to "out" and returns its length,
  * or 0 if it cannot be signed or would exceed TOKEN_MAX_LENGTH.
  */
-extern size_t token_sign_hs256(const char *kid,
-							   const unsigned char *secret, size_t secret_len,
-							   const char *claims_json,
-							   char *out, size_t outcap);
+extern size_t token_sign(const char *alg, const char *kid,
+						 const unsigned char *secret, size_t secret_len,
+						 EVP_PKEY *pkey, const char *claims_json,
+						 char *out, size_t outcap);
 
 #endif							/* JWT_AUTH_TOKEN_H */

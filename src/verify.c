@@ -22,6 +22,8 @@
 #include "identity.h"
 #include "jwt_auth.h"
 #include "keys.h"
+#include "sessions.h"
+#include "tables.h"
 #include "token.h"
 #include "verify.h"
 
@@ -69,37 +71,32 @@ refuse_key(const char *detail)
 			 errdetail_internal("%s", detail)));
 }
 
-static Datum
-verify_impl(PG_FUNCTION_ARGS)
+/*
+ * Check a token argument (signature, key, claims; the expiry unless
+ * ignore_expiry) and return its claims, or fail with 28000.
+ */
+TokenClaims *
+check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry)
 {
 	text	   *token;
 	const char *data;
 	size_t		len;
-	bool		is_local;
 	TokenHeader hdr;
 	TokenRules	rules;
 	TokenClaims *claims;
 	const JwtKey *key;
 	const char *detail = NULL;
 	TokenStatus st;
-	pg_uuid_t  *result;
 
-	if (PG_ARGISNULL(0))
+	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 				 errmsg("token is missing")));
-	/* auth.verify(token) is auth.verify(token, true). */
-	is_local = true;
-	if (PG_NARGS() > 1)
-	{
-		require_argument(fcinfo, 1, "is_local");
-		is_local = PG_GETARG_BOOL(1);
-	}
 
 	/* Bound the size before detoasting or decoding anything. */
-	if (toast_raw_datum_size(PG_GETARG_DATUM(0)) - VARHDRSZ > TOKEN_MAX_LENGTH)
+	if (toast_raw_datum_size(PG_GETARG_DATUM(argno)) - VARHDRSZ > TOKEN_MAX_LENGTH)
 		refuse(TOKEN_MALFORMED, "The token is longer than 8192 bytes.");
-	token = PG_GETARG_TEXT_PP(0);
+	token = PG_GETARG_TEXT_PP(argno);
 	data = VARDATA_ANY(token);
 	len = VARSIZE_ANY_EXHDR(token);
 	if (len == 0)
@@ -115,16 +112,21 @@ verify_impl(PG_FUNCTION_ARGS)
 		refuse_key("The token header has no \"kid\".");
 	key = keys_find(hdr.kid);
 	if (key == NULL)
-		refuse_key("No key in auth.keys has the token's \"kid\".");
+		refuse_key("No key in auth.keys has the token's \"kid\", or it is retired.");
 	if (strcmp(hdr.alg, key->alg) != 0)
 		refuse(TOKEN_UNSUPPORTED, "The token's \"alg\" is not the algorithm of its key.");
-	if (key->secret_len < TOKEN_MIN_SECRET)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errmsg("token key is unusable"),
-				 errdetail("The key's secret is shorter than %d bytes.", TOKEN_MIN_SECRET)));
 
-	st = token_check_hs256(data, &hdr, key->secret, key->secret_len, &detail);
+	if (strcmp(key->alg, "HS256") == 0)
+	{
+		if (key->secret_len < TOKEN_MIN_SECRET)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+					 errmsg("token key is unusable"),
+					 errdetail("The key's secret is shorter than %d bytes.", TOKEN_MIN_SECRET)));
+		st = token_check_hs256(data, &hdr, key->secret, key->secret_len, &detail);
+	}
+	else
+		st = token_check_pkey(data, &hdr, key->public_key, &detail);
 	if (st != TOKEN_OK)
 		refuse(st, detail);
 
@@ -132,10 +134,53 @@ verify_impl(PG_FUNCTION_ARGS)
 	rules.leeway = jwt_auth_leeway;
 	rules.issuer = jwt_auth_issuer;
 	rules.audience = jwt_auth_audience;
+	rules.ignore_expiry = ignore_expiry;
 	claims = (TokenClaims *) palloc(sizeof(TokenClaims));
 	st = token_check_claims(&hdr, &rules, claims, &detail);
 	if (st != TOKEN_OK)
 		refuse(st, detail);
+	return claims;
+}
+
+static Datum
+verify_impl(PG_FUNCTION_ARGS)
+{
+	bool		is_local = true;
+	TokenClaims *claims;
+	pg_uuid_t  *result;
+
+	/* auth.verify(token) is auth.verify(token, true). */
+	if (PG_NARGS() > 1)
+	{
+		require_argument(fcinfo, 1, "is_local");
+		is_local = PG_GETARG_BOOL(1);
+	}
+
+	claims = check_token_argument(fcinfo, 0, false);
+
+	/*
+	 * The session must still be active.  A token without "sid" has no
+	 * session to check: it is refused, unless the extension has not been
+	 * updated to a version with sessions yet.
+	 */
+	if (jwt_auth_check_sessions)
+	{
+		if (claims->has_sid)
+		{
+			if (!session_active(claims->sid, claims->sub))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+						 errmsg("token has been revoked"),
+						 errdetail("Its session has ended: signed out, replaced by a password change, "
+								   "or its user was deleted.")));
+		}
+		else if (auth_table_exists("sessions"))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+					 errmsg("token has been revoked"),
+					 errdetail("The token has no \"sid\" claim, so its session cannot be checked."),
+					 errhint("Sign in again, or set jwt_auth.check_sessions to off for stateless tokens.")));
+	}
 
 	identity_set(claims->sub_text, claims->json, is_local);
 

@@ -12,6 +12,10 @@
 
 #include "fmgr.h"
 
+#include "token.h"
+
+extern TokenClaims *check_token_argument(FunctionCallInfo fcinfo, int argno,
+										 bool ignore_expiry);
 extern Datum jwt_auth_verify(PG_FUNCTION_ARGS);
 
 #endif							/* JWT_AUTH_VERIFY_H */

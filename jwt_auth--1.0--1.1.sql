@@ -1,0 +1,137 @@
+/* jwt_auth--1.0--1.1.sql: sessions, refresh tokens, key rotation, ES256/RS256 and JWKS */
+
+-- complain if script is sourced in psql, rather than via ALTER EXTENSION
+\echo Use "ALTER EXTENSION jwt_auth UPDATE TO '1.1'" to load this file. \quit
+
+ALTER TABLE auth.keys
+    DROP CONSTRAINT keys_alg_supported,
+    DROP CONSTRAINT keys_secret_length,
+    ADD COLUMN public_key text,
+    ADD COLUMN retired_at timestamptz,
+    ADD CONSTRAINT keys_alg_supported CHECK (alg OPERATOR(pg_catalog.=) ANY (ARRAY['HS256', 'ES256', 'RS256'])),
+    ADD CONSTRAINT keys_secret_length CHECK (alg OPERATOR(pg_catalog.<>) 'HS256'
+                                             OR pg_catalog.octet_length(secret) OPERATOR(pg_catalog.>=) 32),
+    ADD CONSTRAINT keys_public_key CHECK ((alg OPERATOR(pg_catalog.=) 'HS256') OPERATOR(pg_catalog.=) (public_key IS NULL));
+
+CREATE TABLE auth.sessions (
+    id uuid PRIMARY KEY,
+    user_id uuid NOT NULL REFERENCES auth.users (id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    refreshed_at timestamptz,
+    expires_at timestamptz NOT NULL,
+    revoked_at timestamptz
+);
+CREATE INDEX sessions_user_id_idx ON auth.sessions (user_id);
+COMMENT ON TABLE auth.sessions IS 'sessions created by auth.signin(); readable by the extension''s owner only';
+
+CREATE TABLE auth.refresh_tokens (
+    token_hash bytea PRIMARY KEY,
+    session_id uuid NOT NULL REFERENCES auth.sessions (id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    retired_at timestamptz
+);
+CREATE INDEX refresh_tokens_session_id_idx ON auth.refresh_tokens (session_id);
+COMMENT ON TABLE auth.refresh_tokens IS 'refresh token hashes; readable by the extension''s owner only';
+
+REVOKE ALL ON auth.sessions, auth.refresh_tokens FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('auth.sessions', '');
+SELECT pg_catalog.pg_extension_config_dump('auth.refresh_tokens', '');
+
+-- Sessions and refresh tokens (1.1).
+CREATE FUNCTION auth.signin_session(email text, password text,
+                                    OUT access_token text, OUT refresh_token text, OUT expires_at timestamptz)
+    AS 'MODULE_PATHNAME', 'jwt_auth_signin_session'
+    LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION auth.signin_session(text, text) IS 'check a password; returns an access token, a refresh token and the access token''s expiry';
+
+CREATE FUNCTION auth.refresh(refresh_token text,
+                             OUT access_token text, OUT refresh_token text, OUT expires_at timestamptz)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'jwt_auth_refresh'
+    LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE ROWS 1
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION auth.refresh(text) IS 'trade a refresh token for new tokens; no row when the token was already used (its session is then ended)';
+
+CREATE FUNCTION auth.signout(token text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'jwt_auth_signout'
+    LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION auth.signout(text) IS 'end the session of a token; true if it was still active';
+
+CREATE FUNCTION auth.signout_all() RETURNS integer
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    ended integer;
+BEGIN
+    IF auth.uid() IS NULL THEN
+        RAISE EXCEPTION 'no verified identity'
+            USING ERRCODE = 'invalid_authorization_specification',
+                  HINT = 'Call auth.verify() first in this transaction.';
+    END IF;
+    UPDATE auth.sessions SET revoked_at = pg_catalog.now()
+     WHERE user_id OPERATOR(pg_catalog.=) auth.uid() AND revoked_at IS NULL;
+    GET DIAGNOSTICS ended = ROW_COUNT;
+    RETURN ended;
+END
+$$;
+COMMENT ON FUNCTION auth.signout_all() IS 'end every session of the verified user; returns how many';
+
+CREATE FUNCTION auth.signout_all(user_id uuid) RETURNS integer
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    ended integer;
+BEGIN
+    UPDATE auth.sessions s SET revoked_at = pg_catalog.now()
+     WHERE s.user_id OPERATOR(pg_catalog.=) signout_all.user_id AND s.revoked_at IS NULL;
+    GET DIAGNOSTICS ended = ROW_COUNT;
+    RETURN ended;
+END
+$$;
+COMMENT ON FUNCTION auth.signout_all(uuid) IS 'end every session of a user (owner only); returns how many';
+
+CREATE FUNCTION auth.change_password(old_password text, new_password text) RETURNS integer
+    AS 'MODULE_PATHNAME', 'jwt_auth_change_password'
+    LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION auth.change_password(text, text) IS 'change the verified user''s password and end their other sessions; returns how many';
+
+-- Keys (1.1).
+CREATE FUNCTION auth.rotate_key(alg text DEFAULT 'HS256') RETURNS text
+    AS 'MODULE_PATHNAME', 'jwt_auth_rotate_key'
+    LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION auth.rotate_key(text) IS 'make a new signing key (owner only); returns its kid';
+
+CREATE FUNCTION auth.import_key(alg text, key bytea, kid text DEFAULT NULL) RETURNS text
+    AS 'MODULE_PATHNAME', 'jwt_auth_import_key'
+    LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION auth.import_key(text, bytea, text) IS 'install a given HS256 secret or PEM private key as the signing key (owner only); returns its kid';
+
+CREATE FUNCTION auth.retire_key(kid text) RETURNS boolean
+    LANGUAGE sql VOLATILE PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        WITH retired AS (
+            UPDATE auth.keys k SET retired_at = pg_catalog.now()
+             WHERE k.kid OPERATOR(pg_catalog.=) retire_key.kid AND k.retired_at IS NULL
+            RETURNING 1)
+        SELECT pg_catalog.count(*) OPERATOR(pg_catalog.>) 0 FROM retired;
+    END;
+COMMENT ON FUNCTION auth.retire_key(text) IS 'stop a key from verifying and signing (owner only)';
+
+CREATE FUNCTION auth.jwks() RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'jwt_auth_jwks'
+    LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION auth.jwks() IS 'the public keys as a JSON Web Key Set (RFC 7517)';
+
+-- Owner-only functions: the role that created the extension, not PUBLIC.
+REVOKE ALL ON FUNCTION auth.signout_all(uuid), auth.rotate_key(text),
+    auth.import_key(text, bytea, text), auth.retire_key(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION auth.signout_all(uuid), auth.rotate_key(text),
+    auth.import_key(text, bytea, text), auth.retire_key(text) TO @extowner@;

@@ -1,0 +1,157 @@
+/* jwt_auth--1.0.sql: the install script of version 1.0, as released (do not edit) */
+
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION jwt_auth CASCADE" to load this file. \quit
+
+-- Schema auth must belong to the role that owns the extension's tables and
+-- runs its SECURITY DEFINER functions (the bootstrap superuser when a
+-- database owner installs this trusted extension), and nobody else may
+-- create in it: otherwise whoever controls the schema could rename it and
+-- put look-alike tables where those functions look.  CREATE EXTENSION made
+-- the schema, owned by the calling role, unless it existed; a schema that
+-- already holds objects of other kinds is refused.
+DO $$
+DECLARE
+    grantee regrole;
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_class
+                WHERE relnamespace OPERATOR(pg_catalog.=) 'auth'::pg_catalog.regnamespace)
+       OR EXISTS (SELECT FROM pg_catalog.pg_type
+                   WHERE typnamespace OPERATOR(pg_catalog.=) 'auth'::pg_catalog.regnamespace)
+       OR EXISTS (SELECT FROM pg_catalog.pg_operator
+                   WHERE oprnamespace OPERATOR(pg_catalog.=) 'auth'::pg_catalog.regnamespace)
+       OR EXISTS (SELECT FROM pg_catalog.pg_proc p
+                   WHERE p.pronamespace OPERATOR(pg_catalog.=) 'auth'::pg_catalog.regnamespace
+                     AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
+                                      JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid
+                                     WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+                                       AND d.objid OPERATOR(pg_catalog.=) p.oid
+                                       AND d.deptype OPERATOR(pg_catalog.=) 'e'
+                                       AND e.extname OPERATOR(pg_catalog.=) 'pgcrypto')) THEN
+        RAISE EXCEPTION 'schema "auth" already contains objects'
+            USING ERRCODE = 'duplicate_schema',
+                  DETAIL = 'jwt_auth needs a schema of its own (pgcrypto may share it).',
+                  HINT = 'Drop or rename the existing schema auth, then create the extension again.';
+    END IF;
+    ALTER SCHEMA auth OWNER TO CURRENT_USER;
+    FOR grantee IN
+        SELECT DISTINCT a.grantee::pg_catalog.regrole
+          FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a
+         WHERE n.nspname OPERATOR(pg_catalog.=) 'auth'
+           AND a.grantee OPERATOR(pg_catalog.<>) n.nspowner
+           AND a.grantee OPERATOR(pg_catalog.<>) 0
+    LOOP
+        EXECUTE pg_catalog.format('REVOKE ALL ON SCHEMA auth FROM %s', grantee);
+    END LOOP;
+    REVOKE ALL ON SCHEMA auth FROM PUBLIC;
+END
+$$;
+
+-- Accounts.  Emails are stored trimmed and lower-cased by auth.signup().
+CREATE TABLE auth.users (
+    id uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
+    email text NOT NULL UNIQUE
+        CONSTRAINT users_email_length CHECK (pg_catalog.octet_length(email) OPERATOR(pg_catalog.<=) 254),
+    password_hash text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    updated_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE auth.users IS 'accounts created by auth.signup(); readable by the extension''s owner only';
+
+-- Signing keys.  The newest key signs; every key verifies tokens that name its kid.
+CREATE TABLE auth.keys (
+    kid text PRIMARY KEY
+        CONSTRAINT keys_kid_length CHECK (pg_catalog.octet_length(kid) OPERATOR(pg_catalog.<=) 128),
+    alg text NOT NULL
+        CONSTRAINT keys_alg_supported CHECK (alg OPERATOR(pg_catalog.=) 'HS256'),
+    secret bytea NOT NULL
+        CONSTRAINT keys_secret_length CHECK (pg_catalog.octet_length(secret) OPERATOR(pg_catalog.>=) 32),
+    created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE auth.keys IS 'token signing keys; readable by the extension''s owner only';
+
+-- Every role may call the functions below; only the owner reads the tables.
+GRANT USAGE ON SCHEMA auth TO PUBLIC;
+REVOKE ALL ON auth.users, auth.keys FROM PUBLIC;
+-- The application's tables may reference users (ON DELETE CASCADE and all).
+GRANT REFERENCES (id) ON auth.users TO @extowner@;
+
+-- Keep users and keys in pg_dump output, so a restore loses no account and
+-- tokens issued before the dump still verify.
+SELECT pg_catalog.pg_extension_config_dump('auth.users', '');
+SELECT pg_catalog.pg_extension_config_dump('auth.keys', '');
+
+-- Every backend drops its cached keys when auth.keys changes.
+CREATE FUNCTION auth.keys_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'jwt_auth_keys_changed'
+    LANGUAGE C;
+REVOKE ALL ON FUNCTION auth.keys_changed() FROM PUBLIC;
+CREATE TRIGGER keys_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON auth.keys
+    FOR EACH STATEMENT EXECUTE FUNCTION auth.keys_changed();
+-- Also for changes applied by logical replication or with
+-- session_replication_role = replica.
+ALTER TABLE auth.keys ENABLE ALWAYS TRIGGER keys_changed;
+
+-- The first key: 32 bytes from pgcrypto's strong random source, wherever pgcrypto lives.
+DO $$
+DECLARE
+    crypto_schema name;
+BEGIN
+    SELECT n.nspname INTO STRICT crypto_schema
+      FROM pg_catalog.pg_extension e
+      JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace
+     WHERE e.extname OPERATOR(pg_catalog.=) 'pgcrypto';
+    EXECUTE pg_catalog.format(
+        'INSERT INTO auth.keys (kid, alg, secret) '
+        'VALUES (pg_catalog.encode(%1$I.gen_random_bytes(12), ''hex''), ''HS256'', %1$I.gen_random_bytes(32))',
+        crypto_schema);
+END
+$$;
+
+CREATE FUNCTION auth.signup(email text, password text) RETURNS uuid
+    AS 'MODULE_PATHNAME', 'jwt_auth_signup'
+    LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION auth.signup(text, text) IS 'create an account; returns its id';
+
+CREATE FUNCTION auth.signin(email text, password text) RETURNS text
+    AS 'MODULE_PATHNAME', 'jwt_auth_signin'
+    LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION auth.signin(text, text) IS 'check a password; returns a signed token';
+
+CREATE FUNCTION auth.verify(token text) RETURNS uuid
+    AS 'MODULE_PATHNAME', 'jwt_auth_verify'
+    LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION auth.verify(text) IS 'check a token and set the identity until the end of the transaction; returns the user id';
+
+CREATE FUNCTION auth.verify(token text, is_local boolean) RETURNS uuid
+    AS 'MODULE_PATHNAME', 'jwt_auth_verify'
+    LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION auth.verify(text, boolean) IS 'check a token and set the identity for the transaction (is_local) or the session; returns the user id';
+
+CREATE FUNCTION auth.uid() RETURNS uuid
+    AS 'MODULE_PATHNAME', 'jwt_auth_uid'
+    LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION auth.uid() IS 'id of the verified user, or NULL';
+
+CREATE FUNCTION auth.user_id() RETURNS text
+    AS 'MODULE_PATHNAME', 'jwt_auth_user_id'
+    LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION auth.user_id() IS 'id of the verified user as text, or NULL';
+
+CREATE FUNCTION auth.email() RETURNS text
+    AS 'MODULE_PATHNAME', 'jwt_auth_email'
+    LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION auth.email() IS 'email claim of the verified token, or NULL';
+
+CREATE FUNCTION auth.role() RETURNS text
+    AS 'MODULE_PATHNAME', 'jwt_auth_role'
+    LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION auth.role() IS 'role claim of the verified token, or NULL';
+
+CREATE FUNCTION auth.jwt() RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'jwt_auth_jwt'
+    LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION auth.jwt() IS 'claims of the verified token, or NULL';

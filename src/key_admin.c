@@ -1,0 +1,328 @@
+/*-------------------------------------------------------------------------
+ *
+ * key_admin.c
+ *	  auth.rotate_key(), auth.import_key() and auth.jwks().
+ *
+ * Keys are made with OpenSSL: 32 random bytes for HS256, an EC key on P-256
+ * for ES256, a 2048-bit RSA key for RS256.  Private keys are stored as
+ * PKCS#8 PEM in auth.keys.secret, readable by the table's owner only; the
+ * public keys as PEM in auth.keys.public_key, and published by auth.jwks().
+ * A new key is the newest, so it signs from the next token on; older keys
+ * keep verifying until auth.retire_key() retires them.
+ *
+ * src/key_admin.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/detoast.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "jwt_auth.h"
+#include "key_admin.h"
+#include "keys.h"
+#include "tables.h"
+#include "token.h"
+
+#define MAX_IMPORTED_KEY	16384
+
+static void
+check_alg(FunctionCallInfo fcinfo, const char **alg)
+{
+	char	   *a;
+
+	require_argument(fcinfo, 0, "alg");
+	a = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (strcmp(a, "HS256") != 0 && strcmp(a, "ES256") != 0 && strcmp(a, "RS256") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unsupported key algorithm \"%s\"", a),
+				 errhint("Use HS256, ES256 or RS256.")));
+	*alg = a;
+}
+
+/* PEM text of a private (PKCS#8) or public key. */
+static char *
+pem_of(EVP_PKEY *pkey, bool private_key)
+{
+	BIO		   *bio = BIO_new(BIO_s_mem());
+	char	   *data;
+	long		len;
+	char	   *result;
+	int			ok;
+
+	if (bio == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	ok = private_key ? PEM_write_bio_PKCS8PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL)
+		: PEM_write_bio_PUBKEY(bio, pkey);
+	len = BIO_get_mem_data(bio, &data);
+	if (!ok || len <= 0)
+	{
+		BIO_free(bio);
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not encode key")));
+	}
+	result = pnstrdup(data, len);
+	BIO_free(bio);
+	return result;
+}
+
+/* Insert a key as the newest; kid NULL makes a random one.  Returns the kid. */
+static text *
+store_key(const char *alg, const char *kid, const unsigned char *secret, size_t secret_len,
+		  const char *public_pem)
+{
+	char		random_kid[25];
+	Oid			owner;
+	Oid			types[4] = {TEXTOID, TEXTOID, BYTEAOID, TEXTOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', public_pem ? ' ' : 'n'};
+	bytea	   *sec = (bytea *) palloc(VARHDRSZ + secret_len);
+
+	if (kid == NULL)
+	{
+		unsigned char raw[12];
+
+		if (!pg_strong_random(raw, sizeof(raw)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg("could not generate random values")));
+		for (int i = 0; i < 12; i++)
+			snprintf(random_kid + 2 * i, 3, "%02x", raw[i]);
+		kid = random_kid;
+	}
+	SET_VARSIZE(sec, VARHDRSZ + secret_len);
+	memcpy(VARDATA(sec), secret, secret_len);
+	values[0] = CStringGetTextDatum(kid);
+	values[1] = CStringGetTextDatum(alg);
+	values[2] = PointerGetDatum(sec);
+	values[3] = public_pem ? CStringGetTextDatum(public_pem) : (Datum) 0;
+
+	(void) auth_table("keys", &owner);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* clock_timestamp(): two keys made in one transaction are still ordered. */
+	if (SPI_execute_with_args("INSERT INTO auth.keys (kid, alg, secret, public_key, created_at) "
+							  "VALUES ($1, $2, $3, $4, pg_catalog.clock_timestamp())",
+							  4, types, values, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not insert into auth.keys");
+	SPI_finish();
+	explicit_bzero(VARDATA(sec), secret_len);
+	return cstring_to_text(kid);
+}
+
+static text *
+store_pkey(const char *alg, const char *kid, EVP_PKEY *pkey)
+{
+	char	   *private_pem = pem_of(pkey, true);
+	char	   *public_pem = pem_of(pkey, false);
+	text	   *result = store_key(alg, kid, (unsigned char *) private_pem,
+								   strlen(private_pem), public_pem);
+
+	explicit_bzero(private_pem, strlen(private_pem));
+	return result;
+}
+
+static Datum
+rotate_key_impl(PG_FUNCTION_ARGS)
+{
+	const char *alg;
+	EVP_PKEY   *pkey;
+	text	   *volatile kid = NULL;
+
+	require_sessions();
+	check_alg(fcinfo, &alg);
+	if (strcmp(alg, "HS256") == 0)
+	{
+		unsigned char secret[32];
+
+		if (!pg_strong_random(secret, sizeof(secret)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg("could not generate random values")));
+		kid = store_key(alg, NULL, secret, sizeof(secret), NULL);
+		explicit_bzero(secret, sizeof(secret));
+		PG_RETURN_TEXT_P(kid);
+	}
+	pkey = strcmp(alg, "ES256") == 0 ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")
+		: EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t) 2048);
+	if (pkey == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not generate a %s key", alg)));
+	PG_TRY();
+	{
+		kid = store_pkey(alg, NULL, pkey);
+	}
+	PG_FINALLY();
+	{
+		EVP_PKEY_free(pkey);
+	}
+	PG_END_TRY();
+	PG_RETURN_TEXT_P(kid);
+}
+
+static Datum
+import_key_impl(PG_FUNCTION_ARGS)
+{
+	const char *alg;
+	bytea	   *key;
+	char	   *volatile kid = NULL;
+	size_t		len;
+	EVP_PKEY   *pkey;
+	BIO		   *bio;
+	text	   *volatile result = NULL;
+
+	require_sessions();
+	check_alg(fcinfo, &alg);
+	require_argument(fcinfo, 1, "key");
+	if (toast_raw_datum_size(PG_GETARG_DATUM(1)) - VARHDRSZ > MAX_IMPORTED_KEY)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("key is too long"),
+				 errdetail("A key may be at most %d bytes long.", MAX_IMPORTED_KEY)));
+	key = PG_GETARG_BYTEA_PP(1);
+	len = VARSIZE_ANY_EXHDR(key);
+	if (!PG_ARGISNULL(2))
+	{
+		kid = text_to_cstring(PG_GETARG_TEXT_PP(2));
+		if (strlen(kid) == 0 || strlen(kid) > TOKEN_MAX_KID)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("kid must be 1 to %d bytes long", TOKEN_MAX_KID)));
+	}
+
+	if (strcmp(alg, "HS256") == 0)
+	{
+		if (len < TOKEN_MIN_SECRET)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("HS256 key is too short"),
+					 errdetail("An HS256 secret must be at least %d bytes long.", TOKEN_MIN_SECRET)));
+		PG_RETURN_TEXT_P(store_key(alg, kid, (unsigned char *) VARDATA_ANY(key), len, NULL));
+	}
+
+	bio = BIO_new_mem_buf(VARDATA_ANY(key), (int) len);
+	pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+	BIO_free(bio);
+	if (pkey == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("key is not a PEM private key"),
+				 errhint("For ES256 and RS256, pass the private key in PEM, e.g. convert_to(pem, 'UTF8').")));
+	if (!keys_fit_alg(pkey, alg))
+	{
+		EVP_PKEY_free(pkey);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("key does not fit %s", alg),
+				 errdetail("ES256 needs an EC key on P-256; RS256 an RSA key of at least 2048 bits.")));
+	}
+	PG_TRY();
+	{
+		result = store_pkey(alg, kid, pkey);
+	}
+	PG_FINALLY();
+	{
+		EVP_PKEY_free(pkey);
+	}
+	PG_END_TRY();
+	PG_RETURN_TEXT_P(result);
+}
+
+/* Append an OpenSSL big number parameter as a base64url JSON member. */
+static void
+add_bn(StringInfo buf, EVP_PKEY *pkey, const char *param, const char *name, int width)
+{
+	BIGNUM	   *bn = NULL;
+	unsigned char bytes[1024];
+	char		b64[1400];
+	int			n;
+
+	if (!EVP_PKEY_get_bn_param(pkey, param, &bn))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not read a public key")));
+	n = width > 0 ? BN_bn2binpad(bn, bytes, width) : BN_bn2bin(bn, bytes);
+	BN_free(bn);
+	if (n <= 0 || n > (int) sizeof(bytes))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not read a public key")));
+	token_b64url_encode(bytes, (size_t) n, b64);
+	appendStringInfo(buf, ",\"%s\":\"%s\"", name, b64);
+}
+
+static Datum
+jwks_impl(PG_FUNCTION_ARGS)
+{
+	const JwtKey *all;
+	int			n = keys_all(&all);
+	StringInfoData buf;
+	bool		first = true;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"keys\":[");
+	for (int i = 0; i < n; i++)
+	{
+		const JwtKey *k = &all[i];
+
+		if (k->public_key == NULL)
+			continue;			/* HS256: nothing public */
+		if (!first)
+			appendStringInfoChar(&buf, ',');
+		first = false;
+		appendStringInfoString(&buf, "{\"kid\":");
+		escape_json(&buf, k->kid);
+		appendStringInfo(&buf, ",\"alg\":\"%s\",\"use\":\"sig\"", k->alg);
+		if (strcmp(k->alg, "ES256") == 0)
+		{
+			appendStringInfoString(&buf, ",\"kty\":\"EC\",\"crv\":\"P-256\"");
+			add_bn(&buf, k->public_key, OSSL_PKEY_PARAM_EC_PUB_X, "x", 32);
+			add_bn(&buf, k->public_key, OSSL_PKEY_PARAM_EC_PUB_Y, "y", 32);
+		}
+		else
+		{
+			appendStringInfoString(&buf, ",\"kty\":\"RSA\"");
+			add_bn(&buf, k->public_key, OSSL_PKEY_PARAM_RSA_N, "n", 0);
+			add_bn(&buf, k->public_key, OSSL_PKEY_PARAM_RSA_E, "e", 0);
+		}
+		appendStringInfoChar(&buf, '}');
+	}
+	appendStringInfoString(&buf, "]}");
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}
+
+PG_FUNCTION_INFO_V1(jwt_auth_rotate_key);
+Datum
+jwt_auth_rotate_key(PG_FUNCTION_ARGS)
+{
+	return rotate_key_impl(fcinfo);
+}
+
+PG_FUNCTION_INFO_V1(jwt_auth_import_key);
+Datum
+jwt_auth_import_key(PG_FUNCTION_ARGS)
+{
+	return call_hiding_statement(import_key_impl, fcinfo);
+}
+
+PG_FUNCTION_INFO_V1(jwt_auth_jwks);
+Datum
+jwt_auth_jwks(PG_FUNCTION_ARGS)
+{
+	return jwks_impl(fcinfo);
+}

@@ -1,0 +1,174 @@
+/*-------------------------------------------------------------------------
+ *
+ * refresh.c
+ *	  auth.refresh(refresh_token): rotate a refresh token.
+ *
+ * A valid refresh token is retired and traded for a new refresh token and
+ * a new access token of the same session, whose lifetime starts again.  A
+ * retired token presented again means two parties hold tokens of one
+ * session, one of them a thief: the session is ended.  That end must
+ * survive, so auth.refresh() does not raise an error then (an error would
+ * roll the revocation back with the caller's transaction): it returns no
+ * row, with a warning.
+ *
+ * src/refresh.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/detoast.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "guc.h"
+#include "jwt_auth.h"
+#include "refresh.h"
+#include "sessions.h"
+#include "signin.h"
+#include "tables.h"
+
+static void
+refuse(const char *msg, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+			 errmsg_internal("%s", msg),
+			 detail ? errdetail_internal("%s", detail) : 0));
+}
+
+/* Run one statement with text parameters. */
+static void
+exec(const char *sql, int nargs, Datum *values, Oid *types, int expected)
+{
+	if (SPI_execute_with_args(sql, nargs, types, values, NULL, false, 0) != expected)
+		elog(ERROR, "could not run: %s", sql);
+}
+
+static Datum
+refresh_impl(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	text	   *token;
+	bytea	   *hash;
+	Oid			owner;
+	Oid			types[1] = {BYTEAOID};
+	Datum		args[1];
+	char	   *session_id;
+	char	   *user_id;
+	char	   *email;
+	bool		retired,
+				revoked,
+				expired;
+	MemoryContext outer = CurrentMemoryContext;
+
+	InitMaterializedSRF(fcinfo, 0);
+	require_sessions();
+
+	if (PG_ARGISNULL(0))
+		refuse("refresh token is missing", NULL);
+	if (toast_raw_datum_size(PG_GETARG_DATUM(0)) - VARHDRSZ != REFRESH_TOKEN_LENGTH)
+		refuse("refresh token is invalid", "A refresh token is 43 characters of base64url.");
+	if (XactReadOnly)
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot execute %s in a read-only transaction", "auth.refresh()"),
+				 errhint("On a standby, refresh through the primary server.")));
+	token = PG_GETARG_TEXT_PP(0);
+	hash = refresh_token_hash(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token));
+	args[0] = PointerGetDatum(hash);
+
+	(void) auth_table("refresh_tokens", &owner);
+	(void) auth_table("sessions", &owner);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* Lock the token and its session: two refreshes of one token queue up. */
+	if (SPI_execute_with_args("SELECT s.id::pg_catalog.text, u.id::pg_catalog.text, u.email, "
+							  "rt.retired_at IS NOT NULL, s.revoked_at IS NOT NULL, "
+							  "s.expires_at OPERATOR(pg_catalog.<=) pg_catalog.now() "
+							  "FROM auth.refresh_tokens rt "
+							  "JOIN auth.sessions s ON s.id OPERATOR(pg_catalog.=) rt.session_id "
+							  "JOIN auth.users u ON u.id OPERATOR(pg_catalog.=) s.user_id "
+							  "WHERE rt.token_hash OPERATOR(pg_catalog.=) $1 "
+							  "FOR UPDATE OF rt, s",
+							  1, types, args, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up auth.refresh_tokens");
+	if (SPI_processed == 0)
+		refuse("refresh token is invalid", "No session has this refresh token.");
+	{
+		MemoryContext spi = MemoryContextSwitchTo(outer);
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		session_id = SPI_getvalue(tup, desc, 1);
+		user_id = SPI_getvalue(tup, desc, 2);
+		email = SPI_getvalue(tup, desc, 3);
+		retired = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
+		revoked = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
+		expired = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
+		MemoryContextSwitchTo(spi);
+	}
+
+	if (revoked)
+		refuse("refresh token has been revoked", "Its session has ended.");
+	if (expired)
+		refuse("refresh token has expired", "Its session has passed jwt_auth.refresh_ttl without a refresh.");
+
+	if (retired)
+	{
+		Oid			stypes[1] = {TEXTOID};
+		Datum		sargs[1] = {CStringGetTextDatum(session_id)};
+
+		exec("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
+			 "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid",
+			 1, sargs, stypes, SPI_OK_UPDATE);
+		SPI_finish();
+		ereport(WARNING,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("refresh token was already used"),
+				 errdetail("A retired refresh token was presented again, so it may have been stolen: "
+						   "its session has been ended and no tokens were issued.")));
+		return (Datum) 0;
+	}
+
+	{
+		Oid			stypes[2] = {TEXTOID, INT4OID};
+		Datum		sargs[2] = {CStringGetTextDatum(session_id), Int32GetDatum(jwt_auth_refresh_ttl)};
+
+		exec("UPDATE auth.refresh_tokens SET retired_at = pg_catalog.now() "
+			 "WHERE token_hash OPERATOR(pg_catalog.=) $1",
+			 1, args, types, SPI_OK_UPDATE);
+		exec("UPDATE auth.sessions SET refreshed_at = pg_catalog.now(), "
+			 "expires_at = pg_catalog.now() OPERATOR(pg_catalog.+) "
+			 "pg_catalog.make_interval(secs => $2) "
+			 "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid",
+			 2, sargs, stypes, SPI_OK_UPDATE);
+	}
+	SPI_finish();
+
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+		TimestampTz expires_at;
+
+		values[1] = CStringGetTextDatum(refresh_token_create(session_id));
+		values[0] = PointerGetDatum(issue_access_token(user_id, email, session_id, &expires_at));
+		values[2] = TimestampTzGetDatum(expires_at);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(jwt_auth_refresh);
+Datum
+jwt_auth_refresh(PG_FUNCTION_ARGS)
+{
+	return call_hiding_statement(refresh_impl, fcinfo);
+}

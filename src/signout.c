@@ -1,0 +1,164 @@
+/*-------------------------------------------------------------------------
+ *
+ * signout.c
+ *	  auth.signout(token) and auth.change_password(old, new): the ways a
+ *	  user ends sessions.
+ *
+ * Both run as SECURITY DEFINER with a fixed search_path and take effect for
+ * every backend as soon as the caller's transaction commits: auth.verify()
+ * reads the session afresh on every call.
+ *
+ * src/signout.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/uuid.h"
+
+#include "guc.h"
+#include "identity.h"
+#include "jwt_auth.h"
+#include "password.h"
+#include "signout.h"
+#include "tables.h"
+#include "verify.h"
+
+static void
+require_writable(const char *what)
+{
+	if (XactReadOnly)
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot execute %s in a read-only transaction", what),
+				 errhint("On a standby, call it through the primary server.")));
+}
+
+static Datum
+signout_impl(PG_FUNCTION_ARGS)
+{
+	TokenClaims *claims;
+	char		sid[37];
+	char		sub[37];
+	Oid			owner;
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+	bool		ended;
+
+	require_sessions();
+	require_writable("auth.signout()");
+	/* An expired token may still end its session. */
+	claims = check_token_argument(fcinfo, 0, true);
+	if (!claims->has_sid)
+		PG_RETURN_BOOL(false);
+
+	token_uuid_format(claims->sid, sid);
+	token_uuid_format(claims->sub, sub);
+	values[0] = CStringGetTextDatum(sid);
+	values[1] = CStringGetTextDatum(sub);
+	(void) auth_table("sessions", &owner);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
+							  "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
+							  "AND user_id OPERATOR(pg_catalog.=) $2::pg_catalog.uuid "
+							  "AND revoked_at IS NULL",
+							  2, types, values, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not update auth.sessions");
+	ended = SPI_processed > 0;
+	SPI_finish();
+	PG_RETURN_BOOL(ended);
+}
+
+static Datum
+change_password_impl(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t	uid;
+	char		uid_text[37];
+	text	   *sid = claim_text("sid");
+	text	   *new_password;
+	char	   *stored = NULL;
+	char	   *hash;
+	Oid			owner;
+	Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	int			ended;
+	MemoryContext outer = CurrentMemoryContext;
+
+	require_sessions();
+	require_argument(fcinfo, 0, "old_password");
+	require_argument(fcinfo, 1, "new_password");
+	if (!identity_current_uid(&uid))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("no verified identity"),
+				 errhint("Call auth.verify() first in this transaction.")));
+	require_writable("auth.change_password()");
+	new_password = password_check_rules(PG_GETARG_DATUM(1));
+	if (!password_size_ok(PG_GETARG_DATUM(0)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PASSWORD),
+				 errmsg("invalid password")));
+
+	token_uuid_format(uid.data, uid_text);
+	values[0] = CStringGetTextDatum(uid_text);
+	(void) auth_table("users", &owner);
+	(void) auth_table("sessions", &owner);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT password_hash FROM auth.users "
+							  "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid FOR UPDATE",
+							  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up auth.users");
+	if (SPI_processed == 1)
+	{
+		MemoryContext spi = MemoryContextSwitchTo(outer);
+
+		stored = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		MemoryContextSwitchTo(spi);
+	}
+	if (!password_matches(PG_GETARG_TEXT_PP(0), stored, jwt_auth_bcrypt_cost))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PASSWORD),
+				 errmsg("invalid password")));
+
+	hash = password_hash(new_password, jwt_auth_bcrypt_cost);
+	values[1] = CStringGetTextDatum(hash);
+	if (SPI_execute_with_args("UPDATE auth.users SET password_hash = $2, updated_at = pg_catalog.now() "
+							  "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid",
+							  2, types, values, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not update auth.users");
+
+	/* End every other session: whoever knew the old password is out. */
+	values[2] = sid ? PointerGetDatum(sid) : (Datum) 0;
+	nulls[2] = sid ? ' ' : 'n';
+	if (SPI_execute_with_args("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
+							  "WHERE user_id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
+							  "AND revoked_at IS NULL "
+							  "AND ($3::pg_catalog.uuid IS NULL OR id OPERATOR(pg_catalog.<>) $3::pg_catalog.uuid)",
+							  3, types, values, nulls, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not update auth.sessions");
+	ended = (int) SPI_processed;
+	SPI_finish();
+	PG_RETURN_INT32(ended);
+}
+
+PG_FUNCTION_INFO_V1(jwt_auth_signout);
+Datum
+jwt_auth_signout(PG_FUNCTION_ARGS)
+{
+	return call_hiding_statement(signout_impl, fcinfo);
+}
+
+PG_FUNCTION_INFO_V1(jwt_auth_change_password);
+Datum
+jwt_auth_change_password(PG_FUNCTION_ARGS)
+{
+	return call_hiding_statement(change_password_impl, fcinfo);
+}
