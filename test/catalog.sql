@@ -1,0 +1,33 @@
+-- Included by sql/upgrade.sql: every object of the extension in this
+-- database, one line each, sorted, into the psql variable cat_text.
+\set ECHO none
+SELECT string_agg(line, E'\n' ORDER BY line) AS cat_text FROM (
+    SELECT format('column %s.%s %s %s %s', c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
+                  a.attnotnull, pg_get_expr(d.adbin, d.adrelid)) AS line
+      FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+      LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+     WHERE c.relnamespace = 'auth'::regnamespace
+    UNION ALL
+    SELECT format('constraint %s %s', conname, pg_get_constraintdef(oid))
+      FROM pg_constraint WHERE connamespace = 'auth'::regnamespace
+    UNION ALL
+    SELECT format('index %s', pg_get_indexdef(indexrelid))
+      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relnamespace = 'auth'::regnamespace
+    UNION ALL
+    SELECT format('function %s %s %s %s %s %s %s', p.oid::regprocedure, pg_get_function_result(p.oid),
+                  p.provolatile, p.proparallel, p.prosecdef, p.proconfig,
+                  (SELECT array_agg(a.grantee::regrole::text || ':' || a.privilege_type ORDER BY 1)
+                     FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+                    WHERE a.grantee <> p.proowner))
+      FROM pg_proc p JOIN pg_depend dep ON dep.objid = p.oid AND dep.deptype = 'e'
+      JOIN pg_extension e ON e.oid = dep.refobjid AND e.extname = 'jwt_auth'
+    UNION ALL
+    SELECT format('trigger %s %s', tgname, tgenabled) FROM pg_trigger
+     WHERE tgrelid = 'auth.keys'::regclass AND NOT tgisinternal
+    UNION ALL
+    SELECT format('config %s', unnest(extconfig)::regclass) FROM pg_extension WHERE extname = 'jwt_auth'
+    UNION ALL
+    SELECT format('table %s %s', relname, relacl) FROM pg_class
+     WHERE relnamespace = 'auth'::regnamespace AND relkind = 'r'
+) lines \gset
+\set ECHO all
