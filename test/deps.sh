@@ -7,6 +7,7 @@ packages=(
     make gcc
     postgresql-15 postgresql-server-dev-15 postgresql-contrib
     libssl-dev
+    python3-jwt python3-cryptography python3-psycopg python3-pytest
 )
 
 missing=()

@@ -1,16 +1,33 @@
 #!/usr/bin/env bash
 # Run inside a throwaway cluster (see test/run): the pg_regress and isolation
-# suites, then a check that the server log holds no password or token the
-# suites used.
+# suites, the dump/restore test, the PyJWT interoperability tests, and a
+# check that the server log holds no password or token the tests used.
+# Ends with one "N passed, N failed" line for all of them.
 set -uo pipefail
 
 status=0
+passed=0
+failed=0
 out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+# pg_regress and isolation: one line per test file.
 make -s installcheck 2>&1 | tee "$out"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-passed=$(grep -cE '^(not )?(ok|test) .*\.\.\. +ok' "$out" || true)
-failed=$(grep -cE '\.\.\. +FAILED' "$out" || true)
-rm -f "$out"
+passed=$((passed + $(grep -cE '\.\.\. +ok' "$out")))
+failed=$((failed + $(grep -cE '\.\.\. +FAILED' "$out")))
+
+# Dump and restore: one line per check.
+bash test/dump_restore.sh 2>&1 | tee "$out"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+passed=$((passed + $(sed -n 's/^dump_restore: \([0-9]*\) passed.*/\1/p' "$out" | tail -1)))
+failed=$((failed + $(sed -n 's/^dump_restore: [0-9]* passed, \([0-9]*\) failed.*/\1/p' "$out" | tail -1)))
+
+# PyJWT interoperability (Debian's python3-jwt, for /usr/bin/python3).
+/usr/bin/python3 -m pytest -q -p no:cacheprovider test/interop 2>&1 | tee "$out"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+passed=$((passed + $(grep -oE '[0-9]+ passed' "$out" | tail -1 | grep -oE '[0-9]+' || echo 0)))
+failed=$((failed + $(grep -oE '[0-9]+ (failed|error)' "$out" | awk '{ s += $1 } END { print s + 0 }')))
 
 # The cluster's log, found by its port.
 log=$(pg_lsclusters --no-header | awk -v port="$PGPORT" '$3 == port { print $7 }')
@@ -25,8 +42,11 @@ if [ -n "$leaks" ]; then
     echo "suite: the server log holds secrets from the tests:" >&2
     echo "$leaks" | head -20 >&2
     status=1
+    failed=$((failed + 1))
 else
     echo "suite: no password or token in the server log ($(wc -l < "$log") lines checked)"
+    passed=$((passed + 1))
 fi
+
 echo "$passed passed, $failed failed"
 exit "$status"
