@@ -78,4 +78,10 @@ SET ROLE todo_app;
 SELECT auth.verify(:'short_token');
 
 \echo
+\echo '== 9. Bob signs out: his token stops working at once, Ada''s does not'
+SELECT auth.signout(:'bob_token') AS signed_out;
+SELECT auth.verify(:'bob_token');
+SELECT auth.verify(:'ada_token') IS NOT NULL AS ada_still_signed_in;
+
+\echo
 \echo 'Done. The cluster is dropped now.'
