@@ -4,7 +4,7 @@ EXTVERSION = 1.1
 MODULE_big = jwt_auth
 OBJS = src/jwt_auth.o src/guc.o src/identity.o src/keys.o src/key_admin.o src/tables.o \
 	src/token.o src/json_strict.o src/email.o src/password.o src/sessions.o \
-	src/signup.o src/signin.o src/verify.o src/refresh.o src/signout.o
+	src/signup.o src/signin.o src/verify.o src/refresh.o src/signout.o src/throttle.o
 
 # jwt_auth.sql is the install script of the current version, copied to
 # jwt_auth--$(EXTVERSION).sql at build time.  Released versions keep their
@@ -28,3 +28,23 @@ include $(PGXS)
 
 $(EXTENSION)--$(EXTVERSION).sql: $(EXTENSION).sql
 	cp $< $@
+
+# libFuzzer target for the token parser and claim checks (test/fuzz), built
+# without the server, with AddressSanitizer and UndefinedBehaviorSanitizer.
+# "make fuzz" runs it for FUZZ_SECONDS (default 600); "make fuzz-smoke" for 30.
+FUZZ_SECONDS ?= 600
+FUZZ_CC ?= clang-14
+FUZZ_SRCS = test/fuzz/fuzz_token.c src/token.c src/json_strict.c
+
+test/fuzz/fuzz_token: $(FUZZ_SRCS) src/token.h src/json_strict.h
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-I$(srcdir)/src -o $@ $(FUZZ_SRCS) -lcrypto
+
+.PHONY: fuzz fuzz-smoke
+fuzz: test/fuzz/fuzz_token
+	mkdir -p test/fuzz/work
+	test/fuzz/fuzz_token -max_total_time=$(FUZZ_SECONDS) -max_len=9000 -timeout=5 \
+		-print_final_stats=1 test/fuzz/work test/fuzz/corpus
+
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=30

@@ -161,6 +161,9 @@ EXCEPTION WHEN OTHERS THEN
     RETURN state || ' ' || msg || coalesce(nullif(': ' || detail, ': '), '');
 END
 $$;
+-- True if the statement fails (each run in its own subtransaction).
+CREATE FUNCTION regress.fails(statement text) RETURNS boolean LANGUAGE plpgsql
+    AS $$ BEGIN EXECUTE statement; RETURN false; EXCEPTION WHEN OTHERS THEN RETURN true; END $$;
 GRANT USAGE ON SCHEMA regress TO PUBLIC;
 
 -- Keep password hashing cheap for the rest of the suite.

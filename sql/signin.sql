@@ -67,6 +67,13 @@ SELECT auth.signin('grace@example.com', repeat('x', 1025));
 RESET statement_timeout;
 RESET jwt_auth.bcrypt_cost;
 
+-- Without jwt_auth in shared_preload_libraries (as in this suite), failed
+-- sign-ins are not throttled: the right password still works after many
+-- failures. (test/throttle.sh tests throttling with the library preloaded.)
+SELECT count(*) AS failures FROM generate_series(1, 7) AS i
+ WHERE regress.fails($$SELECT auth.signin('grace@example.com', 'wrong password')$$);
+SELECT auth.signin('grace@example.com', 'grace password 1') IS NOT NULL AS not_throttled;
+
 -- The token lifetime follows jwt_auth.token_ttl; issuer and audience follow their settings.
 SET jwt_auth.token_ttl = '15min';
 SET jwt_auth.issuer = 'https://todo.example.com';

@@ -27,6 +27,7 @@
 #include "identity.h"
 #include "jwt_auth.h"
 #include "keys.h"
+#include "throttle.h"
 
 PG_MODULE_MAGIC;
 
@@ -38,6 +39,7 @@ _PG_init(void)
 	guc_init();
 	identity_init();
 	keys_init();
+	throttle_init();
 	MarkGUCPrefixReserved("jwt_auth");
 }
 

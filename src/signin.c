@@ -15,6 +15,7 @@
  */
 #include "postgres.h"
 
+#include "access/detoast.h"
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
@@ -34,6 +35,7 @@
 #include "sessions.h"
 #include "signin.h"
 #include "tables.h"
+#include "throttle.h"
 #include "token.h"
 
 static void
@@ -154,6 +156,7 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 	char	   *email;
 	text	   *password;
 	char	   *stored = NULL;
+	const char *throttle_key;
 	MemoryContext outer = CurrentMemoryContext;
 
 	*user_id = NULL;
@@ -164,6 +167,18 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 		report_bad_credentials();
 	password = PG_GETARG_TEXT_PP(1);
 	email = email_argument(PG_GETARG_DATUM(0), &why);
+
+	/*
+	 * Throttle by the normalised address, or by the argument as given when
+	 * it cannot be an address: unknown emails are throttled like real ones.
+	 */
+	if (email != NULL)
+		throttle_key = email;
+	else if (toast_raw_datum_size(PG_GETARG_DATUM(0)) - VARHDRSZ <= 4 * EMAIL_MAX_LENGTH)
+		throttle_key = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	else
+		throttle_key = "";
+	throttle_check(throttle_key, strlen(throttle_key));
 
 	if (email != NULL)
 	{
@@ -193,7 +208,11 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 	}
 
 	if (!password_matches(password, stored, jwt_auth_bcrypt_cost) || *user_id == NULL)
+	{
+		throttle_failure(throttle_key, strlen(throttle_key));
 		report_bad_credentials();
+	}
+	throttle_success(throttle_key, strlen(throttle_key));
 
 	/*
 	 * Keep every hash at the current cost: an unknown email is hashed at the
