@@ -13,7 +13,7 @@ OBJS = src/jwt_auth.o src/guc.o src/identity.o src/keys.o src/key_admin.o src/ta
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
-REGRESS = install signup signin verify identity sessions keys settings todo parallel upgrade
+REGRESS = install signup signin verify hostile identity sessions keys settings todo parallel upgrade
 ISOLATION = signup_race key_revocation
 
 SHLIB_LINK = -lcrypto
