@@ -14,7 +14,7 @@ DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
 REGRESS = install signup signin verify hostile identity sessions keys settings todo parallel upgrade
-ISOLATION = signup_race key_revocation
+ISOLATION = signup_race key_revocation password_race
 
 SHLIB_LINK = -lcrypto
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -130,8 +130,32 @@ CREATE FUNCTION auth.jwks() RETURNS jsonb
     LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION auth.jwks() IS 'the public keys as a JSON Web Key Set (RFC 7517)';
 
--- Owner-only functions: the role that created the extension, not PUBLIC.
+-- Owner-only functions: the extension's owner, not PUBLIC.
 REVOKE ALL ON FUNCTION auth.signout_all(uuid), auth.rotate_key(text),
     auth.import_key(text, bytea, text), auth.retire_key(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION auth.signout_all(uuid), auth.rotate_key(text),
-    auth.import_key(text, bytea, text), auth.retire_key(text) TO @extowner@;
+
+-- Whoever runs this update (any superuser), the new objects must belong to
+-- the owner of the existing tables, who owns schema auth and runs the
+-- SECURITY DEFINER functions; and the owner-only functions go to the
+-- extension's owner, not to the role running the update.
+DO $$
+DECLARE
+    table_owner text := (SELECT c.relowner::pg_catalog.regrole::text FROM pg_catalog.pg_class c
+                          WHERE c.oid OPERATOR(pg_catalog.=) 'auth.users'::pg_catalog.regclass);
+    ext_owner text := (SELECT e.extowner::pg_catalog.regrole::text FROM pg_catalog.pg_extension e
+                        WHERE e.extname OPERATOR(pg_catalog.=) 'jwt_auth');
+    f pg_catalog.regprocedure;
+BEGIN
+    EXECUTE pg_catalog.format('ALTER TABLE auth.sessions OWNER TO %s', table_owner);
+    EXECUTE pg_catalog.format('ALTER TABLE auth.refresh_tokens OWNER TO %s', table_owner);
+    FOREACH f IN ARRAY ARRAY['auth.signin_session(text, text)', 'auth.refresh(text)', 'auth.signout(text)',
+                             'auth.signout_all()', 'auth.signout_all(uuid)', 'auth.change_password(text, text)',
+                             'auth.rotate_key(text)', 'auth.import_key(text, bytea, text)',
+                             'auth.retire_key(text)', 'auth.jwks()']::pg_catalog.regprocedure[]
+    LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO %s', f, table_owner);
+    END LOOP;
+    EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION auth.signout_all(uuid), auth.rotate_key(text), '
+                              'auth.import_key(text, bytea, text), auth.retire_key(text) TO %s', ext_owner);
+END
+$$;

@@ -11,4 +11,4 @@ make -s install >/dev/null
 
 # pg_virtualenv creates a temporary cluster, exports PGHOST/PGPORT/PGUSER/
 # PGPASSWORD for the command, and drops the cluster afterwards.
-pg_virtualenv -v 15 psql -X -q -v VERBOSITY=default -f examples/demo.sql
+pg_virtualenv -t -v 15 psql -X -q -v VERBOSITY=default -f examples/demo.sql

@@ -91,6 +91,11 @@ SELECT regress.try_verify(:'g1') AS before_delete;
 DELETE FROM auth.users WHERE id = :'gone';
 SELECT regress.try_verify(:'g1');
 
+-- A session past its expiry stops its tokens too.
+SELECT auth.signin('kim@example.com', 'kim password 1') AS x1 \gset
+UPDATE auth.sessions SET expires_at = now() - interval '1 second' WHERE id = (regress.part(:'x1', 2) ->> 'sid')::uuid;
+SELECT regress.try_verify(:'x1') AS expired_session;
+
 -- A token whose sid names another user's session is refused.
 SELECT auth.signin('kim@example.com', 'kim password 1') AS k2 \gset
 SELECT regress.try_verify(regress.token(:'sam', jsonb_build_object('sid', regress.part(:'k2', 2) ->> 'sid')));

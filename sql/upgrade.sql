@@ -23,8 +23,23 @@ SELECT kid AS old_kid FROM auth.keys \gset
 SELECT auth.signin('old@example.com', 'old password 1');
 \echo :LAST_ERROR_SQLSTATE
 
+-- The update is run by another superuser than the one who installed 1.0.
+CREATE ROLE regress_dba SUPERUSER;
+SET ROLE regress_dba;
 ALTER EXTENSION jwt_auth UPDATE;
+RESET ROLE;
 SELECT extversion FROM pg_extension WHERE extname = 'jwt_auth';
+-- Its new tables and functions still belong to the owner of the old ones,
+-- and the owner-only functions went to the extension's owner.
+SELECT count(*) AS objects_of_another_owner FROM (
+    SELECT relowner AS owner FROM pg_class WHERE relnamespace = 'auth'::regnamespace AND relkind = 'r'
+    UNION ALL
+    SELECT p.proowner FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
+      JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'jwt_auth') o
+ WHERE owner <> (SELECT relowner FROM pg_class WHERE oid = 'auth.users'::regclass);
+SELECT has_function_privilege('regress_dba', 'auth.rotate_key(text)', 'EXECUTE') AS dba_superuser,
+       (SELECT count(*) FROM pg_proc p, aclexplode(p.proacl) a
+         WHERE p.oid = 'auth.rotate_key(text)'::regprocedure AND a.grantee = 'regress_dba'::regrole) AS granted_to_dba;
 
 -- The accounts and the key of 1.0 keep working.
 SELECT count(*) AS users FROM auth.users;
@@ -45,3 +60,4 @@ SELECT length(:'cat_text') > 1000 AS catalog_not_empty;
 
 \c contrib_regression :su
 DROP DATABASE regress_upgrade;
+DROP ROLE regress_dba;

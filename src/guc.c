@@ -4,10 +4,9 @@
  *	  The settings that shape issued and accepted tokens.
  *
  * Every setting here is PGC_SUSET: an application role must not give itself
- * longer-lived tokens, a wider clock leeway or a cheaper password hash.  The
- * install script grants SET on them to the role that created the extension,
- * so a database owner without superuser can still configure them with
- * ALTER DATABASE or ALTER ROLE ... SET.
+ * longer-lived tokens, a wider clock leeway or a cheaper password hash.  A
+ * superuser sets them (postgresql.conf, ALTER DATABASE/ROLE ... SET), or
+ * grants SET on one of them to a role, which then holds cluster-wide.
  *
  * The identity settings (jwt_auth.user_id, jwt_auth.claims) live with their
  * feature in identity.c.

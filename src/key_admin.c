@@ -27,6 +27,7 @@
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -216,8 +217,9 @@ import_key_impl(PG_FUNCTION_ARGS)
 	}
 
 	bio = BIO_new_mem_buf(VARDATA_ANY(key), (int) len);
-	pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+	pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, keys_no_passphrase, NULL) : NULL;
 	BIO_free(bio);
+	ERR_clear_error();
 	if (pkey == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -229,7 +231,7 @@ import_key_impl(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("key does not fit %s", alg),
-				 errdetail("ES256 needs an EC key on P-256; RS256 an RSA key of at least 2048 bits.")));
+				 errdetail("ES256 needs an EC key on P-256; RS256 an RSA key of 2048 to 4096 bits.")));
 	}
 	PG_TRY();
 	{
@@ -252,10 +254,14 @@ add_bn(StringInfo buf, EVP_PKEY *pkey, const char *param, const char *name, int 
 	char		b64[1400];
 	int			n;
 
-	if (!EVP_PKEY_get_bn_param(pkey, param, &bn))
+	if (!EVP_PKEY_get_bn_param(pkey, param, &bn) ||
+		BN_num_bytes(bn) > (width > 0 ? width : (int) sizeof(bytes)))
+	{
+		BN_free(bn);
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not read a public key")));
+	}
 	n = width > 0 ? BN_bn2binpad(bn, bytes, width) : BN_bn2bin(bn, bytes);
 	BN_free(bn);
 	if (n <= 0 || n > (int) sizeof(bytes))

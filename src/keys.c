@@ -28,6 +28,7 @@
 #include "utils/timestamp.h"
 
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 
 #include "keys.h"
@@ -76,14 +77,22 @@ free_keys(void *arg)
 	}
 }
 
+/* PEM passphrase callback: keys are never encrypted; never prompt. */
+int
+keys_no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	return -1;
+}
+
 /* Parse a PEM public key and check that it fits "alg"; NULL if not. */
 static EVP_PKEY *
 parse_public_key(const char *pem, const char *alg)
 {
 	BIO		   *bio = BIO_new_mem_buf(pem, -1);
-	EVP_PKEY   *pkey = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+	EVP_PKEY   *pkey = bio ? PEM_read_bio_PUBKEY(bio, NULL, keys_no_passphrase, NULL) : NULL;
 
 	BIO_free(bio);
+	ERR_clear_error();
 	if (pkey != NULL && !keys_fit_alg(pkey, alg))
 	{
 		EVP_PKEY_free(pkey);
@@ -251,9 +260,10 @@ keys_private_key(const JwtKey *key)
 	if (k->private_key == NULL && strcmp(k->alg, "HS256") != 0)
 	{
 		BIO		   *bio = BIO_new_mem_buf(k->secret, (int) k->secret_len);
-		EVP_PKEY   *pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+		EVP_PKEY   *pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, keys_no_passphrase, NULL) : NULL;
 
 		BIO_free(bio);
+		ERR_clear_error();
 		if (pkey != NULL && !keys_fit_alg(pkey, k->alg))
 		{
 			EVP_PKEY_free(pkey);
@@ -266,7 +276,8 @@ keys_private_key(const JwtKey *key)
 
 /*
  * True if "pkey" is a key "alg" may use: an EC key on P-256 for ES256, an
- * RSA key of at least 2048 bits for RS256.
+ * RSA key of 2048 to 4096 bits for RS256 (the largest signature a token may
+ * carry is TOKEN_MAX_SIGLEN bytes).
  */
 bool
 keys_fit_alg(EVP_PKEY *pkey, const char *alg)
@@ -282,7 +293,8 @@ keys_fit_alg(EVP_PKEY *pkey, const char *alg)
 			strcmp(group, "prime256v1") == 0;
 	}
 	if (strcmp(alg, "RS256") == 0)
-		return EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA && EVP_PKEY_get_bits(pkey) >= 2048;
+		return EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA &&
+			EVP_PKEY_get_bits(pkey) >= 2048 && EVP_PKEY_get_bits(pkey) <= 4096;
 	return false;
 }
 

@@ -80,8 +80,8 @@ session_create(const char *session_id, const char *user_id, TimestampTz expires_
 }
 
 /*
- * True if session "sid" exists, belongs to "sub" and has not been revoked.
- * A deleted user's sessions are gone (ON DELETE CASCADE).
+ * True if session "sid" exists, belongs to "sub", has not been revoked and
+ * has not expired.  A deleted user's sessions are gone (ON DELETE CASCADE).
  */
 bool
 session_active(const unsigned char sid[16], const unsigned char sub[16])
@@ -111,10 +111,13 @@ session_active(const unsigned char sid[16], const unsigned char sub[16])
 	{
 		bool		user_null;
 		bool		revoked_null;
+		bool		expires_null;
 		Datum		user = slot_getattr(slot, attnameAttNum(rel, "user_id", false), &user_null);
+		Datum		expires = slot_getattr(slot, attnameAttNum(rel, "expires_at", false), &expires_null);
 
 		(void) slot_getattr(slot, attnameAttNum(rel, "revoked_at", false), &revoked_null);
-		active = !user_null && revoked_null &&
+		active = !user_null && revoked_null && !expires_null &&
+			DatumGetTimestampTz(expires) > GetCurrentTimestamp() &&
 			memcmp(DatumGetUUIDP(user)->data, sub, 16) == 0;
 	}
 

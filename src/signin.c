@@ -127,20 +127,25 @@ issue_access_token(const char *user_id, const char *email, const char *session_i
 	return cstring_to_text_with_len(signed_token, len);
 }
 
-/* Store the password's hash again, at the current cost. */
+/*
+ * Store the password's hash again, at the current cost, unless the hash has
+ * changed since it was checked.
+ */
 static void
-rehash(const char *user_id, text *password)
+rehash(const char *user_id, text *password, const char *checked_hash)
 {
-	Oid			argtypes[2] = {TEXTOID, TEXTOID};
-	Datum		values[2];
+	Oid			argtypes[3] = {TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[3];
 
 	values[0] = CStringGetTextDatum(user_id);
 	values[1] = CStringGetTextDatum(password_hash(password, jwt_auth_bcrypt_cost));
+	values[2] = CStringGetTextDatum(checked_hash);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute_with_args("UPDATE auth.users SET password_hash = $2 "
-							  "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid",
-							  2, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE)
+							  "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
+							  "AND password_hash OPERATOR(pg_catalog.=) $3",
+							  3, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not update auth.users");
 	SPI_finish();
 }
@@ -189,9 +194,14 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 		(void) auth_table("users", &owner);
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
+		/*
+		 * FOR SHARE: a concurrent auth.change_password() (which locks the
+		 * row FOR UPDATE) finishes first, and the password is then checked
+		 * against the new hash; the session is opened after its revocations.
+		 */
 		if (SPI_execute_with_args("SELECT id::pg_catalog.text, email, password_hash "
-								  "FROM auth.users WHERE email OPERATOR(pg_catalog.=) $1",
-								  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+								  "FROM auth.users WHERE email OPERATOR(pg_catalog.=) $1 FOR SHARE",
+								  1, argtypes, values, NULL, false, 1) != SPI_OK_SELECT)
 			elog(ERROR, "could not look up auth.users");
 		if (SPI_processed == 1)
 		{
@@ -220,7 +230,7 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 	 * measurably longer or shorter to refuse.
 	 */
 	if (password_cost(stored) != jwt_auth_bcrypt_cost && !XactReadOnly)
-		rehash(*user_id, password);
+		rehash(*user_id, password, stored);
 }
 
 /* Refuse clearly on a standby or in a read-only transaction. */

@@ -171,7 +171,7 @@ verify_impl(PG_FUNCTION_ARGS)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 						 errmsg("token has been revoked"),
-						 errdetail("Its session has ended: signed out, replaced by a password change, "
+						 errdetail("Its session has ended: signed out, expired, replaced by a password change, "
 								   "or its user was deleted.")));
 		}
 		else if (auth_table_exists("sessions"))

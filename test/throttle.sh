@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Throttling of failed sign-ins, on a cluster with jwt_auth in
 # shared_preload_libraries (test/run starts one for this file):
-#   pg_virtualenv -v 15 -o shared_preload_libraries=jwt_auth bash test/throttle.sh
+#   pg_virtualenv -t -v 15 -o shared_preload_libraries=jwt_auth bash test/throttle.sh
 # Each attempt is its own autocommit statement, or a rolled-back transaction:
 # the counters live in shared memory and survive both.
 set -uo pipefail
