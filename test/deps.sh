@@ -8,6 +8,7 @@ packages=(
     postgresql-15 postgresql-server-dev-15 postgresql-contrib
     libssl-dev
     python3-jwt python3-cryptography python3-psycopg python3-pytest
+    pgbouncer valgrind libclang-rt-14-dev
 )
 
 missing=()

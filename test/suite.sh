@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run inside a throwaway cluster (see test/run): the pg_regress and isolation
-# suites, the dump/restore test, the PyJWT interoperability tests, and a
-# check that the server log holds no password or token the tests used.
+# suites; dump/restore, PgBouncer, hot standby, concurrency and memory tests;
+# the PyJWT interoperability tests; and a check that the server log holds no
+# password or token the tests used.
 # Ends with one "N passed, N failed" line for all of them.
 set -uo pipefail
 
@@ -17,11 +18,20 @@ make -s installcheck 2>&1 | tee "$out"
 passed=$((passed + $(grep -cE '\.\.\. +ok' "$out")))
 failed=$((failed + $(grep -cE '\.\.\. +FAILED' "$out")))
 
-# Dump and restore: one line per check.
-bash test/dump_restore.sh 2>&1 | tee "$out"
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-passed=$((passed + $(sed -n 's/^dump_restore: \([0-9]*\) passed.*/\1/p' "$out" | tail -1)))
-failed=$((failed + $(sed -n 's/^dump_restore: [0-9]* passed, \([0-9]*\) failed.*/\1/p' "$out" | tail -1)))
+# The shell suites (test/lib.sh): each ends with "NAME: N passed, N failed".
+for t in dump_restore pooler standby concurrency memory; do
+    bash "test/$t.sh" 2>&1 | tee "$out"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+    line=$(grep -E "^$t: [0-9]+ passed, [0-9]+ failed$" "$out" | tail -1)
+    if [ -z "$line" ]; then
+        echo "suite: $t ended without its closing line" >&2
+        status=1
+        failed=$((failed + 1))
+        continue
+    fi
+    passed=$((passed + $(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')))
+    failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')))
+done
 
 # PyJWT interoperability (Debian's python3-jwt, for /usr/bin/python3).
 /usr/bin/python3 -m pytest -q -p no:cacheprovider test/interop 2>&1 | tee "$out"

@@ -8,7 +8,8 @@
  * input goes through the whole verification path as auth.verify() runs it
  * (header, HS256 signature with a fixed key, claims), once more with a
  * valid signature computed over it so the claims code is reached for any
- * payload, and straight into the JSON parser.
+ * payload, and straight into the JSON parser.  Tokens that say ES256 or
+ * RS256 go through the public-key path with fixed keys made at start-up.
  *
  * test/fuzz/fuzz_token.c
  *
@@ -25,6 +26,18 @@
 #include "token.h"
 
 static const unsigned char key[32] = "fuzzing key of thirty-two bytes";
+static EVP_PKEY *es_key;
+static EVP_PKEY *rs_key;
+
+int			LLVMFuzzerInitialize(int *argc, char ***argv);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	es_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	rs_key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t) 2048);
+	return es_key != NULL && rs_key != NULL ? 0 : 1;
+}
 
 static void
 check_claims(const TokenHeader *hdr)
@@ -60,6 +73,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The token as given. */
 	if (token_parse_header((const char *) data, size, &hdr, &detail) == TOKEN_OK)
 	{
+		if (strcmp(hdr.alg, "ES256") == 0 || strcmp(hdr.alg, "RS256") == 0)
+		{
+			EVP_PKEY   *pkey = hdr.alg[0] == 'E' ? es_key : rs_key;
+
+			if (token_check_pkey((const char *) data, &hdr, pkey, &detail) == TOKEN_OK)
+				check_claims(&hdr);
+			/* The wrong kind of key for the alg must be refused, not crash. */
+			(void) token_check_pkey((const char *) data, &hdr,
+									pkey == es_key ? rs_key : es_key, &detail);
+			return 0;
+		}
 		if (token_check_hs256((const char *) data, &hdr, key, sizeof(key), &detail) == TOKEN_OK)
 			check_claims(&hdr);
 

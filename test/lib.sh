@@ -1,0 +1,79 @@
+# Shared by the shell tests in test/: run inside a throwaway cluster
+# (pg_virtualenv exports PGHOST, PGPORT, PGUSER and PGPASSWORD of a superuser).
+# Source it after setting "suite" to the test's name.
+
+passed=0
+failed=0
+
+# check NAME ACTUAL EXPECTED-REGEX
+check() {
+    if printf '%s' "$2" | grep -qE -- "$3"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "$suite: FAILED $1: got '$2', expected /$3/" >&2
+    fi
+}
+
+# The closing line every suite prints; test/run adds them up.
+finish() {
+    echo "$suite: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+}
+
+# A TCP port nothing listens on.
+free_port() {
+    /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# A fresh database with the extension, the todo schema, and cheap hashing.
+make_database() {
+    psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"
+    psql -X -q -d "$1" -v ON_ERROR_STOP=1 <<SQL
+SET client_min_messages = warning;
+CREATE EXTENSION jwt_auth CASCADE;
+\i examples/todo/schema.sql
+ALTER DATABASE $1 SET jwt_auth.bcrypt_cost = 10;
+SQL
+}
+
+# start_pgbouncer DB USER PASSWORD: PgBouncer in transaction mode with one
+# server connection, as user postgres (it refuses to run as root); sets
+# BOUNCER_PORT and BOUNCER_DIR.  stop_pgbouncer ends it.
+start_pgbouncer() {
+    BOUNCER_DIR=$(mktemp -d)
+    BOUNCER_PORT=$(free_port)
+    cat > "$BOUNCER_DIR/pgbouncer.ini" <<INI
+[databases]
+$1 = host=127.0.0.1 port=$PGPORT dbname=$1
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $BOUNCER_PORT
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = $BOUNCER_DIR/userlist.txt
+pool_mode = transaction
+default_pool_size = 1
+max_db_connections = 1
+max_client_conn = 100
+logfile = $BOUNCER_DIR/pgbouncer.log
+pidfile = $BOUNCER_DIR/pgbouncer.pid
+INI
+    printf '"%s" "%s"\n' "$2" "$3" > "$BOUNCER_DIR/userlist.txt"
+    chown -R postgres "$BOUNCER_DIR"
+    chmod 700 "$BOUNCER_DIR"
+    su postgres -s /bin/sh -c "pgbouncer -d '$BOUNCER_DIR/pgbouncer.ini'"
+    for _ in $(seq 50); do
+        [ -s "$BOUNCER_DIR/pgbouncer.pid" ] && break
+        sleep 0.1
+    done
+}
+
+stop_pgbouncer() {
+    if [ -n "${BOUNCER_DIR:-}" ] && [ -s "$BOUNCER_DIR/pgbouncer.pid" ]; then
+        kill "$(cat "$BOUNCER_DIR/pgbouncer.pid")" 2>/dev/null || true
+        sleep 0.3
+    fi
+    [ -n "${BOUNCER_DIR:-}" ] && rm -rf "$BOUNCER_DIR"
+    BOUNCER_DIR=
+}
