@@ -113,6 +113,16 @@ SELECT count(*) AS visible FROM tasks;
 WITH changed AS (UPDATE tasks SET completed = true RETURNING id) SELECT count(*) AS rows_affected FROM changed;
 WITH changed AS (DELETE FROM tasks RETURNING id) SELECT count(*) AS rows_affected FROM changed;
 INSERT INTO tasks (title) VALUES ('anonymous');
+-- A fresh backend where the library is not loaded yet: an identity SET
+-- before any extension function runs is dropped when the policy's
+-- auth.uid() loads the library, so nothing is visible.
+\c
+SET jwt_auth.user_id = :'ada';
+SET jwt_auth.claims = '{}';
+SET ROLE todo_app;
+SELECT count(*) AS visible_to_forged_identity FROM tasks;
+RESET ROLE;
+SET ROLE todo_app;
 -- An expired or tampered token never gets that far.
 RESET ROLE;
 SELECT regress.token(:'ada', jsonb_build_object('exp', extract(epoch FROM now())::bigint - 3600)) AS expired_tok \gset

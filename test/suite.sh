@@ -39,6 +39,9 @@ done
 passed=$((passed + $(grep -oE '[0-9]+ passed' "$out" | tail -1 | grep -oE '[0-9]+' || echo 0)))
 failed=$((failed + $(grep -oE '[0-9]+ (failed|error)' "$out" | awk '{ s += $1 } END { print s + 0 }')))
 
+# Sign-in timing, unknown email against wrong password: printed, not asserted.
+/usr/bin/python3 test/signin_timing.py || status=1
+
 # The cluster's log, found by its port.
 log=$(pg_lsclusters --no-header | awk -v port="$PGPORT" '$3 == port { print $7 }')
 if [ -z "$log" ] || [ ! -f "$log" ]; then
