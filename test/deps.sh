@@ -9,6 +9,7 @@ packages=(
     libssl-dev
     python3-jwt python3-cryptography python3-psycopg python3-pytest
     pgbouncer valgrind libclang-rt-14-dev
+    python3-fastapi python3-uvicorn python3-httpx python3-psycopg-pool
 )
 
 missing=()
