@@ -19,6 +19,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "fmgr.h"
 #include "utils/guc.h"
 #include "utils/timestamp.h"
@@ -72,6 +73,21 @@ call_hiding_statement(PGFunction fn, FunctionCallInfo fcinfo)
 	}
 	PG_END_TRY();
 	return result;
+}
+
+/*
+ * Raise 25006 in a read-only transaction, and so on a hot standby, for a
+ * function that writes; "detail" may be NULL.
+ */
+void
+require_writable(const char *function, const char *detail)
+{
+	if (XactReadOnly)
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot execute %s in a read-only transaction", function),
+				 detail ? errdetail_internal("%s", detail) : 0,
+				 errhint("On a standby, call it through the primary server.")));
 }
 
 /* Raise 22004 if argument "argno" is NULL. */

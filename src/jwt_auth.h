@@ -15,6 +15,7 @@
 
 extern Datum call_hiding_statement(PGFunction fn, FunctionCallInfo fcinfo);
 extern void require_argument(FunctionCallInfo fcinfo, int argno, const char *name);
+extern void require_writable(const char *function, const char *detail);
 extern int64 unix_now(void);
 
 #endif							/* JWT_AUTH_H */

@@ -18,7 +18,6 @@
 #include "postgres.h"
 
 #include "access/detoast.h"
-#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -75,11 +74,7 @@ refresh_impl(PG_FUNCTION_ARGS)
 		refuse("refresh token is missing", NULL);
 	if (toast_raw_datum_size(PG_GETARG_DATUM(0)) - VARHDRSZ != REFRESH_TOKEN_LENGTH)
 		refuse("refresh token is invalid", "A refresh token is 43 characters of base64url.");
-	if (XactReadOnly)
-		ereport(ERROR,
-				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
-				 errmsg("cannot execute %s in a read-only transaction", "auth.refresh()"),
-				 errhint("On a standby, refresh through the primary server.")));
+	require_writable("auth.refresh()", NULL);
 	token = PG_GETARG_TEXT_PP(0);
 	hash = refresh_token_hash(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token));
 	args[0] = PointerGetDatum(hash);

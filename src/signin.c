@@ -233,17 +233,7 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 		rehash(*user_id, password, stored);
 }
 
-/* Refuse clearly on a standby or in a read-only transaction. */
-static void
-require_writable(const char *what)
-{
-	if (XactReadOnly)
-		ereport(ERROR,
-				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
-				 errmsg("cannot execute %s in a read-only transaction", what),
-				 errdetail("Signing in opens a session, which is written to auth.sessions."),
-				 errhint("On a standby, sign in through the primary server.")));
-}
+#define OPENS_A_SESSION "Signing in opens a session, which is written to auth.sessions."
 
 static Datum
 signin_impl(PG_FUNCTION_ARGS)
@@ -253,7 +243,7 @@ signin_impl(PG_FUNCTION_ARGS)
 	char		sid[37];
 
 	require_sessions();
-	require_writable("auth.signin()");
+	require_writable("auth.signin()", OPENS_A_SESSION);
 	authenticate(fcinfo, &user_id, &email);
 	random_uuid(sid);
 	session_create(sid, user_id,
@@ -275,7 +265,7 @@ signin_session_impl(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	require_writable("auth.signin_session()");
+	require_writable("auth.signin_session()", OPENS_A_SESSION);
 	authenticate(fcinfo, &user_id, &email);
 	random_uuid(sid);
 	session_create(sid, user_id,

@@ -14,7 +14,6 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -29,16 +28,6 @@
 #include "tables.h"
 #include "verify.h"
 
-static void
-require_writable(const char *what)
-{
-	if (XactReadOnly)
-		ereport(ERROR,
-				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
-				 errmsg("cannot execute %s in a read-only transaction", what),
-				 errhint("On a standby, call it through the primary server.")));
-}
-
 static Datum
 signout_impl(PG_FUNCTION_ARGS)
 {
@@ -51,7 +40,7 @@ signout_impl(PG_FUNCTION_ARGS)
 	bool		ended;
 
 	require_sessions();
-	require_writable("auth.signout()");
+	require_writable("auth.signout()", NULL);
 	/* An expired token may still end its session. */
 	claims = check_token_argument(fcinfo, 0, true);
 	if (!claims->has_sid)
@@ -99,7 +88,7 @@ change_password_impl(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 				 errmsg("no verified identity"),
 				 errhint("Call auth.verify() first in this transaction.")));
-	require_writable("auth.change_password()");
+	require_writable("auth.change_password()", NULL);
 	new_password = password_check_rules(PG_GETARG_DATUM(1));
 	if (!password_size_ok(PG_GETARG_DATUM(0)))
 		ereport(ERROR,

@@ -17,7 +17,6 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
-#include "access/xact.h"
 #include "utils/builtins.h"
 #include "utils/uuid.h"
 
@@ -50,11 +49,7 @@ signup_impl(PG_FUNCTION_ARGS)
 
 	require_argument(fcinfo, 0, "email");
 	require_argument(fcinfo, 1, "password");
-	if (XactReadOnly)
-		ereport(ERROR,
-				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
-				 errmsg("cannot execute %s in a read-only transaction", "auth.signup()"),
-				 errhint("On a standby, sign up through the primary server.")));
+	require_writable("auth.signup()", NULL);
 
 	email = email_argument(PG_GETARG_DATUM(0), &why);
 	if (email == NULL)

@@ -60,7 +60,7 @@ out=$(psql -X -q -At -h 127.0.0.1 -p "$port" -d "$db" -v VERBOSITY=verbose -c "S
 check "signup fails clearly" "$out" "25006: cannot execute auth.signup\(\) in a read-only transaction"
 out=$(psql -X -q -At -h 127.0.0.1 -p "$port" -d "$db" -v VERBOSITY=verbose -c "SELECT auth.signin('ada@standby.example', 'standby password 1')" 2>&1)
 check "signin fails clearly" "$out" "25006: cannot execute auth.signin\(\) in a read-only transaction"
-check "signin hint" "$out" "sign in through the primary"
+check "signin hint" "$out" "call it through the primary server"
 
 # A signout on the primary reaches the standby.
 p "SELECT auth.signout('$tok')" >/dev/null
