@@ -183,7 +183,7 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 		throttle_key = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	else
 		throttle_key = "";
-	throttle_check(throttle_key, strlen(throttle_key));
+	throttle_attempt(throttle_key, strlen(throttle_key));
 
 	if (email != NULL)
 	{
@@ -218,10 +218,7 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 	}
 
 	if (!password_matches(password, stored, jwt_auth_bcrypt_cost) || *user_id == NULL)
-	{
-		throttle_failure(throttle_key, strlen(throttle_key));
-		report_bad_credentials();
-	}
+		report_bad_credentials();	/* the attempt was counted already */
 	throttle_success(throttle_key, strlen(throttle_key));
 
 	/*

@@ -9,14 +9,16 @@
  * which needs the library in shared_preload_libraries; without it nothing
  * is throttled (README, Security).
  *
+ * An attempt is counted as a failure before the password is checked, so
+ * parallel attempts cannot slip past the limit; a success then forgets it.
  * The key is the SHA-256 of the email as given, normalised when it is a
  * valid address, so unknown emails are throttled exactly like real ones and
  * throttling tells nothing about which accounts exist.  After
  * jwt_auth.max_failed_signins failures within jwt_auth.signin_lockout, an
  * email is locked for 30 seconds, doubling with each further failure, at
  * most jwt_auth.signin_lockout; a success forgets it.  The table holds
- * THROTTLE_ENTRIES emails; when full, the one whose last failure is oldest
- * makes room.
+ * THROTTLE_ENTRIES emails; when full, a tenth of it is forgotten, unlocked
+ * emails first (evict()).
  *
  * src/throttle.c
  *
@@ -30,6 +32,7 @@
 #include "storage/shmem.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include <openssl/evp.h>
@@ -131,22 +134,115 @@ email_key(const char *email, size_t len)
 	return key;
 }
 
-/* Refuse at once (28000) while the email is locked. */
+typedef struct Victim
+{
+	bool		locked;
+	TimestampTz when;			/* locked: locked_until; else last_failure */
+	uint64		key;
+} Victim;
+
+static int
+victim_cmp(const void *a, const void *b)
+{
+	const Victim *x = a;
+	const Victim *y = b;
+
+	if (x->locked != y->locked)
+		return x->locked ? 1 : -1;
+	return x->when < y->when ? -1 : x->when > y->when ? 1 : 0;
+}
+
+/*
+ * Make room for new emails (caller holds the lock exclusively): forget a
+ * tenth of the table, unlocked emails with the oldest last failure first,
+ * locked ones (soonest unlocked first) only when every email is locked.
+ * Flooding the table with random emails thus cannot release a lock while
+ * unlocked entries remain.
+ */
+static Victim *victims = NULL;	/* evict()'s work space, made before locking */
+
+static void
+evict(TimestampTz now)
+{
+	HASH_SEQ_STATUS scan;
+	ThrottleEntry *e;
+	Victim	   *v = victims;
+	int			n = 0;
+	int			drop;
+
+	hash_seq_init(&scan, throttle_hash);
+	while ((e = hash_seq_search(&scan)) != NULL)
+	{
+		if (n >= THROTTLE_ENTRIES)
+		{
+			hash_seq_term(&scan);
+			break;
+		}
+		v[n].locked = e->locked_until > now;
+		v[n].when = v[n].locked ? e->locked_until : e->last_failure;
+		v[n].key = e->key;
+		n++;
+	}
+	qsort(v, n, sizeof(Victim), victim_cmp);
+	drop = Max(n / 10, 1);
+	for (int i = 0; i < drop && i < n; i++)
+		(void) hash_search(throttle_hash, &v[i].key, HASH_REMOVE, NULL);
+}
+
+/*
+ * Called before the password is checked: refuse at once (28000) while the
+ * email is locked; otherwise count the attempt as a failure now, before the
+ * slow hash, so that parallel attempts cannot get past the limit.  A
+ * success then forgets the email (throttle_success).
+ */
 void
-throttle_check(const char *email, size_t len)
+throttle_attempt(const char *email, size_t len)
 {
 	uint64		key;
 	ThrottleEntry *entry;
-	TimestampTz locked_until = 0;
+	bool		found;
 	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz locked_until = 0;
 
 	if (!throttle_active())
 		return;
 	key = email_key(email, len);
-	LWLockAcquire(throttle_lock, LW_SHARED);
+	if (victims == NULL)
+		victims = MemoryContextAlloc(TopMemoryContext, sizeof(Victim) * THROTTLE_ENTRIES);
+	LWLockAcquire(throttle_lock, LW_EXCLUSIVE);
 	entry = hash_search(throttle_hash, &key, HASH_FIND, NULL);
+	if (entry == NULL && hash_get_num_entries(throttle_hash) >= THROTTLE_ENTRIES)
+		evict(now);
+	if (entry == NULL)
+		entry = hash_search(throttle_hash, &key, HASH_ENTER_NULL, &found);
+	else
+		found = true;
 	if (entry != NULL)
-		locked_until = entry->locked_until;
+	{
+		if (!found)
+		{
+			entry->failures = 0;
+			entry->locked_until = 0;
+			entry->last_failure = 0;
+		}
+		if (entry->locked_until > now)
+			locked_until = entry->locked_until;
+		else
+		{
+			/* Failures older than the lockout are forgotten. */
+			if (entry->last_failure < TimestampTzPlusMilliseconds(now, -(int64) signin_lockout * 1000))
+				entry->failures = 0;
+			entry->failures++;
+			entry->last_failure = now;
+			if (entry->failures >= max_failed_signins)
+			{
+				int			excess = Min(entry->failures - max_failed_signins, 20);
+				int64		lock = Min((int64) THROTTLE_FIRST_LOCK << excess, (int64) signin_lockout);
+
+				entry->locked_until = TimestampTzPlusMilliseconds(now, lock * 1000);
+			}
+		}
+	}
 	LWLockRelease(throttle_lock);
 
 	if (locked_until > now)
@@ -162,57 +258,6 @@ throttle_check(const char *email, size_t len)
 						   max_failed_signins),
 				 errhint("Try again in %ld seconds.", secs + (usecs > 0 ? 1 : 0))));
 	}
-}
-
-void
-throttle_failure(const char *email, size_t len)
-{
-	uint64		key;
-	ThrottleEntry *entry;
-	bool		found;
-	TimestampTz now = GetCurrentTimestamp();
-
-	if (!throttle_active())
-		return;
-	key = email_key(email, len);
-	LWLockAcquire(throttle_lock, LW_EXCLUSIVE);
-	entry = hash_search(throttle_hash, &key, HASH_ENTER_NULL, &found);
-	if (entry == NULL)
-	{
-		/* Full: forget the email whose last failure is oldest. */
-		HASH_SEQ_STATUS scan;
-		ThrottleEntry *e;
-		ThrottleEntry *oldest = NULL;
-
-		hash_seq_init(&scan, throttle_hash);
-		while ((e = hash_seq_search(&scan)) != NULL)
-		{
-			if (oldest == NULL || e->last_failure < oldest->last_failure)
-				oldest = e;
-		}
-		if (oldest != NULL)
-			(void) hash_search(throttle_hash, &oldest->key, HASH_REMOVE, NULL);
-		entry = hash_search(throttle_hash, &key, HASH_ENTER_NULL, &found);
-	}
-	if (entry != NULL)
-	{
-		if (!found ||
-			entry->last_failure < TimestampTzPlusMilliseconds(now, -(int64) signin_lockout * 1000))
-		{
-			entry->failures = 0;
-			entry->locked_until = 0;
-		}
-		entry->failures++;
-		entry->last_failure = now;
-		if (entry->failures >= max_failed_signins)
-		{
-			int			excess = Min(entry->failures - max_failed_signins, 20);
-			int64		lock = Min((int64) THROTTLE_FIRST_LOCK << excess, (int64) signin_lockout);
-
-			entry->locked_until = TimestampTzPlusMilliseconds(now, lock * 1000);
-		}
-	}
-	LWLockRelease(throttle_lock);
 }
 
 void

@@ -11,8 +11,7 @@
 #define JWT_AUTH_THROTTLE_H
 
 extern void throttle_init(void);
-extern void throttle_check(const char *email, size_t len);
-extern void throttle_failure(const char *email, size_t len);
+extern void throttle_attempt(const char *email, size_t len);
 extern void throttle_success(const char *email, size_t len);
 
 #endif							/* JWT_AUTH_THROTTLE_H */

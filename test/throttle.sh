@@ -53,6 +53,16 @@ check "success before the limit" "$(signin lucky@example.com 'right password 1')
 for i in 1 2 3 4; do signin lucky@example.com "wrong $i" >/dev/null; done
 check "count started again" "$(signin lucky@example.com 'right password 1')" "^t$"
 
+# Parallel attempts cannot get past the limit: each is counted before the
+# slow hash, so of 20 at once at most 5 reach the password check.
+q "SELECT auth.signup('parallel@example.com', 'right password 1')" >/dev/null
+dir=$(mktemp -d)
+for i in $(seq 20); do signin parallel@example.com "wrong $i" > "$dir/$i" & done
+wait
+check "at most 5 parallel guesses checked" "$(grep -l 'invalid email or password' "$dir"/* | wc -l)" "^[1-5]$"
+check "the rest refused at once" "$(grep -l 'too many failed sign-in attempts' "$dir"/* | wc -l)" "^(1[5-9])$"
+rm -rf "$dir"
+
 # Failures inside transactions that roll back still count.
 q "SELECT auth.signup('rollback@example.com', 'right password 1')" >/dev/null
 for i in 1 2 3 4 5; do
