@@ -59,26 +59,6 @@ CREATE FUNCTION auth.signout(token text) RETURNS boolean
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION auth.signout(text) IS 'end the session of a token; true if it was still active';
 
-CREATE FUNCTION auth.signout_all() RETURNS integer
-    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-    AS $$
-DECLARE
-    ended integer;
-BEGIN
-    IF auth.uid() IS NULL THEN
-        RAISE EXCEPTION 'no verified identity'
-            USING ERRCODE = 'invalid_authorization_specification',
-                  HINT = 'Call auth.verify() first in this transaction.';
-    END IF;
-    UPDATE auth.sessions SET revoked_at = pg_catalog.now()
-     WHERE user_id OPERATOR(pg_catalog.=) auth.uid() AND revoked_at IS NULL;
-    GET DIAGNOSTICS ended = ROW_COUNT;
-    RETURN ended;
-END
-$$;
-COMMENT ON FUNCTION auth.signout_all() IS 'end every session of the verified user; returns how many';
-
 CREATE FUNCTION auth.signout_all(user_id uuid) RETURNS integer
     LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -93,6 +73,22 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION auth.signout_all(uuid) IS 'end every session of a user (owner only); returns how many';
+
+-- The verified user's own sessions: the owner-only function, for oneself.
+CREATE FUNCTION auth.signout_all() RETURNS integer
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF auth.uid() IS NULL THEN
+        RAISE EXCEPTION 'no verified identity'
+            USING ERRCODE = 'invalid_authorization_specification',
+                  HINT = 'Call auth.verify() first in this transaction.';
+    END IF;
+    RETURN auth.signout_all(auth.uid());
+END
+$$;
+COMMENT ON FUNCTION auth.signout_all() IS 'end every session of the verified user; returns how many';
 
 CREATE FUNCTION auth.change_password(old_password text, new_password text) RETURNS integer
     AS 'MODULE_PATHNAME', 'jwt_auth_change_password'
