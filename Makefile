@@ -3,7 +3,7 @@ EXTVERSION = 1.1
 
 MODULE_big = jwt_auth
 OBJS = src/jwt_auth.o src/guc.o src/identity.o src/keys.o src/key_admin.o src/tables.o \
-	src/token.o src/json_strict.o src/email.o src/password.o src/sessions.o \
+	src/token.o src/token_cache.o src/json_strict.o src/email.o src/password.o src/sessions.o \
 	src/signup.o src/signin.o src/verify.o src/refresh.o src/signout.o src/throttle.o
 
 # jwt_auth.sql is the install script of the current version, copied to
@@ -13,8 +13,8 @@ OBJS = src/jwt_auth.o src/guc.o src/identity.o src/keys.o src/key_admin.o src/ta
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
-REGRESS = install signup signin verify hostile identity sessions keys settings todo parallel upgrade
-ISOLATION = signup_race key_revocation password_race
+REGRESS = install signup signin verify hostile identity sessions keys settings cache todo parallel upgrade
+ISOLATION = signup_race key_revocation session_revocation password_race
 
 SHLIB_LINK = -lcrypto
 PG_CPPFLAGS = -I$(srcdir)/src

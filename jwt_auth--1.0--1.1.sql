@@ -24,6 +24,27 @@ CREATE TABLE auth.sessions (
 CREATE INDEX sessions_user_id_idx ON auth.sessions (user_id);
 COMMENT ON TABLE auth.sessions IS 'sessions created by auth.signin(); readable by the extension''s owner only';
 
+-- Every backend forgets the sessions it has seen active when one may have
+-- ended: revoked, shortened, given another id or user, deleted, truncated.
+-- New sessions and renewals (a later expires_at) leave them.
+CREATE FUNCTION auth.sessions_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'jwt_auth_sessions_changed'
+    LANGUAGE C;
+REVOKE ALL ON FUNCTION auth.sessions_changed() FROM PUBLIC;
+CREATE TRIGGER sessions_ended
+    AFTER UPDATE ON auth.sessions
+    FOR EACH ROW
+    WHEN ((NEW.id OPERATOR(pg_catalog.=) OLD.id
+           AND NEW.user_id OPERATOR(pg_catalog.=) OLD.user_id
+           AND NEW.expires_at OPERATOR(pg_catalog.>=) OLD.expires_at
+           AND (NEW.revoked_at IS NULL OR OLD.revoked_at IS NOT NULL)) IS NOT TRUE)
+    EXECUTE FUNCTION auth.sessions_changed();
+CREATE TRIGGER sessions_deleted
+    AFTER DELETE OR TRUNCATE ON auth.sessions
+    FOR EACH STATEMENT EXECUTE FUNCTION auth.sessions_changed();
+ALTER TABLE auth.sessions ENABLE ALWAYS TRIGGER sessions_ended;
+ALTER TABLE auth.sessions ENABLE ALWAYS TRIGGER sessions_deleted;
+
 CREATE TABLE auth.refresh_tokens (
     token_hash bytea PRIMARY KEY,
     session_id uuid NOT NULL REFERENCES auth.sessions (id) ON DELETE CASCADE,
@@ -147,7 +168,8 @@ BEGIN
     FOREACH f IN ARRAY ARRAY['auth.signin_session(text, text)', 'auth.refresh(text)', 'auth.signout(text)',
                              'auth.signout_all()', 'auth.signout_all(uuid)', 'auth.change_password(text, text)',
                              'auth.rotate_key(text)', 'auth.import_key(text, bytea, text)',
-                             'auth.retire_key(text)', 'auth.jwks()']::pg_catalog.regprocedure[]
+                             'auth.retire_key(text)', 'auth.jwks()',
+                             'auth.sessions_changed()']::pg_catalog.regprocedure[]
     LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO %s', f, table_owner);
     END LOOP;

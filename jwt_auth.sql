@@ -90,6 +90,27 @@ CREATE TABLE auth.sessions (
 CREATE INDEX sessions_user_id_idx ON auth.sessions (user_id);
 COMMENT ON TABLE auth.sessions IS 'sessions created by auth.signin(); readable by the extension''s owner only';
 
+-- Every backend forgets the sessions it has seen active when one may have
+-- ended: revoked, shortened, given another id or user, deleted, truncated.
+-- New sessions and renewals (a later expires_at) leave them.
+CREATE FUNCTION auth.sessions_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'jwt_auth_sessions_changed'
+    LANGUAGE C;
+REVOKE ALL ON FUNCTION auth.sessions_changed() FROM PUBLIC;
+CREATE TRIGGER sessions_ended
+    AFTER UPDATE ON auth.sessions
+    FOR EACH ROW
+    WHEN ((NEW.id OPERATOR(pg_catalog.=) OLD.id
+           AND NEW.user_id OPERATOR(pg_catalog.=) OLD.user_id
+           AND NEW.expires_at OPERATOR(pg_catalog.>=) OLD.expires_at
+           AND (NEW.revoked_at IS NULL OR OLD.revoked_at IS NOT NULL)) IS NOT TRUE)
+    EXECUTE FUNCTION auth.sessions_changed();
+CREATE TRIGGER sessions_deleted
+    AFTER DELETE OR TRUNCATE ON auth.sessions
+    FOR EACH STATEMENT EXECUTE FUNCTION auth.sessions_changed();
+ALTER TABLE auth.sessions ENABLE ALWAYS TRIGGER sessions_ended;
+ALTER TABLE auth.sessions ENABLE ALWAYS TRIGGER sessions_deleted;
+
 -- Refresh tokens, stored as SHA-256 hashes.  Each use retires the token and
 -- issues the next one; a retired token presented again ends its session.
 CREATE TABLE auth.refresh_tokens (

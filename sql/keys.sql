@@ -176,5 +176,18 @@ SELECT jsonb_array_length(auth.jwks() -> 'keys') > 0 AS app_reads_jwks;
 SELECT regress.try_verify(:'es_tok') AS app_verifies_es256;
 RESET ROLE;
 
+-- An HMAC secret longer than a SHA-256 block (64 bytes) is hashed first,
+-- as RFC 2104 says; pgcrypto's hmac() signs the token here.
+SELECT auth.import_key('HS256', convert_to(repeat('long secret ', 10), 'UTF8'), 'long-secret') AS long_kid;
+SET jwt_auth.check_sessions = off;
+SELECT regress.try_verify(regress.sign(jsonb_build_object('alg', 'HS256', 'kid', 'long-secret')::text,
+                                       regress.claims(gen_random_uuid())::text,
+                                       convert_to(repeat('long secret ', 10), 'UTF8'))) AS long_secret;
+SELECT regress.try_verify(regress.sign(jsonb_build_object('alg', 'HS256', 'kid', 'long-secret')::text,
+                                       regress.claims(gen_random_uuid())::text,
+                                       convert_to(repeat('long secret ', 9), 'UTF8'))) AS other_secret;
+RESET jwt_auth.check_sessions;
+SELECT auth.retire_key('long-secret');
+
 -- Back to an HS256 signing key for the files that follow.
 SELECT auth.rotate_key('HS256') IS NOT NULL AS rotated;

@@ -29,6 +29,7 @@ int			jwt_auth_refresh_ttl = 30 * 24 * 3600;
 bool		jwt_auth_check_sessions = true;
 char	   *jwt_auth_issuer = NULL;
 char	   *jwt_auth_audience = NULL;
+int			jwt_auth_cache_size = 1024;
 
 /* Issuer and audience: 1 to 255 bytes, no control characters. */
 static bool
@@ -118,4 +119,13 @@ guc_init(void)
 							   "authenticated",
 							   PGC_SUSET, 0,
 							   check_name, NULL, NULL);
+
+	DefineCustomIntVariable("jwt_auth.cache_size",
+							"Verified tokens, and active sessions, each backend keeps in memory.",
+							"A cached token still has its expiry and its session checked on every call. "
+							"0 turns both caches off.",
+							&jwt_auth_cache_size,
+							1024, 0, 16384,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
 }

@@ -17,6 +17,7 @@ extern int	jwt_auth_refresh_ttl;
 extern bool jwt_auth_check_sessions;
 extern char *jwt_auth_issuer;
 extern char *jwt_auth_audience;
+extern int	jwt_auth_cache_size;
 
 extern void guc_init(void);
 

@@ -142,11 +142,20 @@ identity_init(void)
  * The claims go first so that the user id, which the policies read, is
  * never ahead of them.  An error leaves both for the (sub)transaction abort
  * to restore.
+ *
+ * Setting for the transaction the identity already in force changes
+ * nothing (whatever it replaces comes back at the end either way), so it is
+ * skipped: a token verified before each statement of a transaction costs
+ * no settings work after the first.
  */
 void
 identity_set(const char *user_id, const char *claims, bool is_local)
 {
 	GucAction	action = is_local ? GUC_ACTION_LOCAL : GUC_ACTION_SET;
+
+	if (is_local && identity_user_id != NULL && identity_claims != NULL &&
+		strcmp(identity_user_id, user_id) == 0 && strcmp(identity_claims, claims) == 0)
+		return;
 
 	identity_assigning = true;
 	PG_TRY();

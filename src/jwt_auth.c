@@ -20,27 +20,41 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "commands/trigger.h"
 #include "fmgr.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/timestamp.h"
 
 #include "guc.h"
 #include "identity.h"
 #include "jwt_auth.h"
 #include "keys.h"
+#include "sessions.h"
 #include "throttle.h"
 
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
+/*
+ * One relcache callback for the library (a backend has room for ten in
+ * all): the key cache and the session cache each watch their own table.
+ */
+static void
+relcache_invalidated(Datum arg, Oid relid)
+{
+	keys_invalidate(relid);
+	sessions_invalidate(relid);
+}
+
 void
 _PG_init(void)
 {
 	guc_init();
 	identity_init();
-	keys_init();
 	throttle_init();
+	CacheRegisterRelcacheCallback(relcache_invalidated, (Datum) 0);
 	MarkGUCPrefixReserved("jwt_auth");
 }
 
@@ -105,4 +119,22 @@ int64
 unix_now(void)
 {
 	return (int64) timestamptz_to_time_t(GetCurrentTimestamp());
+}
+
+/*
+ * The body of the trigger functions that keep the caches honest: send a
+ * relcache invalidation for the trigger's table, which every backend takes
+ * in once the change commits (and this one at the next command).
+ */
+Datum
+invalidate_trigger_table(FunctionCallInfo fcinfo, const char *function)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired as an AFTER trigger", function)));
+	CacheInvalidateRelcache(trigdata->tg_relation);
+	return PointerGetDatum(NULL);
 }

@@ -17,5 +17,6 @@ extern Datum call_hiding_statement(PGFunction fn, FunctionCallInfo fcinfo);
 extern void require_argument(FunctionCallInfo fcinfo, int argno, const char *name);
 extern void require_writable(const char *function, const char *detail);
 extern int64 unix_now(void);
+extern Datum invalidate_trigger_table(FunctionCallInfo fcinfo, const char *function);
 
 #endif							/* JWT_AUTH_H */

@@ -7,9 +7,9 @@
  * caller, so the cache is filled by one query run as the table's owner, in
  * a security-restricted operation, after tables.c has checked that nobody
  * else controls schema auth.  A statement trigger on auth.keys sends a
- * relcache invalidation for the table on every change; the callback
- * registered here empties the cache, in this backend and in every other one,
- * when that change commits.
+ * relcache invalidation for the table on every change; its arrival
+ * (keys_invalidate) empties the cache, in this backend and in every other
+ * one, when that change commits.
  *
  * src/keys.c
  *
@@ -17,7 +17,6 @@
  */
 #include "postgres.h"
 
-#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -31,6 +30,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "jwt_auth.h"
 #include "keys.h"
 #include "tables.h"
 
@@ -42,11 +42,12 @@ static uint64 keys_generation = 0;
 static Oid	keys_relid = InvalidOid;
 
 /*
+ * A relcache invalidation of "relid" arrived (InvalidOid: of every table).
  * Only mark the cache stale here: invalidations can arrive while a caller
  * holds a key, so the memory is freed at the next load, not now.
  */
-static void
-keys_relcache_callback(Datum arg, Oid relid)
+void
+keys_invalidate(Oid relid)
 {
 	if (relid == InvalidOid || relid == keys_relid)
 	{
@@ -55,10 +56,11 @@ keys_relcache_callback(Datum arg, Oid relid)
 	}
 }
 
-void
-keys_init(void)
+/* A number that changes whenever auth.keys may have changed. */
+uint64
+keys_version(void)
 {
-	CacheRegisterRelcacheCallback(keys_relcache_callback, (Datum) 0);
+	return keys_generation;
 }
 
 /* Memory context callback: wipe and free a loaded array (ends at an empty kid). */
@@ -71,6 +73,8 @@ free_keys(void *arg)
 	{
 		if (k->secret != NULL)
 			explicit_bzero(k->secret, k->secret_len);
+		token_hmac_key_free(k->hmac);
+		k->hmac = NULL;
 		EVP_PKEY_free(k->public_key);
 		EVP_PKEY_free(k->private_key);
 		k->public_key = k->private_key = NULL;
@@ -200,6 +204,16 @@ keys_load(void)
 		k->secret_len = VARSIZE_ANY_EXHDR(secret);
 		k->secret = MemoryContextAlloc(fresh, Max(k->secret_len, 1));
 		memcpy(k->secret, VARDATA_ANY(secret), k->secret_len);
+		/* A secret too short to use gets no HMAC key: it verifies nothing. */
+		if (strcmp(k->alg, "HS256") == 0 && k->secret_len >= TOKEN_MIN_SECRET)
+		{
+			k->hmac = token_hmac_key_new(k->secret, k->secret_len);
+			if (k->hmac == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_OUT_OF_MEMORY),
+						 errmsg("out of memory"),
+						 errdetail("Could not set up the HMAC key \"%s\".", k->kid)));
+		}
 		nloaded++;
 	}
 
@@ -322,13 +336,5 @@ PG_FUNCTION_INFO_V1(jwt_auth_keys_changed);
 Datum
 jwt_auth_keys_changed(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"%s\" must be fired as a trigger",
-						"auth.keys_changed")));
-	CacheInvalidateRelcache(trigdata->tg_relation);
-	return PointerGetDatum(NULL);
+	return invalidate_trigger_table(fcinfo, "auth.keys_changed");
 }

@@ -19,14 +19,17 @@ typedef struct JwtKey
 	char		alg[TOKEN_MAX_ALG + 1];
 	unsigned char *secret;		/* HS256: the HMAC key; else the private PEM */
 	size_t		secret_len;
+	TokenHmacKey *hmac;			/* HS256: the secret set up for HMAC; NULL if
+								 * it is too short to use */
 	TimestampTz created_at;
 	char	   *public_pem;		/* ES256, RS256 */
 	EVP_PKEY   *public_key;		/* ES256, RS256: parsed public_pem */
 	EVP_PKEY   *private_key;	/* ES256, RS256: parsed on first signing */
 } JwtKey;
 
-extern void keys_init(void);
+extern void keys_invalidate(Oid relid);
 extern const JwtKey *keys_find(const char *kid);
+extern uint64 keys_version(void);
 extern const JwtKey *keys_signing_key(void);
 extern int	keys_all(const JwtKey **all);
 extern EVP_PKEY *keys_private_key(const JwtKey *key);

@@ -11,6 +11,11 @@
  * REPEATABLE READ transaction.  The look-up only reads, so verification
  * works on a hot standby.
  *
+ * A session found active is then remembered per backend, until triggers
+ * on auth.sessions say that one may have ended.  Their invalidation is sent
+ * when the change commits, before the committing client hears of it, and
+ * reaches a hot standby with the commit record.
+ *
  * Refresh tokens are 32 random bytes in base64url; only their SHA-256 is
  * stored.
  *
@@ -25,12 +30,18 @@
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/transam.h"
+#include "access/xact.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "parser/parse_relation.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
 #include "utils/snapmgr.h"
@@ -39,6 +50,8 @@
 
 #include <openssl/evp.h>
 
+#include "guc.h"
+#include "jwt_auth.h"
 #include "sessions.h"
 #include "tables.h"
 #include "token.h"
@@ -80,14 +93,115 @@ session_create(const char *session_id, const char *user_id, TimestampTz expires_
 }
 
 /*
- * True if session "sid" exists, belongs to "sub", has not been revoked and
- * has not expired.  A deleted user's sessions are gone (ON DELETE CASCADE).
+ * auth.sessions as last resolved: its OID and the columns read, and whether
+ * both invalidation triggers are there and fire always.  Reset by any
+ * relcache invalidation of the table (DDL, a trigger disabled, a drop).
  */
-bool
-session_active(const unsigned char sid[16], const unsigned char sub[16])
+static Oid	sessions_relid = InvalidOid;
+static AttrNumber attno_user_id;
+static AttrNumber attno_expires_at;
+static AttrNumber attno_revoked_at;
+static bool sessions_cacheable = false;
+
+/*
+ * Sessions seen active: a direct-mapped table of jwt_auth.cache_size slots,
+ * keyed by session id.  A slot holds while its generation is current: the
+ * triggers on auth.sessions send a relcache invalidation when a session may
+ * have ended, and its arrival (in this backend at the next command, in the
+ * others when the change commits) bumps the generation.
+ */
+typedef struct SessionSlot
 {
-	Oid			owner;
-	Oid			relid = auth_table("sessions", &owner);
+	uint64		generation;		/* 0: empty */
+	unsigned char sid[16];
+	unsigned char sub[16];
+	TimestampTz expires_at;
+} SessionSlot;
+
+static uint64 sessions_generation = 1;
+static SessionSlot *session_slots = NULL;
+static int	session_nslots = 0;
+
+/* A relcache invalidation of "relid" arrived (InvalidOid: of every table). */
+void
+sessions_invalidate(Oid relid)
+{
+	if (relid == InvalidOid || relid == sessions_relid)
+	{
+		sessions_relid = InvalidOid;
+		sessions_generation++;
+	}
+}
+
+/*
+ * True if "rel" has trigger "name", enabled always, firing after "events"
+ * at "level" on every column, at once.
+ */
+static bool
+has_trigger(Relation rel, const char *name, int16 events, int16 level)
+{
+	TriggerDesc *td = rel->trigdesc;
+
+	for (int i = 0; td != NULL && i < td->numtriggers; i++)
+	{
+		Trigger    *t = &td->triggers[i];
+
+		if (strcmp(t->tgname, name) == 0)
+			return t->tgenabled == TRIGGER_FIRES_ALWAYS &&
+				TRIGGER_FOR_AFTER(t->tgtype) &&
+				(t->tgtype & TRIGGER_TYPE_LEVEL_MASK) == level &&
+				(t->tgtype & events) == events &&
+				t->tgnattr == 0 && !t->tgdeferrable;
+	}
+	return false;
+}
+
+/* Read the columns and the triggers of a freshly opened auth.sessions. */
+static void
+remember_table(Relation rel)
+{
+	attno_user_id = attnameAttNum(rel, "user_id", false);
+	attno_expires_at = attnameAttNum(rel, "expires_at", false);
+	attno_revoked_at = attnameAttNum(rel, "revoked_at", false);
+	sessions_cacheable =
+		has_trigger(rel, "sessions_ended", TRIGGER_TYPE_UPDATE, TRIGGER_TYPE_ROW) &&
+		has_trigger(rel, "sessions_deleted", TRIGGER_TYPE_DELETE | TRIGGER_TYPE_TRUNCATE,
+					TRIGGER_TYPE_STATEMENT);
+}
+
+/* The slot of session "sid", or NULL when the cache is off. */
+static SessionSlot *
+session_slot(const unsigned char sid[16])
+{
+	uint32		h;
+
+	if (session_nslots != jwt_auth_cache_size)
+	{
+		if (session_slots != NULL)
+			pfree(session_slots);
+		session_slots = NULL;
+		session_nslots = 0;
+		if (jwt_auth_cache_size > 0)
+			session_slots = MemoryContextAllocZero(TopMemoryContext,
+												   sizeof(SessionSlot) * jwt_auth_cache_size);
+		session_nslots = jwt_auth_cache_size;
+	}
+	if (session_nslots == 0)
+		return NULL;
+	h = hash_bytes(sid, 16);
+	return &session_slots[h % (uint32) session_nslots];
+}
+
+/*
+ * Look session "sid" up in the primary key index with a fresh snapshot; its
+ * expiry goes to *expires_at when it is active.  *cacheable says whether
+ * the answer may be remembered: not if this transaction wrote the row,
+ * since a rollback sends no invalidation.
+ */
+static bool
+session_lookup(const unsigned char sid[16], const unsigned char sub[16],
+			   TimestampTz now, TimestampTz *expires_at, bool *cacheable)
+{
 	Relation	rel;
 	Relation	idx;
 	Snapshot	snapshot;
@@ -96,9 +210,27 @@ session_active(const unsigned char sid[16], const unsigned char sub[16])
 	TupleTableSlot *slot;
 	pg_uuid_t	wanted;
 	bool		active = false;
+	Oid			relid = sessions_relid;
+
+	if (!OidIsValid(relid))
+	{
+		Oid			owner;
+
+		relid = auth_table("sessions", &owner);
+	}
+	rel = table_open(relid, AccessShareLock);
+	/*
+	 * Opening the table took in pending invalidations: if one reset what
+	 * was remembered (or nothing was), read it again from the open table.
+	 */
+	if (!OidIsValid(sessions_relid))
+	{
+		remember_table(rel);
+		sessions_relid = relid;
+	}
+	*cacheable = false;
 
 	memcpy(wanted.data, sid, 16);
-	rel = table_open(relid, AccessShareLock);
 	idx = index_open(RelationGetPrimaryKeyIndex(rel), AccessShareLock);
 	snapshot = RegisterSnapshot(GetLatestSnapshot());
 
@@ -112,13 +244,22 @@ session_active(const unsigned char sid[16], const unsigned char sub[16])
 		bool		user_null;
 		bool		revoked_null;
 		bool		expires_null;
-		Datum		user = slot_getattr(slot, attnameAttNum(rel, "user_id", false), &user_null);
-		Datum		expires = slot_getattr(slot, attnameAttNum(rel, "expires_at", false), &expires_null);
+		Datum		user = slot_getattr(slot, attno_user_id, &user_null);
+		Datum		expires = slot_getattr(slot, attno_expires_at, &expires_null);
 
-		(void) slot_getattr(slot, attnameAttNum(rel, "revoked_at", false), &revoked_null);
+		(void) slot_getattr(slot, attno_revoked_at, &revoked_null);
 		active = !user_null && revoked_null && !expires_null &&
-			DatumGetTimestampTz(expires) > GetCurrentTimestamp() &&
+			DatumGetTimestampTz(expires) > now &&
 			memcmp(DatumGetUUIDP(user)->data, sub, 16) == 0;
+		if (active)
+		{
+			bool		xmin_null;
+			Datum		xmin = slot_getsysattr(slot, MinTransactionIdAttributeNumber, &xmin_null);
+
+			*expires_at = DatumGetTimestampTz(expires);
+			*cacheable = sessions_cacheable && !xmin_null &&
+				!TransactionIdIsCurrentTransactionId(DatumGetTransactionId(xmin));
+		}
 	}
 
 	ExecDropSingleTupleTableSlot(slot);
@@ -127,6 +268,56 @@ session_active(const unsigned char sid[16], const unsigned char sub[16])
 	index_close(idx, AccessShareLock);
 	table_close(rel, AccessShareLock);
 	return active;
+}
+
+/*
+ * True if session "sid" exists, belongs to "sub", has not been revoked and
+ * has not expired.  A deleted user's sessions are gone (ON DELETE CASCADE).
+ * A session found active is remembered until it expires or an invalidation
+ * says it may have ended; that needs both triggers, else every call reads
+ * the table.  A session this transaction wrote is not remembered: were the
+ * transaction rolled back, no invalidation would say so.
+ */
+bool
+session_active(const unsigned char sid[16], const unsigned char sub[16])
+{
+	TimestampTz now = GetCurrentTimestamp();
+	SessionSlot *slot;
+	uint64		generation;
+	TimestampTz expires_at = 0;
+	bool		cacheable = false;
+
+	AcceptInvalidationMessages();
+	slot = session_slot(sid);
+	if (slot != NULL && slot->generation == sessions_generation &&
+		memcmp(slot->sid, sid, 16) == 0 && memcmp(slot->sub, sub, 16) == 0 &&
+		slot->expires_at > now)
+		return true;
+
+	/* An invalidation that arrives during the look-up voids what it finds. */
+	generation = sessions_generation;
+	if (!session_lookup(sid, sub, now, &expires_at, &cacheable))
+		return false;
+	if (slot != NULL && cacheable && generation == sessions_generation)
+	{
+		slot->generation = generation;
+		memcpy(slot->sid, sid, 16);
+		memcpy(slot->sub, sub, 16);
+		slot->expires_at = expires_at;
+	}
+	return true;
+}
+
+/*
+ * Trigger function on auth.sessions: make every backend forget the sessions
+ * it has seen active once this change commits (and this one at the next
+ * command).
+ */
+PG_FUNCTION_INFO_V1(jwt_auth_sessions_changed);
+Datum
+jwt_auth_sessions_changed(PG_FUNCTION_ARGS)
+{
+	return invalidate_trigger_table(fcinfo, "auth.sessions_changed");
 }
 
 /* SHA-256 of a refresh token, as stored. */

@@ -14,6 +14,7 @@
 
 #define REFRESH_TOKEN_LENGTH	43	/* base64url of 32 random bytes */
 
+extern void sessions_invalidate(Oid relid);
 extern void random_uuid(char out[37]);
 extern void session_create(const char *session_id, const char *user_id,
 						   TimestampTz expires_at);

@@ -113,7 +113,7 @@ issue_access_token(const char *user_id, const char *email, const char *session_i
 	add_string(&claims, "jti", jti);
 	appendStringInfoChar(&claims, '}');
 
-	len = token_sign(key->alg, key->kid, key->secret, key->secret_len, pkey, claims.data,
+	len = token_sign(key->alg, key->kid, key->hmac, pkey, claims.data,
 					 signed_token, sizeof(signed_token));
 	if (len == 0)
 		ereport(ERROR,

@@ -31,7 +31,7 @@
 static Datum
 signout_impl(PG_FUNCTION_ARGS)
 {
-	TokenClaims *claims;
+	TokenClaims claims;
 	char		sid[37];
 	char		sub[37];
 	Oid			owner;
@@ -42,12 +42,12 @@ signout_impl(PG_FUNCTION_ARGS)
 	require_sessions();
 	require_writable("auth.signout()", NULL);
 	/* An expired token may still end its session. */
-	claims = check_token_argument(fcinfo, 0, true);
-	if (!claims->has_sid)
+	check_token_argument(fcinfo, 0, true, &claims);
+	if (!claims.has_sid)
 		PG_RETURN_BOOL(false);
 
-	token_uuid_format(claims->sid, sid);
-	token_uuid_format(claims->sub, sub);
+	token_uuid_format(claims.sid, sid);
+	token_uuid_format(claims.sub, sub);
 	values[0] = CStringGetTextDatum(sid);
 	values[1] = CStringGetTextDatum(sub);
 	(void) auth_table("sessions", &owner);

@@ -32,7 +32,6 @@
 #include <openssl/evp.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
-#include <openssl/hmac.h>
 
 /* NumericDate values outside [0, 9999-12-31T23:59:59Z] are refused. */
 #define TOKEN_MAX_NUMERIC_DATE	INT64_C(253402300799)
@@ -253,6 +252,22 @@ parse_json_segment(const char *seg, size_t seglen, char *buf, size_t *buflen,
 	return false;
 }
 
+/*
+ * The header segment of the last token whose header was accepted, and what
+ * it said.  The tokens a server sees share a few headers (one per key), so
+ * most headers are recognised by comparing bytes instead of decoding and
+ * parsing them again.  A header is public: the comparison need not be
+ * constant-time.
+ */
+static struct
+{
+	size_t		len;			/* 0: none */
+	char		segment[256];
+	char		alg[TOKEN_MAX_ALG + 1];
+	char		kid[TOKEN_MAX_KID + 1];
+	bool		has_kid;
+}			last_header;
+
 TokenStatus
 token_parse_header(const char *token, size_t len, TokenHeader *hdr,
 				   const char **detail)
@@ -261,6 +276,7 @@ token_parse_header(const char *token, size_t len, TokenHeader *hdr,
 	const char *dot2 = NULL;
 	char		buf[TOKEN_MAX_JSON + 1];
 	size_t		buflen;
+	size_t		hlen;
 	JsDoc		doc;
 	const JsValue *v;
 	size_t		i;
@@ -321,8 +337,18 @@ token_parse_header(const char *token, size_t len, TokenHeader *hdr,
 	hdr->signature = dot2 + 1;
 	hdr->signature_len = len - hdr->signing_input_len - 1;
 
-	if (!parse_json_segment(token, (size_t) (dot1 - token), buf, &buflen, &doc,
-							false, detail))
+	/* A header seen last time says what it said then. */
+	hlen = (size_t) (dot1 - token);
+	if (hlen == last_header.len && memcmp(token, last_header.segment, hlen) == 0)
+	{
+		memcpy(hdr->alg, last_header.alg, sizeof(hdr->alg));
+		memcpy(hdr->kid, last_header.kid, sizeof(hdr->kid));
+		hdr->has_kid = last_header.has_kid;
+		return TOKEN_OK;
+	}
+	last_header.len = 0;
+
+	if (!parse_json_segment(token, hlen, buf, &buflen, &doc, false, detail))
 		return TOKEN_MALFORMED;
 
 	v = js_get(&doc, "alg");
@@ -364,25 +390,127 @@ token_parse_header(const char *token, size_t len, TokenHeader *hdr,
 		hdr->kid[v->len] = '\0';
 		hdr->has_kid = true;
 	}
+	if (hlen <= sizeof(last_header.segment))
+	{
+		memcpy(last_header.segment, token, hlen);
+		memcpy(last_header.alg, hdr->alg, sizeof(hdr->alg));
+		memcpy(last_header.kid, hdr->kid, sizeof(hdr->kid));
+		last_header.has_kid = hdr->has_kid;
+		last_header.len = hlen;
+	}
 	return TOKEN_OK;
 }
 
+/* SHA-256 reads its input in blocks of this many bytes. */
+#define SHA256_BLOCK			64
+
+struct TokenHmacKey
+{
+	EVP_MD_CTX *inner;			/* SHA-256 state after (key XOR ipad) */
+	EVP_MD_CTX *outer;			/* SHA-256 state after (key XOR opad) */
+	EVP_MD_CTX *work;
+};
+
+/*
+ * HMAC-SHA256 (RFC 2104) with both padded key blocks hashed once, here: the
+ * one-shot HMAC() of OpenSSL 3 looks the algorithm up and sets the key up
+ * again on every call, which costs several times the hashing of a token.
+ * NULL if the secret is shorter than TOKEN_MIN_SECRET or memory runs out.
+ */
+TokenHmacKey *
+token_hmac_key_new(const unsigned char *secret, size_t len)
+{
+	unsigned char block[SHA256_BLOCK];
+	unsigned char pad[SHA256_BLOCK];
+	unsigned int n = 0;
+	TokenHmacKey *key;
+	bool		ok;
+
+	if (secret == NULL || len < TOKEN_MIN_SECRET)
+		return NULL;
+	key = OPENSSL_zalloc(sizeof(TokenHmacKey));
+	if (key == NULL)
+		return NULL;
+	key->inner = EVP_MD_CTX_new();
+	key->outer = EVP_MD_CTX_new();
+	key->work = EVP_MD_CTX_new();
+
+	/* A key longer than a block is replaced by its digest. */
+	memset(block, 0, sizeof(block));
+	if (len > SHA256_BLOCK)
+		ok = EVP_Digest(secret, len, block, &n, EVP_sha256(), NULL) == 1;
+	else
+	{
+		memcpy(block, secret, len);
+		ok = true;
+	}
+	ok = ok && key->inner != NULL && key->outer != NULL && key->work != NULL;
+
+	for (int i = 0; i < SHA256_BLOCK; i++)
+		pad[i] = block[i] ^ 0x36;
+	ok = ok && EVP_DigestInit_ex(key->inner, EVP_sha256(), NULL) == 1 &&
+		EVP_DigestUpdate(key->inner, pad, sizeof(pad)) == 1;
+	for (int i = 0; i < SHA256_BLOCK; i++)
+		pad[i] = block[i] ^ 0x5c;
+	ok = ok && EVP_DigestInit_ex(key->outer, EVP_sha256(), NULL) == 1 &&
+		EVP_DigestUpdate(key->outer, pad, sizeof(pad)) == 1;
+
+	OPENSSL_cleanse(block, sizeof(block));
+	OPENSSL_cleanse(pad, sizeof(pad));
+	if (!ok)
+	{
+		token_hmac_key_free(key);
+		return NULL;
+	}
+	return key;
+}
+
+/* Free a key; its hash states are wiped as they are freed. */
+void
+token_hmac_key_free(TokenHmacKey *key)
+{
+	if (key == NULL)
+		return;
+	EVP_MD_CTX_free(key->inner);
+	EVP_MD_CTX_free(key->outer);
+	EVP_MD_CTX_free(key->work);
+	OPENSSL_free(key);
+}
+
+/* The HMAC-SHA256 of "data" under "key"; false if OpenSSL fails. */
+bool
+token_hmac(TokenHmacKey *key, const unsigned char *data, size_t len,
+		   unsigned char mac[TOKEN_HS256_SIGLEN])
+{
+	unsigned char inner[TOKEN_HS256_SIGLEN];
+	unsigned int n1 = 0;
+	unsigned int n2 = 0;
+	bool		ok;
+
+	ok = EVP_MD_CTX_copy_ex(key->work, key->inner) == 1 &&
+		EVP_DigestUpdate(key->work, data, len) == 1 &&
+		EVP_DigestFinal_ex(key->work, inner, &n1) == 1 && n1 == sizeof(inner) &&
+		EVP_MD_CTX_copy_ex(key->work, key->outer) == 1 &&
+		EVP_DigestUpdate(key->work, inner, sizeof(inner)) == 1 &&
+		EVP_DigestFinal_ex(key->work, mac, &n2) == 1 && n2 == TOKEN_HS256_SIGLEN;
+	OPENSSL_cleanse(inner, sizeof(inner));
+	return ok;
+}
+
 TokenStatus
-token_check_hs256(const char *token, const TokenHeader *hdr,
-				  const unsigned char *secret, size_t secret_len,
+token_check_hs256(const char *token, const TokenHeader *hdr, TokenHmacKey *key,
 				  const char **detail)
 {
 	unsigned char sig[TOKEN_HS256_SIGLEN + 3];
 	size_t		siglen;
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int maclen = 0;
+	unsigned char mac[TOKEN_HS256_SIGLEN];
 
 	if (strcmp(hdr->alg, "HS256") != 0)
 	{
 		*detail = "The token's algorithm is not the key's algorithm.";
 		return TOKEN_UNSUPPORTED;
 	}
-	if (secret == NULL || secret_len < TOKEN_MIN_SECRET)
+	if (key == NULL)
 	{
 		*detail = "The key is too short to verify anything.";
 		return TOKEN_UNSUPPORTED;
@@ -394,9 +522,7 @@ token_check_hs256(const char *token, const TokenHeader *hdr,
 		*detail = "The signature is not 32 bytes of canonical base64url.";
 		return TOKEN_BAD_SIGNATURE;
 	}
-	if (HMAC(EVP_sha256(), secret, (int) secret_len,
-			 (const unsigned char *) token, hdr->signing_input_len,
-			 mac, &maclen) == NULL || maclen != TOKEN_HS256_SIGLEN)
+	if (!token_hmac(key, (const unsigned char *) token, hdr->signing_input_len, mac))
 	{
 		*detail = "The signature could not be computed.";
 		return TOKEN_BAD_SIGNATURE;
@@ -550,24 +676,41 @@ token_check_claims(const TokenHeader *hdr, const TokenRules *rules,
 	if (st != TOKEN_OK)
 		return st;
 
-	if (!rules->ignore_expiry && rules->now >= exp + rules->leeway)
+	claims->exp = exp;
+	claims->has_nbf = has_nbf;
+	claims->nbf = nbf;
+	claims->has_iat = has_iat;
+	claims->iat = iat;
+	st = token_check_times(claims, rules, detail);
+	if (st != TOKEN_OK)
+		return st;
+	token_uuid_format(claims->sub, claims->sub_text);
+	return TOKEN_OK;
+}
+
+/*
+ * The checks of a token's validity that depend on the time: "exp" (unless
+ * the rules ignore it), "nbf" and "iat", each with the leeway.
+ */
+TokenStatus
+token_check_times(const TokenClaims *claims, const TokenRules *rules,
+				  const char **detail)
+{
+	if (!rules->ignore_expiry && rules->now >= claims->exp + rules->leeway)
 	{
 		*detail = "The time in the \"exp\" claim has passed.";
 		return TOKEN_EXPIRED;
 	}
-	if (has_nbf && rules->now + rules->leeway < nbf)
+	if (claims->has_nbf && rules->now + rules->leeway < claims->nbf)
 	{
 		*detail = "The time in the \"nbf\" claim has not come yet.";
 		return TOKEN_NOT_YET_VALID;
 	}
-	if (has_iat && rules->now + rules->leeway < iat)
+	if (claims->has_iat && rules->now + rules->leeway < claims->iat)
 	{
 		*detail = "The \"iat\" claim says the token was issued in the future.";
 		return TOKEN_NOT_YET_VALID;
 	}
-
-	token_uuid_format(claims->sub, claims->sub_text);
-	claims->exp = exp;
 	return TOKEN_OK;
 }
 
@@ -737,8 +880,8 @@ static const char *const header_prefixes[] = {
 };
 
 size_t
-token_sign(const char *alg, const char *kid, const unsigned char *secret,
-		   size_t secret_len, EVP_PKEY *pkey, const char *claims_json,
+token_sign(const char *alg, const char *kid, TokenHmacKey *hmac,
+		   EVP_PKEY *pkey, const char *claims_json,
 		   char *out, size_t outcap)
 {
 	char		header[TOKEN_MAX_KID * 6 + 64];
@@ -761,7 +904,7 @@ token_sign(const char *alg, const char *kid, const unsigned char *secret,
 		kind = 2;
 	else
 		return 0;
-	if (kind == 0 && (secret == NULL || secret_len < TOKEN_MIN_SECRET || secret_len > INT32_MAX))
+	if (kind == 0 && hmac == NULL)
 		return 0;
 	if (kind != 0 && pkey == NULL)
 		return 0;
@@ -786,12 +929,9 @@ token_sign(const char *alg, const char *kid, const unsigned char *secret,
 	pos += token_b64url_encode((const unsigned char *) claims_json, clen, out + pos);
 	if (kind == 0)
 	{
-		unsigned int maclen = 0;
-
-		if (HMAC(EVP_sha256(), secret, (int) secret_len, (const unsigned char *) out, pos,
-				 sig, &maclen) == NULL || maclen != TOKEN_HS256_SIGLEN)
+		if (!token_hmac(hmac, (const unsigned char *) out, pos, sig))
 			return 0;
-		siglen = maclen;
+		siglen = TOKEN_HS256_SIGLEN;
 	}
 	else
 	{

@@ -4,9 +4,10 @@
  *	  Compact JWS (JWT) encoding, parsing and claim checks.
  *
  * This unit does not depend on the PostgreSQL server: it is linked into the
- * extension and, on its own, into the fuzz target.  It never allocates
- * memory that outlives a call, never prints token content, and reports
- * failures through TokenStatus plus a static detail sentence.
+ * extension and, on its own, into the fuzz target.  Apart from the HMAC keys
+ * its caller creates and frees, it never allocates memory that outlives a
+ * call; it never prints token content, and reports failures through
+ * TokenStatus plus a static detail sentence.
  *
  * src/token.h
  *
@@ -82,20 +83,36 @@ typedef struct TokenClaims
 	bool		has_sid;
 	unsigned char sid[16];		/* the session ("sid"), a UUID */
 	int64_t		exp;
-	char		json[TOKEN_MAX_JSON + 1];	/* the decoded payload */
+	bool		has_nbf;
+	int64_t		nbf;
+	bool		has_iat;
+	int64_t		iat;
 	size_t		json_len;
+	char		json[TOKEN_MAX_JSON + 1];	/* the decoded payload */
 } TokenClaims;
+
+/*
+ * An HMAC-SHA256 key, its two padded key blocks already hashed, so that a
+ * MAC costs the hashing of the message alone.  Not thread-safe: it holds
+ * its own working state.
+ */
+typedef struct TokenHmacKey TokenHmacKey;
 
 extern TokenStatus token_parse_header(const char *token, size_t len,
 									  TokenHeader *hdr, const char **detail);
+extern TokenHmacKey *token_hmac_key_new(const unsigned char *secret, size_t len);
+extern void token_hmac_key_free(TokenHmacKey *key);
+extern bool token_hmac(TokenHmacKey *key, const unsigned char *data, size_t len,
+					   unsigned char mac[TOKEN_HS256_SIGLEN]);
 extern TokenStatus token_check_hs256(const char *token, const TokenHeader *hdr,
-									 const unsigned char *secret, size_t secret_len,
-									 const char **detail);
+									 TokenHmacKey *key, const char **detail);
 extern TokenStatus token_check_pkey(const char *token, const TokenHeader *hdr,
 									EVP_PKEY *pkey, const char **detail);
 extern TokenStatus token_check_claims(const TokenHeader *hdr,
 									  const TokenRules *rules,
 									  TokenClaims *claims, const char **detail);
+extern TokenStatus token_check_times(const TokenClaims *claims,
+									 const TokenRules *rules, const char **detail);
 
 extern size_t token_b64url_encode(const unsigned char *src, size_t len, char *dst);
 extern bool token_b64url_decode(const char *src, size_t len,
@@ -105,14 +122,13 @@ extern bool token_uuid_parse(const char *text, size_t len, unsigned char uuid[16
 extern void token_uuid_format(const unsigned char uuid[16], char out[37]);
 
 /*
- * Sign a token with "alg" (HS256 with "secret"; ES256 or RS256 with the
+ * Sign a token with "alg" (HS256 with "hmac"; ES256 or RS256 with the
  * private key "pkey").  "claims_json" must be a JSON object, "kid" plain
  * text.  Writes the NUL-terminated token to "out" and returns its length,
  * or 0 if it cannot be signed or would exceed TOKEN_MAX_LENGTH.
  */
 extern size_t token_sign(const char *alg, const char *kid,
-						 const unsigned char *secret, size_t secret_len,
-						 EVP_PKEY *pkey, const char *claims_json,
+						 TokenHmacKey *hmac, EVP_PKEY *pkey, const char *claims_json,
 						 char *out, size_t outcap);
 
 #endif							/* JWT_AUTH_TOKEN_H */

@@ -16,6 +16,7 @@
 
 #include "access/detoast.h"
 #include "fmgr.h"
+#include "utils/inval.h"
 #include "utils/uuid.h"
 
 #include "guc.h"
@@ -25,6 +26,7 @@
 #include "sessions.h"
 #include "tables.h"
 #include "token.h"
+#include "token_cache.h"
 #include "verify.h"
 
 static void
@@ -73,17 +75,19 @@ refuse_key(const char *detail)
 
 /*
  * Check a token argument (signature, key, claims; the expiry unless
- * ignore_expiry) and return its claims, or fail with 28000.
+ * ignore_expiry) and fill "claims", or fail with 28000.  A token verified
+ * before in this backend is found in the token cache and only its times are
+ * checked again.
  */
-TokenClaims *
-check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry)
+void
+check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
+					 TokenClaims *claims)
 {
 	text	   *token;
 	const char *data;
 	size_t		len;
 	TokenHeader hdr;
 	TokenRules	rules;
-	TokenClaims *claims;
 	const JwtKey *key;
 	const char *detail = NULL;
 	TokenStatus st;
@@ -104,6 +108,26 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry)
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 				 errmsg("token is missing")));
 
+	rules.now = unix_now();
+	rules.leeway = jwt_auth_leeway;
+	rules.issuer = jwt_auth_issuer;
+	rules.audience = jwt_auth_audience;
+	rules.ignore_expiry = ignore_expiry;
+
+	/*
+	 * Take in the invalidations other backends have sent (cheap when there
+	 * are none), so that a key retired by a committed transaction has
+	 * emptied the cache before it is consulted.
+	 */
+	AcceptInvalidationMessages();
+	if (token_cache_lookup(data, len, claims))
+	{
+		st = token_check_times(claims, &rules, &detail);
+		if (st != TOKEN_OK)
+			refuse(st, detail);
+		return;
+	}
+
 	st = token_parse_header(data, len, &hdr, &detail);
 	if (st != TOKEN_OK)
 		refuse(st, detail);
@@ -118,35 +142,29 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry)
 
 	if (strcmp(key->alg, "HS256") == 0)
 	{
-		if (key->secret_len < TOKEN_MIN_SECRET)
+		if (key->hmac == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 					 errmsg("token key is unusable"),
 					 errdetail("The key's secret is shorter than %d bytes.", TOKEN_MIN_SECRET)));
-		st = token_check_hs256(data, &hdr, key->secret, key->secret_len, &detail);
+		st = token_check_hs256(data, &hdr, key->hmac, &detail);
 	}
 	else
 		st = token_check_pkey(data, &hdr, key->public_key, &detail);
 	if (st != TOKEN_OK)
 		refuse(st, detail);
 
-	rules.now = unix_now();
-	rules.leeway = jwt_auth_leeway;
-	rules.issuer = jwt_auth_issuer;
-	rules.audience = jwt_auth_audience;
-	rules.ignore_expiry = ignore_expiry;
-	claims = (TokenClaims *) palloc(sizeof(TokenClaims));
 	st = token_check_claims(&hdr, &rules, claims, &detail);
 	if (st != TOKEN_OK)
 		refuse(st, detail);
-	return claims;
+	token_cache_store(data, len, claims);
 }
 
 static Datum
 verify_impl(PG_FUNCTION_ARGS)
 {
 	bool		is_local = true;
-	TokenClaims *claims;
+	TokenClaims claims;
 	pg_uuid_t  *result;
 
 	/* auth.verify(token) is auth.verify(token, true). */
@@ -156,7 +174,7 @@ verify_impl(PG_FUNCTION_ARGS)
 		is_local = PG_GETARG_BOOL(1);
 	}
 
-	claims = check_token_argument(fcinfo, 0, false);
+	check_token_argument(fcinfo, 0, false, &claims);
 
 	/*
 	 * The session must still be active.  A token without "sid" has no
@@ -165,9 +183,9 @@ verify_impl(PG_FUNCTION_ARGS)
 	 */
 	if (jwt_auth_check_sessions)
 	{
-		if (claims->has_sid)
+		if (claims.has_sid)
 		{
-			if (!session_active(claims->sid, claims->sub))
+			if (!session_active(claims.sid, claims.sub))
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 						 errmsg("token has been revoked"),
@@ -182,11 +200,10 @@ verify_impl(PG_FUNCTION_ARGS)
 					 errhint("Sign in again, or set jwt_auth.check_sessions to off for stateless tokens.")));
 	}
 
-	identity_set(claims->sub_text, claims->json, is_local);
+	identity_set(claims.sub_text, claims.json, is_local);
 
 	result = (pg_uuid_t *) palloc(sizeof(pg_uuid_t));
-	memcpy(result->data, claims->sub, sizeof(result->data));
-	pfree(claims);
+	memcpy(result->data, claims.sub, sizeof(result->data));
 	PG_RETURN_UUID_P(result);
 }
 

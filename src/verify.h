@@ -14,8 +14,8 @@
 
 #include "token.h"
 
-extern TokenClaims *check_token_argument(FunctionCallInfo fcinfo, int argno,
-										 bool ignore_expiry);
+extern void check_token_argument(FunctionCallInfo fcinfo, int argno,
+								 bool ignore_expiry, TokenClaims *claims);
 extern Datum jwt_auth_verify(PG_FUNCTION_ARGS);
 
 #endif							/* JWT_AUTH_VERIFY_H */

@@ -67,4 +67,18 @@ p "SELECT auth.signout('$tok')" >/dev/null
 wait_for_replay
 check "signed-out token refused on the standby" "$(s "SELECT auth.verify('$tok')")" "token has been revoked"
 check "other user still verifies" "$(s "SELECT auth.verify('$bob') IS NOT NULL")" "^t$"
+
+# A standby backend that has cached bob's token and session refuses the
+# token once the signout replays: the invalidation comes with the commit.
+out=$(psql -X -q -At -h 127.0.0.1 -p "$port" -d "$db" 2>&1 <<SQL
+SELECT 'first ' || (auth.verify('$bob') IS NOT NULL);
+SELECT 'cached ' || (auth.verify('$bob') IS NOT NULL);
+\\! psql -X -q -At -d "$db" -c "SELECT auth.signout('$bob')" -c "SELECT pg_current_wal_lsn()" > "$dir/lsn"
+\\set lsn \`tail -n 1 "$dir/lsn"\`
+SELECT pg_sleep(0.05) FROM generate_series(1, 200) WHERE pg_last_wal_replay_lsn() < :'lsn'::pg_lsn;
+SELECT 'after ' || (auth.verify('$bob') IS NOT NULL);
+SQL
+)
+check "cached token verifies on the standby" "$out" "cached true"
+check "cached token refused after the signout replays" "$out" "token has been revoked"
 finish

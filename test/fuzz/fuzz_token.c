@@ -10,6 +10,8 @@
  * valid signature computed over it so the claims code is reached for any
  * payload, and straight into the JSON parser.  Tokens that say ES256 or
  * RS256 go through the public-key path with fixed keys made at start-up.
+ * The HMAC of token.c is compared with OpenSSL's HMAC() on every input, for
+ * a key shorter and a key longer than a SHA-256 block; a difference aborts.
  *
  * test/fuzz/fuzz_token.c
  *
@@ -26,6 +28,9 @@
 #include "token.h"
 
 static const unsigned char key[32] = "fuzzing key of thirty-two bytes";
+static unsigned char long_key[100];
+static TokenHmacKey *hkey;
+static TokenHmacKey *long_hkey;
 static EVP_PKEY *es_key;
 static EVP_PKEY *rs_key;
 
@@ -34,9 +39,28 @@ int			LLVMFuzzerInitialize(int *argc, char ***argv);
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	for (size_t i = 0; i < sizeof(long_key); i++)
+		long_key[i] = (unsigned char) (i * 7 + 1);
+	hkey = token_hmac_key_new(key, sizeof(key));
+	long_hkey = token_hmac_key_new(long_key, sizeof(long_key));
 	es_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	rs_key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t) 2048);
-	return es_key != NULL && rs_key != NULL ? 0 : 1;
+	return hkey != NULL && long_hkey != NULL && es_key != NULL && rs_key != NULL ? 0 : 1;
+}
+
+/* token_hmac() must agree with OpenSSL's HMAC(). */
+static void
+compare_hmac(TokenHmacKey *ours, const unsigned char *secret, size_t secret_len,
+			 const uint8_t *data, size_t size)
+{
+	unsigned char a[TOKEN_HS256_SIGLEN];
+	unsigned char b[EVP_MAX_MD_SIZE];
+	unsigned int blen = 0;
+
+	if (!token_hmac(ours, data, size, a) ||
+		HMAC(EVP_sha256(), secret, (int) secret_len, data, size, b, &blen) == NULL ||
+		blen != TOKEN_HS256_SIGLEN || memcmp(a, b, TOKEN_HS256_SIGLEN) != 0)
+		abort();
 }
 
 static void
@@ -67,6 +91,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	TokenHeader hdr;
 	const char *detail = NULL;
 
+	compare_hmac(hkey, key, sizeof(key), data, size);
+	compare_hmac(long_hkey, long_key, sizeof(long_key), data, size);
+
 	/* The JSON parser on raw bytes. */
 	(void) js_parse_object((const char *) data, size, &doc);
 
@@ -84,7 +111,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 									pkey == es_key ? rs_key : es_key, &detail);
 			return 0;
 		}
-		if (token_check_hs256((const char *) data, &hdr, key, sizeof(key), &detail) == TOKEN_OK)
+		if (token_check_hs256((const char *) data, &hdr, hkey, &detail) == TOKEN_OK)
 			check_claims(&hdr);
 
 		/* Re-sign "header.payload" so that the claims are checked too. */
@@ -102,7 +129,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			{
 				len += token_b64url_encode(mac, maclen, token + len);
 				if (token_parse_header(token, len, &hdr2, &detail) == TOKEN_OK &&
-					token_check_hs256(token, &hdr2, key, sizeof(key), &detail) == TOKEN_OK)
+					token_check_hs256(token, &hdr2, hkey, &detail) == TOKEN_OK)
 					check_claims(&hdr2);
 			}
 		}
