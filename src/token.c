@@ -404,6 +404,21 @@ token_parse_header(const char *token, size_t len, TokenHeader *hdr,
 /* SHA-256 reads its input in blocks of this many bytes. */
 #define SHA256_BLOCK			64
 
+/* Start "ctx" on a key block XORed with "pad"; the padded copy is wiped. */
+static bool
+hash_padded_key(EVP_MD_CTX *ctx, const unsigned char block[SHA256_BLOCK], unsigned char pad)
+{
+	unsigned char padded[SHA256_BLOCK];
+	bool		ok;
+
+	for (int i = 0; i < SHA256_BLOCK; i++)
+		padded[i] = block[i] ^ pad;
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+		EVP_DigestUpdate(ctx, padded, sizeof(padded)) == 1;
+	OPENSSL_cleanse(padded, sizeof(padded));
+	return ok;
+}
+
 struct TokenHmacKey
 {
 	EVP_MD_CTX *inner;			/* SHA-256 state after (key XOR ipad) */
@@ -421,7 +436,6 @@ TokenHmacKey *
 token_hmac_key_new(const unsigned char *secret, size_t len)
 {
 	unsigned char block[SHA256_BLOCK];
-	unsigned char pad[SHA256_BLOCK];
 	unsigned int n = 0;
 	TokenHmacKey *key;
 	bool		ok;
@@ -444,19 +458,10 @@ token_hmac_key_new(const unsigned char *secret, size_t len)
 		memcpy(block, secret, len);
 		ok = true;
 	}
-	ok = ok && key->inner != NULL && key->outer != NULL && key->work != NULL;
-
-	for (int i = 0; i < SHA256_BLOCK; i++)
-		pad[i] = block[i] ^ 0x36;
-	ok = ok && EVP_DigestInit_ex(key->inner, EVP_sha256(), NULL) == 1 &&
-		EVP_DigestUpdate(key->inner, pad, sizeof(pad)) == 1;
-	for (int i = 0; i < SHA256_BLOCK; i++)
-		pad[i] = block[i] ^ 0x5c;
-	ok = ok && EVP_DigestInit_ex(key->outer, EVP_sha256(), NULL) == 1 &&
-		EVP_DigestUpdate(key->outer, pad, sizeof(pad)) == 1;
-
+	ok = ok && key->inner != NULL && key->outer != NULL && key->work != NULL &&
+		hash_padded_key(key->inner, block, 0x36) &&
+		hash_padded_key(key->outer, block, 0x5c);
 	OPENSSL_cleanse(block, sizeof(block));
-	OPENSSL_cleanse(pad, sizeof(pad));
 	if (!ok)
 	{
 		token_hmac_key_free(key);

@@ -32,6 +32,7 @@
 #include <stddef.h>
 
 #include "common/hashfn.h"
+#include "utils/inval.h"
 #include "utils/memutils.h"
 
 #include "guc.h"
@@ -139,14 +140,19 @@ slot_of(const char *token, size_t len)
 
 /*
  * If "token" was verified before, copy what it tells to "claims" and return
- * true.  The caller must have taken in pending invalidations first and must
- * still check the times.
+ * true.  The caller must still check the times.
  */
 bool
 token_cache_lookup(const char *token, size_t len, TokenClaims *claims)
 {
 	CachedToken *slot;
 
+	/*
+	 * Take in the invalidations other backends have sent (cheap when there
+	 * are none), so that a key retired by a committed transaction has
+	 * emptied the cache before it is consulted.
+	 */
+	AcceptInvalidationMessages();
 	if (!current())
 		reset();
 	if (nslots == 0 || len > TOKEN_CACHE_MAX_TOKEN)

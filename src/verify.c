@@ -16,7 +16,6 @@
 
 #include "access/detoast.h"
 #include "fmgr.h"
-#include "utils/inval.h"
 #include "utils/uuid.h"
 
 #include "guc.h"
@@ -114,12 +113,6 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 	rules.audience = jwt_auth_audience;
 	rules.ignore_expiry = ignore_expiry;
 
-	/*
-	 * Take in the invalidations other backends have sent (cheap when there
-	 * are none), so that a key retired by a committed transaction has
-	 * emptied the cache before it is consulted.
-	 */
-	AcceptInvalidationMessages();
 	if (token_cache_lookup(data, len, claims))
 	{
 		st = token_check_times(claims, &rules, &detail);
