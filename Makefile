@@ -2,7 +2,7 @@ EXTENSION = jwt_auth
 EXTVERSION = 1.1
 
 MODULE_big = jwt_auth
-OBJS = src/jwt_auth.o src/guc.o src/identity.o src/keys.o src/key_admin.o src/tables.o \
+OBJS = src/jwt_auth.o src/guc.o src/config.o src/identity.o src/keys.o src/key_admin.o src/tables.o \
 	src/token.o src/token_cache.o src/json_strict.o src/email.o src/password.o src/sessions.o \
 	src/signup.o src/signin.o src/verify.o src/refresh.o src/signout.o src/throttle.o
 
@@ -13,8 +13,8 @@ OBJS = src/jwt_auth.o src/guc.o src/identity.o src/keys.o src/key_admin.o src/ta
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
-REGRESS = install signup signin verify hostile identity sessions keys settings cache todo parallel upgrade
-ISOLATION = signup_race key_revocation session_revocation password_race
+REGRESS = install signup signin verify hostile identity sessions keys settings configure cache todo parallel upgrade
+ISOLATION = signup_race key_revocation session_revocation password_race config_change
 
 SHLIB_LINK = -lcrypto
 PG_CPPFLAGS = -I$(srcdir)/src
@@ -28,6 +28,9 @@ include $(PGXS)
 
 $(EXTENSION)--$(EXTVERSION).sql: $(EXTENSION).sql
 	cp $< $@
+
+# PGXS tracks no header dependencies: rebuild every object when one changes.
+$(OBJS): $(wildcard $(srcdir)/src/*.h)
 
 # libFuzzer target for the token parser and claim checks (test/fuzz), built
 # without the server, with AddressSanitizer and UndefinedBehaviorSanitizer.

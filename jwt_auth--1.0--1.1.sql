@@ -1,4 +1,4 @@
-/* jwt_auth--1.0--1.1.sql: sessions, refresh tokens, key rotation, ES256/RS256 and JWKS */
+/* jwt_auth--1.0--1.1.sql: sessions, refresh tokens, key rotation, ES256/RS256, JWKS, per-database settings */
 
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION
 \echo Use "ALTER EXTENSION jwt_auth UPDATE TO '1.1'" to load this file. \quit
@@ -54,9 +54,28 @@ CREATE TABLE auth.refresh_tokens (
 CREATE INDEX refresh_tokens_session_id_idx ON auth.refresh_tokens (session_id);
 COMMENT ON TABLE auth.refresh_tokens IS 'refresh token hashes; readable by the extension''s owner only';
 
-REVOKE ALL ON auth.sessions, auth.refresh_tokens FROM PUBLIC;
+-- Settings the extension's owner chose for this database with
+-- auth.configure(); each wins over the jwt_auth.* setting of the server.
+CREATE TABLE auth.settings (
+    setting text PRIMARY KEY,
+    value text NOT NULL
+);
+COMMENT ON TABLE auth.settings IS 'per-database settings written by auth.configure(); readable by the extension''s owner only';
+
+-- Every backend reads the settings again when auth.settings changes.
+CREATE FUNCTION auth.settings_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'jwt_auth_settings_changed'
+    LANGUAGE C;
+REVOKE ALL ON FUNCTION auth.settings_changed() FROM PUBLIC;
+CREATE TRIGGER settings_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON auth.settings
+    FOR EACH STATEMENT EXECUTE FUNCTION auth.settings_changed();
+ALTER TABLE auth.settings ENABLE ALWAYS TRIGGER settings_changed;
+
+REVOKE ALL ON auth.sessions, auth.refresh_tokens, auth.settings FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('auth.sessions', '');
 SELECT pg_catalog.pg_extension_config_dump('auth.refresh_tokens', '');
+SELECT pg_catalog.pg_extension_config_dump('auth.settings', '');
 
 -- Sessions and refresh tokens (1.1).
 CREATE FUNCTION auth.signin_session(email text, password text,
@@ -147,9 +166,67 @@ CREATE FUNCTION auth.jwks() RETURNS jsonb
     LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION auth.jwks() IS 'the public keys as a JSON Web Key Set (RFC 7517)';
 
+-- The owner's toolkit: configuration, keys, cleanup.
+CREATE FUNCTION auth.configure(setting text, value text) RETURNS text
+    AS 'MODULE_PATHNAME', 'jwt_auth_configure'
+    LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION auth.configure(text, text) IS 'set a setting for this database, or with NULL return it to the server''s (owner only); returns the value in force';
+
+CREATE FUNCTION auth.configuration(OUT setting text, OUT value text, OUT source text)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'jwt_auth_configuration'
+    LANGUAGE C STABLE PARALLEL UNSAFE ROWS 9;
+COMMENT ON FUNCTION auth.configuration() IS 'every setting, its value in force and its source: database or server (owner only)';
+
+CREATE FUNCTION auth.list_keys(OUT kid text, OUT alg text, OUT created_at timestamptz,
+                               OUT retired_at timestamptz, OUT signing boolean)
+    RETURNS SETOF record
+    LANGUAGE sql STABLE PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        SELECT k.kid, k.alg, k.created_at, k.retired_at,
+               k.retired_at IS NULL AND NOT EXISTS (
+                   SELECT FROM auth.keys n
+                    WHERE n.retired_at IS NULL
+                      AND (n.created_at OPERATOR(pg_catalog.>) k.created_at
+                           OR (n.created_at OPERATOR(pg_catalog.=) k.created_at
+                               AND n.kid COLLATE "C" OPERATOR(pg_catalog.>) k.kid COLLATE "C")))
+          FROM auth.keys k
+         ORDER BY k.created_at, k.kid COLLATE "C";
+    END;
+COMMENT ON FUNCTION auth.list_keys() IS 'the keys without their secrets, and which one signs (owner only)';
+
+CREATE FUNCTION auth.purge_sessions(older_than interval DEFAULT '1 day') RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    purged bigint;
+BEGIN
+    IF older_than IS NULL THEN
+        RAISE EXCEPTION 'older_than must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF older_than OPERATOR(pg_catalog.<) '0'::pg_catalog.interval THEN
+        RAISE EXCEPTION 'older_than must not be negative'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- Their refresh tokens go with them (ON DELETE CASCADE).
+    DELETE FROM auth.sessions s
+     WHERE LEAST(s.revoked_at, s.expires_at)
+           OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) older_than);
+    GET DIAGNOSTICS purged = ROW_COUNT;
+    RETURN purged;
+END
+$$;
+COMMENT ON FUNCTION auth.purge_sessions(interval) IS 'delete the sessions that ended or expired more than older_than ago, with their refresh tokens (owner only); returns how many';
+
 -- Owner-only functions: the extension's owner, not PUBLIC.
 REVOKE ALL ON FUNCTION auth.signout_all(uuid), auth.rotate_key(text),
-    auth.import_key(text, bytea, text), auth.retire_key(text) FROM PUBLIC;
+    auth.import_key(text, bytea, text), auth.retire_key(text),
+    auth.configure(text, text), auth.configuration(), auth.list_keys(),
+    auth.purge_sessions(interval) FROM PUBLIC;
 
 -- Whoever runs this update (any superuser), the new objects must belong to
 -- the owner of the existing tables, who owns schema auth and runs the
@@ -165,15 +242,20 @@ DECLARE
 BEGIN
     EXECUTE pg_catalog.format('ALTER TABLE auth.sessions OWNER TO %s', table_owner);
     EXECUTE pg_catalog.format('ALTER TABLE auth.refresh_tokens OWNER TO %s', table_owner);
+    EXECUTE pg_catalog.format('ALTER TABLE auth.settings OWNER TO %s', table_owner);
     FOREACH f IN ARRAY ARRAY['auth.signin_session(text, text)', 'auth.refresh(text)', 'auth.signout(text)',
                              'auth.signout_all()', 'auth.signout_all(uuid)', 'auth.change_password(text, text)',
                              'auth.rotate_key(text)', 'auth.import_key(text, bytea, text)',
                              'auth.retire_key(text)', 'auth.jwks()',
-                             'auth.sessions_changed()']::pg_catalog.regprocedure[]
+                             'auth.sessions_changed()', 'auth.settings_changed()',
+                             'auth.configure(text, text)', 'auth.configuration()', 'auth.list_keys()',
+                             'auth.purge_sessions(interval)']::pg_catalog.regprocedure[]
     LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO %s', f, table_owner);
     END LOOP;
     EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION auth.signout_all(uuid), auth.rotate_key(text), '
-                              'auth.import_key(text, bytea, text), auth.retire_key(text) TO %s', ext_owner);
+                              'auth.import_key(text, bytea, text), auth.retire_key(text), '
+                              'auth.configure(text, text), auth.configuration(), auth.list_keys(), '
+                              'auth.purge_sessions(interval) TO %s', ext_owner);
 END
 $$;

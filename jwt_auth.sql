@@ -122,18 +122,38 @@ CREATE TABLE auth.refresh_tokens (
 CREATE INDEX refresh_tokens_session_id_idx ON auth.refresh_tokens (session_id);
 COMMENT ON TABLE auth.refresh_tokens IS 'refresh token hashes; readable by the extension''s owner only';
 
+-- Settings the extension's owner chose for this database with
+-- auth.configure(); each wins over the jwt_auth.* setting of the server.
+CREATE TABLE auth.settings (
+    setting text PRIMARY KEY,
+    value text NOT NULL
+);
+COMMENT ON TABLE auth.settings IS 'per-database settings written by auth.configure(); readable by the extension''s owner only';
+
+-- Every backend reads the settings again when auth.settings changes.
+CREATE FUNCTION auth.settings_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'jwt_auth_settings_changed'
+    LANGUAGE C;
+REVOKE ALL ON FUNCTION auth.settings_changed() FROM PUBLIC;
+CREATE TRIGGER settings_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON auth.settings
+    FOR EACH STATEMENT EXECUTE FUNCTION auth.settings_changed();
+ALTER TABLE auth.settings ENABLE ALWAYS TRIGGER settings_changed;
+
 -- Every role may call the functions below; only the owner reads the tables.
 GRANT USAGE ON SCHEMA auth TO PUBLIC;
-REVOKE ALL ON auth.users, auth.keys, auth.sessions, auth.refresh_tokens FROM PUBLIC;
+REVOKE ALL ON auth.users, auth.keys, auth.sessions, auth.refresh_tokens, auth.settings FROM PUBLIC;
 -- The application's tables may reference users (ON DELETE CASCADE and all).
 GRANT REFERENCES (id) ON auth.users TO @extowner@;
 
--- Keep users, keys and sessions in pg_dump output, so a restore loses no
--- account and tokens issued before the dump still verify.
+-- Keep users, keys, sessions and settings in pg_dump output, so a restore
+-- loses no account, tokens issued before the dump still verify, and the
+-- database keeps its configuration.
 SELECT pg_catalog.pg_extension_config_dump('auth.users', '');
 SELECT pg_catalog.pg_extension_config_dump('auth.keys', '');
 SELECT pg_catalog.pg_extension_config_dump('auth.sessions', '');
 SELECT pg_catalog.pg_extension_config_dump('auth.refresh_tokens', '');
+SELECT pg_catalog.pg_extension_config_dump('auth.settings', '');
 
 -- Every backend drops its cached keys when auth.keys changes.
 CREATE FUNCTION auth.keys_changed() RETURNS trigger
@@ -299,8 +319,69 @@ CREATE FUNCTION auth.jwks() RETURNS jsonb
     LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION auth.jwks() IS 'the public keys as a JSON Web Key Set (RFC 7517)';
 
+-- The owner's toolkit: configuration, keys, cleanup.
+CREATE FUNCTION auth.configure(setting text, value text) RETURNS text
+    AS 'MODULE_PATHNAME', 'jwt_auth_configure'
+    LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION auth.configure(text, text) IS 'set a setting for this database, or with NULL return it to the server''s (owner only); returns the value in force';
+
+CREATE FUNCTION auth.configuration(OUT setting text, OUT value text, OUT source text)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'jwt_auth_configuration'
+    LANGUAGE C STABLE PARALLEL UNSAFE ROWS 9;
+COMMENT ON FUNCTION auth.configuration() IS 'every setting, its value in force and its source: database or server (owner only)';
+
+CREATE FUNCTION auth.list_keys(OUT kid text, OUT alg text, OUT created_at timestamptz,
+                               OUT retired_at timestamptz, OUT signing boolean)
+    RETURNS SETOF record
+    LANGUAGE sql STABLE PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        SELECT k.kid, k.alg, k.created_at, k.retired_at,
+               k.retired_at IS NULL AND NOT EXISTS (
+                   SELECT FROM auth.keys n
+                    WHERE n.retired_at IS NULL
+                      AND (n.created_at OPERATOR(pg_catalog.>) k.created_at
+                           OR (n.created_at OPERATOR(pg_catalog.=) k.created_at
+                               AND n.kid COLLATE "C" OPERATOR(pg_catalog.>) k.kid COLLATE "C")))
+          FROM auth.keys k
+         ORDER BY k.created_at, k.kid COLLATE "C";
+    END;
+COMMENT ON FUNCTION auth.list_keys() IS 'the keys without their secrets, and which one signs (owner only)';
+
+CREATE FUNCTION auth.purge_sessions(older_than interval DEFAULT '1 day') RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    purged bigint;
+BEGIN
+    IF older_than IS NULL THEN
+        RAISE EXCEPTION 'older_than must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF older_than OPERATOR(pg_catalog.<) '0'::pg_catalog.interval THEN
+        RAISE EXCEPTION 'older_than must not be negative'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- Their refresh tokens go with them (ON DELETE CASCADE).
+    DELETE FROM auth.sessions s
+     WHERE LEAST(s.revoked_at, s.expires_at)
+           OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) older_than);
+    GET DIAGNOSTICS purged = ROW_COUNT;
+    RETURN purged;
+END
+$$;
+COMMENT ON FUNCTION auth.purge_sessions(interval) IS 'delete the sessions that ended or expired more than older_than ago, with their refresh tokens (owner only); returns how many';
+
+
 -- Owner-only functions: the role that created the extension, not PUBLIC.
 REVOKE ALL ON FUNCTION auth.signout_all(uuid), auth.rotate_key(text),
-    auth.import_key(text, bytea, text), auth.retire_key(text) FROM PUBLIC;
+    auth.import_key(text, bytea, text), auth.retire_key(text),
+    auth.configure(text, text), auth.configuration(), auth.list_keys(),
+    auth.purge_sessions(interval) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION auth.signout_all(uuid), auth.rotate_key(text),
-    auth.import_key(text, bytea, text), auth.retire_key(text) TO @extowner@;
+    auth.import_key(text, bytea, text), auth.retire_key(text),
+    auth.configure(text, text), auth.configuration(), auth.list_keys(),
+    auth.purge_sessions(interval) TO @extowner@;

@@ -81,9 +81,20 @@ SELECT * FROM auth.keys;
 ALTER SCHEMA auth RENAME TO auth_real;
 CREATE TABLE auth.evil (id int);
 CREATE TABLE notes (user_id uuid NOT NULL REFERENCES auth.users (id) ON DELETE CASCADE);
--- Security settings are for superusers.
+-- The jwt_auth.* settings are for superusers; the owner sets them for its
+-- database with auth.configure(), and uses the rest of its toolkit.
 ALTER DATABASE regress_trusted SET jwt_auth.token_ttl = '7d';
 \echo :LAST_ERROR_SQLSTATE
+SELECT auth.configure('token_ttl', '15min') AS configured;
+SELECT setting, value, source FROM auth.configuration() WHERE source = 'database';
+SELECT length(kid) > 0 AS has_kid, alg, retired_at IS NULL AS active, signing FROM auth.list_keys();
+SELECT auth.rotate_key('ES256') AS new_kid \gset
+SELECT auth.retire_key(kid) FROM auth.list_keys() WHERE NOT signing;
+SELECT alg, retired_at IS NULL AS active, signing FROM auth.list_keys() ORDER BY created_at;
+SELECT auth.signup('leaver@example.com', 'leaver password 1') AS leaver \gset
+SELECT auth.signin('leaver@example.com', 'leaver password 1') IS NOT NULL AS signed_in;
+SELECT auth.signout_all(:'leaver') AS ended;
+SELECT auth.purge_sessions('0 seconds') AS purged;
 -- Even if a superuser hands the schema over, the functions refuse to run.
 \c regress_trusted :su
 ALTER SCHEMA auth OWNER TO regress_owner;

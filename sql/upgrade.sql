@@ -19,9 +19,23 @@ SELECT extversion FROM pg_extension WHERE extname = 'jwt_auth';
 SELECT auth.signup('old@example.com', 'old password 1') AS old_user \gset
 SELECT auth.signup('older@example.com', 'old password 2') IS NOT NULL AS signed_up;
 SELECT kid AS old_kid FROM auth.keys \gset
--- Functions that need the 1.1 tables say so until the update.
-SELECT auth.signin('old@example.com', 'old password 1');
+-- Until ALTER EXTENSION UPDATE, the new library serves version 1.0 as 1.0
+-- documents it: signin issues a token without "sid" (1.0 has no sessions)
+-- under the GUCs (1.0 has no auth.settings), verify accepts it, and the
+-- identity functions read it.
+SET jwt_auth.token_ttl = '10min';
+SELECT auth.signin('old@example.com', 'old password 1') AS old_tok \gset
+RESET jwt_auth.token_ttl;
+BEGIN;
+SELECT auth.verify(:'old_tok') = :'old_user' AS verified_in_1_0,
+       auth.uid() = :'old_user' AS uid, auth.email(), auth.role();
+SELECT auth.jwt() ? 'sid' AS has_sid, auth.jwt() ->> 'iss' AS iss,
+       (auth.jwt() ->> 'exp')::bigint - (auth.jwt() ->> 'iat')::bigint AS lifetime,
+       auth.jwt() ->> 'jti' ~ '^[0-9a-f-]{36}$' AS has_jti;
+COMMIT;
+SELECT auth.signin('old@example.com', 'wrong password');
 \echo :LAST_ERROR_SQLSTATE
+SELECT auth.signup('new@example.com', 'new password 1') IS NOT NULL AS signup_in_1_0;
 
 -- The update is run by another superuser than the one who installed 1.0.
 CREATE ROLE regress_dba SUPERUSER;
@@ -48,6 +62,13 @@ SELECT auth.verify(:'tok') = :'old_user' AS verified,
        (SELECT kid FROM auth.keys ORDER BY created_at DESC LIMIT 1) = :'old_kid' AS old_key_signs;
 SELECT (SELECT count(*) FROM auth.sessions) AS sessions;
 SELECT auth.rotate_key('ES256') IS NOT NULL AS es256_after_update;
+-- A token of 1.0 has no "sid": once sessions exist it is refused (README, FAQ).
+SELECT auth.verify(:'old_tok');
+-- The settings and the owner's toolkit of 1.1 are there.
+SELECT auth.configure('token_ttl', '20min') AS configured;
+SELECT setting, value, source FROM auth.configuration() WHERE setting = 'token_ttl';
+SELECT count(*) AS keys, count(*) FILTER (WHERE signing) AS signing FROM auth.list_keys();
+SELECT auth.purge_sessions() AS purged;
 
 -- Same objects, defaults, constraints, indexes, privileges, triggers and
 -- configuration tables as a fresh install: both lists are empty.

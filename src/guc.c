@@ -5,11 +5,14 @@
  *
  * Every setting here is PGC_SUSET: an application role must not give itself
  * longer-lived tokens, a wider clock leeway or a cheaper password hash.  A
- * superuser sets them (postgresql.conf, ALTER DATABASE/ROLE ... SET), or
- * grants SET on one of them to a role, which then holds cluster-wide.
+ * superuser sets them (postgresql.conf, ALTER DATABASE/ROLE ... SET), and
+ * they are the server's defaults.  The owner of the extension in a database
+ * overrides them there with auth.configure() (config.c), which checks values
+ * with the same names, units and ranges: guc_setting_defs describes them
+ * once for both.
  *
  * The identity settings (jwt_auth.user_id, jwt_auth.claims) live with their
- * feature in identity.c.
+ * feature in identity.c, jwt_auth.throttle_size in throttle.c.
  *
  * src/guc.c
  *
@@ -17,108 +20,202 @@
  */
 #include "postgres.h"
 
+#include <stddef.h>
+
+#include "utils/builtins.h"
 #include "utils/guc.h"
 
 #include "guc.h"
 #include "token.h"
 
-int			jwt_auth_token_ttl = 3600;
-int			jwt_auth_leeway = 30;
-int			jwt_auth_bcrypt_cost = 12;
-int			jwt_auth_refresh_ttl = 30 * 24 * 3600;
-bool		jwt_auth_check_sessions = true;
-char	   *jwt_auth_issuer = NULL;
-char	   *jwt_auth_audience = NULL;
+/* The GUCs' values; DefineCustom*Variable() sets their defaults. */
+Settings	guc_settings;
 int			jwt_auth_cache_size = 1024;
 
-/* Issuer and audience: 1 to 255 bytes, no control characters. */
+#define DAY (24 * 3600)
+#define S(field) offsetof(Settings, field)
+
+/* In the order auth.configuration() lists them. */
+const SettingDef guc_setting_defs[SETTINGS_COUNT] = {
+	{"token_ttl", SETTING_INT, S(token_ttl), 1, 7 * DAY, GUC_UNIT_S, 3600, NULL,
+	"Lifetime of the tokens that auth.signin() issues.", NULL},
+	{"refresh_ttl", SETTING_INT, S(refresh_ttl), 60, 365 * DAY, GUC_UNIT_S, 30 * DAY, NULL,
+	"Lifetime of a session that auth.signin_session() opens, renewed by each refresh.", NULL},
+	{"issuer", SETTING_NAME, S(issuer), 0, 0, 0, 0, "jwt_auth",
+	"Value of the iss claim issued and required.", NULL},
+	{"audience", SETTING_NAME, S(audience), 0, 0, 0, 0, "authenticated",
+	"Value of the aud claim issued and required.", NULL},
+	{"leeway", SETTING_INT, S(leeway), 0, 300, GUC_UNIT_S, 30, NULL,
+	"Clock skew tolerated when checking exp, nbf and iat.", NULL},
+	{"bcrypt_cost", SETTING_INT, S(bcrypt_cost), 10, 20, 0, 12, NULL,
+	"Cost factor of the bcrypt hash of new passwords.",
+	"Each step doubles the time of a signup and a signin."},
+	{"max_failed_signins", SETTING_INT, S(max_failed_signins), 0, 1000, 0, 5, NULL,
+	"Failed sign-ins for one email before it is locked for a while.",
+	"0 turns throttling off."},
+	{"signin_lockout", SETTING_INT, S(signin_lockout), 30, DAY, GUC_UNIT_S, 900, NULL,
+	"Longest lock of an email after failed sign-ins, and how long failures are remembered.", NULL},
+	{"check_sessions", SETTING_BOOL, S(check_sessions), 0, 0, 0, true, NULL,
+	"Whether auth.verify() refuses tokens whose session has ended.",
+	"Off makes verification stateless: a token then stays valid until it expires, "
+	"whatever happens to its session or its user."},
+};
+const int	guc_nsettings = lengthof(guc_setting_defs);
+
+#define FIELD(s, def, type) ((type *) ((char *) (s) + (def)->offset))
+
+/* What is wrong with an issuer or audience, or NULL: 1 to 255 bytes, no control characters. */
+static const char *
+name_problem(const char *value)
+{
+	if (value == NULL || *value == '\0')
+		return "The value must not be empty.";
+	if (strlen(value) > TOKEN_MAX_NAME)
+		return psprintf("The value must be at most %d bytes long.", TOKEN_MAX_NAME);
+	for (const unsigned char *p = (const unsigned char *) value; *p; p++)
+	{
+		if (*p < 0x20 || *p == 0x7f)
+			return "The value must not contain control characters.";
+	}
+	return NULL;
+}
+
 static bool
 check_name(char **newval, void **extra, GucSource source)
 {
-	const unsigned char *p = (const unsigned char *) *newval;
-	size_t		len;
+	const char *problem = name_problem(*newval);
 
-	if (p == NULL || *p == '\0')
+	if (problem != NULL)
+		GUC_check_errdetail("%s", problem);
+	return problem == NULL;
+}
+
+const SettingDef *
+guc_setting_find(const char *name)
+{
+	for (int i = 0; i < guc_nsettings; i++)
 	{
-		GUC_check_errdetail("The value must not be empty.");
-		return false;
+		if (strcmp(guc_setting_defs[i].name, name) == 0)
+			return &guc_setting_defs[i];
 	}
-	len = strlen(*newval);
-	if (len > TOKEN_MAX_NAME)
+	return NULL;
+}
+
+/* A number of seconds as SHOW prints it: in the largest unit that divides it. */
+static char *
+format_seconds(int secs)
+{
+	if (secs != 0 && secs % DAY == 0)
+		return psprintf("%dd", secs / DAY);
+	if (secs != 0 && secs % 3600 == 0)
+		return psprintf("%dh", secs / 3600);
+	if (secs != 0 && secs % 60 == 0)
+		return psprintf("%dmin", secs / 60);
+	return psprintf("%ds", secs);
+}
+
+/*
+ * Parse "value" as setting "def" (units and range as for the GUC) into its
+ * field of "into"; a name is copied into the current memory context.  On
+ * failure, return false with a sentence for errdetail in *detail.
+ */
+bool
+guc_setting_parse(const SettingDef *def, const char *value, Settings *into,
+				  const char **detail)
+{
+	switch (def->type)
 	{
-		GUC_check_errdetail("The value must be at most %d bytes long.", TOKEN_MAX_NAME);
-		return false;
+		case SETTING_INT:
+			{
+				int			n;
+				const char *hint = NULL;
+
+				if (!parse_int(value, &n, def->flags, &hint) || n < def->min || n > def->max)
+				{
+					if (def->flags & GUC_UNIT_S)
+						*detail = psprintf("Valid values are from %s to %s; a number without a unit is seconds, "
+										   "and the units are s, min, h and d.",
+										   format_seconds(def->min), format_seconds(def->max));
+					else
+						*detail = psprintf("Valid values are whole numbers from %d to %d.",
+										   def->min, def->max);
+					return false;
+				}
+				*FIELD(into, def, int) = n;
+				return true;
+			}
+		case SETTING_BOOL:
+			{
+				bool		b;
+
+				if (!parse_bool(value, &b))
+				{
+					*detail = "Valid values are on and off.";
+					return false;
+				}
+				*FIELD(into, def, bool) = b;
+				return true;
+			}
+		case SETTING_NAME:
+			*detail = name_problem(value);
+			if (*detail != NULL)
+				return false;
+			*FIELD(into, def, char *) = pstrdup(value);
+			return true;
 	}
-	for (; *p; p++)
+	return false;
+}
+
+/* The value of setting "def" in "from", as text that guc_setting_parse() reads back. */
+char *
+guc_setting_format(const SettingDef *def, const Settings *from)
+{
+	switch (def->type)
 	{
-		if (*p < 0x20 || *p == 0x7f)
-		{
-			GUC_check_errdetail("The value must not contain control characters.");
-			return false;
-		}
+		case SETTING_INT:
+			if (def->flags & GUC_UNIT_S)
+				return format_seconds(*FIELD(from, def, const int));
+			return psprintf("%d", *FIELD(from, def, const int));
+		case SETTING_BOOL:
+			return pstrdup(*FIELD(from, def, const bool) ? "on" : "off");
+		case SETTING_NAME:
+			return pstrdup(*FIELD(from, def, char *const));
 	}
-	return true;
+	return NULL;
 }
 
 void
 guc_init(void)
 {
-	DefineCustomIntVariable("jwt_auth.token_ttl",
-							"Lifetime of the tokens that auth.signin() issues.",
-							NULL,
-							&jwt_auth_token_ttl,
-							3600, 1, 7 * 24 * 3600,
-							PGC_SUSET, GUC_UNIT_S,
-							NULL, NULL, NULL);
+	for (int i = 0; i < guc_nsettings; i++)
+	{
+		const SettingDef *def = &guc_setting_defs[i];
+		char		name[64];
 
-	DefineCustomIntVariable("jwt_auth.refresh_ttl",
-							"Lifetime of a session that auth.signin_session() opens, renewed by each refresh.",
-							NULL,
-							&jwt_auth_refresh_ttl,
-							30 * 24 * 3600, 60, 365 * 24 * 3600,
-							PGC_SUSET, GUC_UNIT_S,
-							NULL, NULL, NULL);
+		snprintf(name, sizeof(name), "jwt_auth.%s", def->name);
 
-	DefineCustomBoolVariable("jwt_auth.check_sessions",
-							 "Whether auth.verify() refuses tokens whose session has ended.",
-							 "Off makes verification stateless: a token then stays valid until it expires, "
-							 "whatever happens to its session or its user.",
-							 &jwt_auth_check_sessions,
-							 true,
-							 PGC_SUSET, 0,
-							 NULL, NULL, NULL);
-
-	DefineCustomIntVariable("jwt_auth.leeway",
-							"Clock skew tolerated when checking exp, nbf and iat.",
-							NULL,
-							&jwt_auth_leeway,
-							30, 0, 300,
-							PGC_SUSET, GUC_UNIT_S,
-							NULL, NULL, NULL);
-
-	DefineCustomIntVariable("jwt_auth.bcrypt_cost",
-							"Cost factor of the bcrypt hash of new passwords.",
-							"Each step doubles the time of a signup and a signin.",
-							&jwt_auth_bcrypt_cost,
-							12, 10, 20,
-							PGC_SUSET, 0,
-							NULL, NULL, NULL);
-
-	DefineCustomStringVariable("jwt_auth.issuer",
-							   "Value of the iss claim issued and required.",
-							   NULL,
-							   &jwt_auth_issuer,
-							   "jwt_auth",
-							   PGC_SUSET, 0,
-							   check_name, NULL, NULL);
-
-	DefineCustomStringVariable("jwt_auth.audience",
-							   "Value of the aud claim issued and required.",
-							   NULL,
-							   &jwt_auth_audience,
-							   "authenticated",
-							   PGC_SUSET, 0,
-							   check_name, NULL, NULL);
+		switch (def->type)
+		{
+			case SETTING_INT:
+				DefineCustomIntVariable(name, def->desc, def->long_desc,
+										FIELD(&guc_settings, def, int),
+										def->boot, def->min, def->max,
+										PGC_SUSET, def->flags, NULL, NULL, NULL);
+				break;
+			case SETTING_BOOL:
+				DefineCustomBoolVariable(name, def->desc, def->long_desc,
+										 FIELD(&guc_settings, def, bool),
+										 def->boot != 0,
+										 PGC_SUSET, def->flags, NULL, NULL, NULL);
+				break;
+			case SETTING_NAME:
+				DefineCustomStringVariable(name, def->desc, def->long_desc,
+										   FIELD(&guc_settings, def, char *),
+										   def->boot_name,
+										   PGC_SUSET, def->flags, check_name, NULL, NULL);
+				break;
+		}
+	}
 
 	DefineCustomIntVariable("jwt_auth.cache_size",
 							"Verified tokens, and active sessions, each backend keeps in memory.",

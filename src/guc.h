@@ -10,15 +10,57 @@
 #ifndef JWT_AUTH_GUC_H
 #define JWT_AUTH_GUC_H
 
-extern int	jwt_auth_token_ttl;
-extern int	jwt_auth_leeway;
-extern int	jwt_auth_bcrypt_cost;
-extern int	jwt_auth_refresh_ttl;
-extern bool jwt_auth_check_sessions;
-extern char *jwt_auth_issuer;
-extern char *jwt_auth_audience;
+/*
+ * The settings a database's owner may override with auth.configure()
+ * (config.c).  guc_settings holds the server's values: the jwt_auth.* GUCs
+ * point into it.
+ */
+typedef struct Settings
+{
+	int			token_ttl;		/* seconds */
+	int			refresh_ttl;	/* seconds */
+	char	   *issuer;
+	char	   *audience;
+	int			leeway;			/* seconds */
+	int			bcrypt_cost;
+	int			max_failed_signins;
+	int			signin_lockout; /* seconds */
+	bool		check_sessions;
+} Settings;
+
+typedef enum SettingType
+{
+	SETTING_INT,
+	SETTING_BOOL,
+	SETTING_NAME				/* 1 to 255 bytes, no control characters */
+} SettingType;
+
+/* One setting of Settings: its name without "jwt_auth.", type and range. */
+typedef struct SettingDef
+{
+	const char *name;
+	SettingType type;
+	size_t		offset;			/* of its value in Settings */
+	int			min;			/* SETTING_INT: the range, in */
+	int			max;			/* the unit of "flags" */
+	int			flags;			/* GUC_UNIT_S or 0 */
+	int			boot;			/* SETTING_INT, SETTING_BOOL: the default */
+	const char *boot_name;		/* SETTING_NAME: the default */
+	const char *desc;
+	const char *long_desc;
+} SettingDef;
+
+#define SETTINGS_COUNT 9		/* entries of guc_setting_defs */
+
+extern Settings guc_settings;
+extern const SettingDef guc_setting_defs[SETTINGS_COUNT];
+extern const int guc_nsettings;
 extern int	jwt_auth_cache_size;
 
 extern void guc_init(void);
+extern const SettingDef *guc_setting_find(const char *name);
+extern bool guc_setting_parse(const SettingDef *def, const char *value,
+							  Settings *into, const char **detail);
+extern char *guc_setting_format(const SettingDef *def, const Settings *from);
 
 #endif							/* JWT_AUTH_GUC_H */

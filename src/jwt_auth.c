@@ -26,6 +26,7 @@
 #include "utils/inval.h"
 #include "utils/timestamp.h"
 
+#include "config.h"
 #include "guc.h"
 #include "identity.h"
 #include "jwt_auth.h"
@@ -39,13 +40,15 @@ void		_PG_init(void);
 
 /*
  * One relcache callback for the library (a backend has room for ten in
- * all): the key cache and the session cache each watch their own table.
+ * all): the key cache, the session cache and the configuration each watch
+ * their own table.
  */
 static void
 relcache_invalidated(Datum arg, Oid relid)
 {
 	keys_invalidate(relid);
 	sessions_invalidate(relid);
+	config_invalidate(relid);
 }
 
 void

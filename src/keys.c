@@ -19,11 +19,9 @@
 
 #include "executor/spi.h"
 #include "fmgr.h"
-#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
-#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include <openssl/core_names.h>
@@ -115,47 +113,28 @@ keys_load(void)
 	uint64		generation = keys_generation;
 	Oid			owner;
 	Oid			relid = auth_table("keys", &owner);
-	SPIPlanPtr	plan;
+	AuthRead	read;
 	MemoryContext fresh;
 	MemoryContextCallback *cleanup;
 	JwtKey	   *loaded;
 	int			nloaded = 0;
-	Oid			save_userid;
-	int			save_sec_context;
 	int			n;
 
 	fresh = AllocSetContextCreate(CurrentMemoryContext, "jwt_auth keys",
 								  ALLOCSET_SMALL_SIZES);
 	cleanup = MemoryContextAllocZero(fresh, sizeof(MemoryContextCallback));
 
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(owner,
-						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	/*
-	 * Read the latest committed state, not the caller's snapshot: under
-	 * REPEATABLE READ a deleted key would otherwise be read back into a cache
-	 * that outlives the transaction.
-	 */
 	/*
 	 * Version 1.0 of the table has no public_key and retired_at: read them
 	 * through to_jsonb() so that this query serves both until ALTER EXTENSION
-	 * UPDATE.  Every function and operator is schema-qualified: this runs as
-	 * the table's owner with the caller's search_path.
+	 * UPDATE.
 	 */
-	plan = SPI_prepare("SELECT k.kid, k.alg, k.secret, k.created_at, "
-					   "pg_catalog.to_jsonb(k) OPERATOR(pg_catalog.->>) 'public_key' "
-					   "FROM auth.keys k "
-					   "WHERE (pg_catalog.to_jsonb(k) OPERATOR(pg_catalog.->>) 'retired_at') IS NULL",
-					   0, NULL);
-	if (plan == NULL ||
-		SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(), InvalidSnapshot,
-							 true, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read auth.keys");
-
+	auth_read_begin(owner,
+					"SELECT k.kid, k.alg, k.secret, k.created_at, "
+					"pg_catalog.to_jsonb(k) OPERATOR(pg_catalog.->>) 'public_key' "
+					"FROM auth.keys k "
+					"WHERE (pg_catalog.to_jsonb(k) OPERATOR(pg_catalog.->>) 'retired_at') IS NULL",
+					&read);
 	n = (int) SPI_processed;
 	loaded = MemoryContextAllocZero(fresh, sizeof(JwtKey) * (n + 1));
 	/* Free the OpenSSL objects and wipe the secrets with the context. */
@@ -217,8 +196,7 @@ keys_load(void)
 		nloaded++;
 	}
 
-	SPI_finish();
-	SetUserIdAndSecContext(save_userid, save_sec_context);
+	auth_read_end(&read);
 
 	if (keys_context != NULL)
 		MemoryContextDelete(keys_context);

@@ -26,7 +26,7 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
-#include "guc.h"
+#include "config.h"
 #include "jwt_auth.h"
 #include "refresh.h"
 #include "sessions.h"
@@ -135,7 +135,7 @@ refresh_impl(PG_FUNCTION_ARGS)
 
 	{
 		Oid			stypes[2] = {TEXTOID, INT4OID};
-		Datum		sargs[2] = {CStringGetTextDatum(session_id), Int32GetDatum(jwt_auth_refresh_ttl)};
+		Datum		sargs[2] = {CStringGetTextDatum(session_id), Int32GetDatum(config_get()->refresh_ttl)};
 
 		exec("UPDATE auth.refresh_tokens SET retired_at = pg_catalog.now() "
 			 "WHERE token_hash OPERATOR(pg_catalog.=) $1",

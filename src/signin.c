@@ -27,8 +27,8 @@
 #include "utils/json.h"
 #include "utils/timestamp.h"
 
+#include "config.h"
 #include "email.h"
-#include "guc.h"
 #include "jwt_auth.h"
 #include "keys.h"
 #include "password.h"
@@ -74,6 +74,7 @@ issue_access_token(const char *user_id, const char *email, const char *session_i
 				   TimestampTz *expires_at)
 {
 	const JwtKey *key = keys_signing_key();
+	const Settings *cfg = config_get();
 	StringInfoData claims;
 	char		jti[37];
 	int64		now = unix_now();
@@ -101,13 +102,13 @@ issue_access_token(const char *user_id, const char *email, const char *session_i
 	random_uuid(jti);
 	initStringInfo(&claims);
 	appendStringInfoChar(&claims, '{');
-	add_string(&claims, "iss", jwt_auth_issuer);
-	add_string(&claims, "aud", jwt_auth_audience);
+	add_string(&claims, "iss", cfg->issuer);
+	add_string(&claims, "aud", cfg->audience);
 	add_string(&claims, "sub", user_id);
 	add_string(&claims, "email", email);
 	add_string(&claims, "role", "authenticated");
 	add_number(&claims, "iat", now);
-	add_number(&claims, "exp", now + jwt_auth_token_ttl);
+	add_number(&claims, "exp", now + cfg->token_ttl);
 	if (session_id != NULL)
 		add_string(&claims, "sid", session_id);
 	add_string(&claims, "jti", jti);
@@ -123,7 +124,7 @@ issue_access_token(const char *user_id, const char *email, const char *session_i
 						   TOKEN_MAX_LENGTH)));
 	pfree(claims.data);
 	if (expires_at != NULL)
-		*expires_at = time_t_to_timestamptz((pg_time_t) (now + jwt_auth_token_ttl));
+		*expires_at = time_t_to_timestamptz((pg_time_t) (now + cfg->token_ttl));
 	return cstring_to_text_with_len(signed_token, len);
 }
 
@@ -132,13 +133,13 @@ issue_access_token(const char *user_id, const char *email, const char *session_i
  * changed since it was checked.
  */
 static void
-rehash(const char *user_id, text *password, const char *checked_hash)
+rehash(const char *user_id, text *password, const char *checked_hash, int cost)
 {
 	Oid			argtypes[3] = {TEXTOID, TEXTOID, TEXTOID};
 	Datum		values[3];
 
 	values[0] = CStringGetTextDatum(user_id);
-	values[1] = CStringGetTextDatum(password_hash(password, jwt_auth_bcrypt_cost));
+	values[1] = CStringGetTextDatum(password_hash(password, cost));
 	values[2] = CStringGetTextDatum(checked_hash);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -162,6 +163,8 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 	text	   *password;
 	char	   *stored = NULL;
 	const char *throttle_key;
+	ThrottleKey throttled;
+	int			cost = config_get()->bcrypt_cost;
 	MemoryContext outer = CurrentMemoryContext;
 
 	*user_id = NULL;
@@ -183,7 +186,7 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 		throttle_key = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	else
 		throttle_key = "";
-	throttle_attempt(throttle_key, strlen(throttle_key));
+	throttle_attempt(throttle_key, strlen(throttle_key), &throttled);
 
 	if (email != NULL)
 	{
@@ -217,17 +220,17 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 		SPI_finish();
 	}
 
-	if (!password_matches(password, stored, jwt_auth_bcrypt_cost) || *user_id == NULL)
+	if (!password_matches(password, stored, cost) || *user_id == NULL)
 		report_bad_credentials();	/* the attempt was counted already */
-	throttle_success(throttle_key, strlen(throttle_key));
+	throttle_success(&throttled);
 
 	/*
 	 * Keep every hash at the current cost: an unknown email is hashed at the
 	 * current cost, so an account left at an older one would take
 	 * measurably longer or shorter to refuse.
 	 */
-	if (password_cost(stored) != jwt_auth_bcrypt_cost && !XactReadOnly)
-		rehash(*user_id, password, stored);
+	if (password_cost(stored) != cost && !XactReadOnly)
+		rehash(*user_id, password, stored, cost);
 }
 
 #define OPENS_A_SESSION "Signing in opens a session, which is written to auth.sessions."
@@ -239,13 +242,21 @@ signin_impl(PG_FUNCTION_ARGS)
 	char	   *email;
 	char		sid[37];
 
-	require_sessions();
+	/*
+	 * Version 1.0 of the SQL has no sessions: its signin issues a token
+	 * without "sid", which its verify accepts, until ALTER EXTENSION UPDATE.
+	 */
+	if (!auth_table_exists("sessions"))
+	{
+		authenticate(fcinfo, &user_id, &email);
+		PG_RETURN_TEXT_P(issue_access_token(user_id, email, NULL, NULL));
+	}
 	require_writable("auth.signin()", OPENS_A_SESSION);
 	authenticate(fcinfo, &user_id, &email);
 	random_uuid(sid);
 	session_create(sid, user_id,
 				   TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-											   (int64) jwt_auth_token_ttl * 1000));
+											   (int64) config_get()->token_ttl * 1000));
 	PG_RETURN_TEXT_P(issue_access_token(user_id, email, sid, NULL));
 }
 
@@ -267,7 +278,7 @@ signin_session_impl(PG_FUNCTION_ARGS)
 	random_uuid(sid);
 	session_create(sid, user_id,
 				   TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-											   (int64) jwt_auth_refresh_ttl * 1000));
+											   (int64) config_get()->refresh_ttl * 1000));
 	values[1] = CStringGetTextDatum(refresh_token_create(sid));
 	values[0] = PointerGetDatum(issue_access_token(user_id, email, sid, &expires_at));
 	values[2] = TimestampTzGetDatum(expires_at);

@@ -20,7 +20,7 @@
 #include "utils/builtins.h"
 #include "utils/uuid.h"
 
-#include "guc.h"
+#include "config.h"
 #include "identity.h"
 #include "jwt_auth.h"
 #include "password.h"
@@ -112,12 +112,12 @@ change_password_impl(PG_FUNCTION_ARGS)
 		stored = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 		MemoryContextSwitchTo(spi);
 	}
-	if (!password_matches(PG_GETARG_TEXT_PP(0), stored, jwt_auth_bcrypt_cost))
+	if (!password_matches(PG_GETARG_TEXT_PP(0), stored, config_get()->bcrypt_cost))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PASSWORD),
 				 errmsg("invalid password")));
 
-	hash = password_hash(new_password, jwt_auth_bcrypt_cost);
+	hash = password_hash(new_password, config_get()->bcrypt_cost);
 	values[1] = CStringGetTextDatum(hash);
 	if (SPI_execute_with_args("UPDATE auth.users SET password_hash = $2, updated_at = pg_catalog.now() "
 							  "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid",

@@ -21,7 +21,7 @@
 #include "utils/uuid.h"
 
 #include "email.h"
-#include "guc.h"
+#include "config.h"
 #include "jwt_auth.h"
 #include "password.h"
 #include "tables.h"
@@ -72,7 +72,7 @@ signup_impl(PG_FUNCTION_ARGS)
 	if (SPI_processed > 0)
 		report_duplicate();
 
-	hash = password_hash(password, jwt_auth_bcrypt_cost);
+	hash = password_hash(password, config_get()->bcrypt_cost);
 	values[1] = CStringGetTextDatum(hash);
 
 	if (SPI_execute_with_args("INSERT INTO auth.users (email, password_hash) VALUES ($1, $2) "

@@ -11,6 +11,9 @@
  * still have the same owner.  A schema swapped or renamed by anyone else
  * makes jwt_auth refuse to run instead of querying the impostor.
  *
+ * The caches (keys, settings) read their tables as that owner through
+ * auth_read_begin(), whatever role calls the function that needs them.
+ *
  * src/tables.c
  *
  *-------------------------------------------------------------------------
@@ -19,9 +22,12 @@
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_namespace.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "tables.h"
@@ -85,4 +91,38 @@ require_sessions(void)
 				 errmsg("extension \"jwt_auth\" must be updated"),
 				 errdetail("This function needs auth.sessions, which version 1.1 adds."),
 				 errhint("Run ALTER EXTENSION jwt_auth UPDATE.")));
+}
+
+/*
+ * Run "sql", a SELECT of auth tables, as their owner "owner" (found by
+ * auth_table()) in a security-restricted operation, through SPI.  It reads
+ * the latest committed state, not the caller's snapshot: a cache filled
+ * from it outlives the transaction, and under REPEATABLE READ a deleted row
+ * would otherwise be read back into it.  The rows are in SPI_tuptable until
+ * auth_read_end(); every function and operator in "sql" must be
+ * schema-qualified, since it runs with the caller's search_path.
+ */
+void
+auth_read_begin(Oid owner, const char *sql, AuthRead *state)
+{
+	SPIPlanPtr	plan;
+
+	GetUserIdAndSecContext(&state->save_userid, &state->save_sec_context);
+	SetUserIdAndSecContext(owner,
+						   state->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(sql, 0, NULL);
+	if (plan == NULL ||
+		SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(), InvalidSnapshot,
+							 true, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not run: %s", sql);
+}
+
+void
+auth_read_end(AuthRead *state)
+{
+	SPI_finish();
+	SetUserIdAndSecContext(state->save_userid, state->save_sec_context);
 }

@@ -14,4 +14,14 @@ extern Oid	auth_table(const char *relname, Oid *owner);
 extern bool auth_table_exists(const char *relname);
 extern void require_sessions(void);
 
+/* A query run by auth_read_begin(), until auth_read_end(). */
+typedef struct AuthRead
+{
+	Oid			save_userid;
+	int			save_sec_context;
+} AuthRead;
+
+extern void auth_read_begin(Oid owner, const char *sql, AuthRead *state);
+extern void auth_read_end(AuthRead *state);
+
 #endif							/* JWT_AUTH_TABLES_H */

@@ -1,24 +1,48 @@
 /*-------------------------------------------------------------------------
  *
  * throttle.c
- *	  Throttling of failed sign-ins, per email, in shared memory.
+ *	  Throttling of failed sign-ins, per database and email, in a table
+ *	  that every backend of the server maps.
  *
  * auth.signin() fails with an error, which rolls back the caller's
  * transaction: a failure counter kept in a table would be undone by the
- * very failure it counts.  The counters therefore live in shared memory,
- * which needs the library in shared_preload_libraries; without it nothing
- * is throttled (README, Security).
+ * very failure it counts.  The counters therefore live outside any
+ * transaction, in memory shared by every backend.  PostgreSQL 15 offers
+ * shared memory to a library only when it is preloaded, which managed
+ * services do not allow, so the table is a file, THROTTLE_FILE in the data
+ * directory, that each backend maps (MAP_SHARED) on its first sign-in.  Its
+ * header records the server's start time: the first backend of a newly
+ * started server finds a stale header and empties the table.  The file
+ * lives in pg_stat_tmp, which base backups leave out.
+ *
+ * Every read and change of the table happens under an exclusive flock() of
+ * the file, held for a few hundred instructions that cannot fail.  The
+ * kernel drops the lock of a process that dies, so a backend killed at any
+ * moment never leaves the table locked (a spinlock would stay taken, and
+ * the file outlives a crash restart).
  *
  * An attempt is counted as a failure before the password is checked, so
  * parallel attempts cannot slip past the limit; a success then forgets it.
- * The key is the SHA-256 of the email as given, normalised when it is a
- * valid address, so unknown emails are throttled exactly like real ones and
- * throttling tells nothing about which accounts exist.  After
- * jwt_auth.max_failed_signins failures within jwt_auth.signin_lockout, an
- * email is locked for 30 seconds, doubling with each further failure, at
- * most jwt_auth.signin_lockout; a success forgets it.  The table holds
- * THROTTLE_ENTRIES emails; when full, a tenth of it is forgotten, unlocked
- * emails first (evict()).
+ * Counters are per database: the key is the SHA-256 of a random salt (made
+ * with the table), the database's OID and the email as given, normalised
+ * when it is a valid address, so unknown emails are throttled exactly like
+ * real ones, and nobody can choose emails that land in one place of the
+ * table.  After max_failed_signins failures within signin_lockout (both as
+ * configured for the database), an email is locked for 30 seconds,
+ * doubling with each further failure, at most signin_lockout.
+ *
+ * The table is set-associative: an email may use one of THROTTLE_WAYS
+ * entries of its set, and an entry is reused only once it holds nothing
+ * alive (its failures forgotten and its lock over).  A flood of junk emails
+ * therefore never pushes out a victim's count.  An email whose set is full
+ * is counted in the overflow counters instead: two shared counters per
+ * email, of which the smaller is at least its own number of failures (a
+ * count-min sketch with conservative update).  An email counted there is
+ * refused while both of its counters reach max_failed_signins, until one
+ * of them has seen no failure for signin_lockout; a success cannot reset
+ * counters it shares with other emails.  So a flood can make emails that
+ * were not yet failing be locked sooner and for longer than the rules say,
+ * but it can never make the table forget or shorten a count or a lock.
  *
  * src/throttle.c
  *
@@ -26,224 +50,358 @@
  */
 #include "postgres.h"
 
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/file_perm.h"
 #include "miscadmin.h"
-#include "storage/ipc.h"
-#include "storage/lwlock.h"
-#include "storage/shmem.h"
+#include "pgstat.h"
+#include "storage/fd.h"
 #include "utils/guc.h"
-#include "utils/hsearch.h"
-#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include <openssl/evp.h>
 
+#include "config.h"
 #include "throttle.h"
 
-#define THROTTLE_ENTRIES	16384
+#define THROTTLE_FILE		PG_STAT_TMP_DIR "/jwt_auth_throttle"
+#define THROTTLE_MAGIC		0x4A415454	/* "JATT" */
+#define THROTTLE_VERSION	1
+#define THROTTLE_WAYS		16
 #define THROTTLE_FIRST_LOCK	30		/* seconds */
+
+typedef struct ThrottleHeader
+{
+	uint32		magic;
+	uint32		version;
+	TimestampTz started;		/* start time of the server that made it */
+	uint32		nentries;		/* a multiple of THROTTLE_WAYS */
+	uint32		nbuckets;
+	unsigned char salt[16];
+	char		pad[24];		/* to 64 bytes */
+} ThrottleHeader;
+
+StaticAssertDecl(sizeof(ThrottleHeader) == 64, "the file's layout is fixed");
 
 typedef struct ThrottleEntry
 {
-	uint64		key;			/* first 8 bytes of SHA-256(email) */
+	uint64		key;			/* 0: never used */
+	Oid			dbid;
 	int32		failures;
-	TimestampTz last_failure;
+	TimestampTz forget_at;		/* the failures count until then */
 	TimestampTz locked_until;
 } ThrottleEntry;
 
-static int	max_failed_signins = 5;
-static int	signin_lockout = 900;
+StaticAssertDecl(sizeof(ThrottleEntry) == 32, "the file's layout is fixed");
 
-static HTAB *throttle_hash = NULL;
-static LWLock *throttle_lock = NULL;
-static shmem_request_hook_type prev_shmem_request_hook = NULL;
-static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
-
-static void
-throttle_shmem_request(void)
+typedef struct ThrottleBucket
 {
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
-	RequestAddinShmemSpace(hash_estimate_size(THROTTLE_ENTRIES, sizeof(ThrottleEntry)));
-	RequestNamedLWLockTranche("jwt_auth", 1);
-}
+	int32		failures;
+	int32		unused;
+	TimestampTz forget_at;
+} ThrottleBucket;
 
-static void
-throttle_shmem_startup(void)
-{
-	HASHCTL		info;
+static int	throttle_size = 65536;
 
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	memset(&info, 0, sizeof(info));
-	info.keysize = sizeof(uint64);
-	info.entrysize = sizeof(ThrottleEntry);
-	throttle_hash = ShmemInitHash("jwt_auth failed sign-ins",
-								  THROTTLE_ENTRIES, THROTTLE_ENTRIES,
-								  &info, HASH_ELEM | HASH_BLOBS);
-	throttle_lock = &(GetNamedLWLockTranche("jwt_auth"))->lock;
-	LWLockRelease(AddinShmemInitLock);
-}
+/* This backend's mapping of the file. */
+static ThrottleHeader *header = NULL;
+static ThrottleEntry *entries = NULL;
+static ThrottleBucket *buckets = NULL;
+static int	throttle_fd = -1;
 
 void
 throttle_init(void)
 {
-	DefineCustomIntVariable("jwt_auth.max_failed_signins",
-							"Failed sign-ins for one email before it is locked for a while.",
-							"0 turns throttling off. Needs jwt_auth in shared_preload_libraries.",
-							&max_failed_signins,
-							5, 0, 1000,
-							PGC_SUSET, 0,
+	DefineCustomIntVariable("jwt_auth.throttle_size",
+							"Emails whose failed sign-ins the server tracks one by one, for all databases.",
+							"Takes effect when the server restarts. Emails beyond it share overflow counters.",
+							&throttle_size,
+							65536, 64, 4 * 1024 * 1024,
+							PGC_SIGHUP, 0,
 							NULL, NULL, NULL);
-
-	DefineCustomIntVariable("jwt_auth.signin_lockout",
-							"Longest lock of an email after failed sign-ins, and how long failures are remembered.",
-							NULL,
-							&signin_lockout,
-							900, THROTTLE_FIRST_LOCK, 24 * 3600,
-							PGC_SUSET, GUC_UNIT_S,
-							NULL, NULL, NULL);
-
-	if (!process_shared_preload_libraries_in_progress)
-		return;
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = throttle_shmem_request;
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = throttle_shmem_startup;
 }
 
-static bool
-throttle_active(void)
+/* Take or drop the table's lock; only EINTR is retried, nothing else can fail. */
+static void
+lock_table(int fd, int op)
 {
-	return throttle_hash != NULL && max_failed_signins > 0;
+	while (flock(fd, op) != 0)
+	{
+		if (errno != EINTR)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not lock file \"%s\": %m", THROTTLE_FILE)));
+	}
 }
 
-static uint64
-email_key(const char *email, size_t len)
+static size_t
+table_bytes(uint32 nentries, uint32 nbuckets)
 {
-	unsigned char digest[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	uint64		key;
-
-	if (!EVP_Digest(email, len, digest, &n, EVP_sha256(), NULL) || n < sizeof(key))
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not hash email")));
-	memcpy(&key, digest, sizeof(key));
-	return key;
-}
-
-typedef struct Victim
-{
-	bool		locked;
-	TimestampTz when;			/* locked: locked_until; else last_failure */
-	uint64		key;
-} Victim;
-
-static int
-victim_cmp(const void *a, const void *b)
-{
-	const Victim *x = a;
-	const Victim *y = b;
-
-	if (x->locked != y->locked)
-		return x->locked ? 1 : -1;
-	return x->when < y->when ? -1 : x->when > y->when ? 1 : 0;
+	return sizeof(ThrottleHeader) + sizeof(ThrottleEntry) * (size_t) nentries +
+		sizeof(ThrottleBucket) * (size_t) nbuckets;
 }
 
 /*
- * Make room for new emails (caller holds the lock exclusively): forget a
- * tenth of the table, unlocked emails with the oldest last failure first,
- * locked ones (soonest unlocked first) only when every email is locked.
- * Flooding the table with random emails thus cannot release a lock while
- * unlocked entries remain.
+ * Under the lock: make the file a fresh table of this server if it is not
+ * one already.  Returns an errno, or 0.
  */
-static Victim *victims = NULL;	/* evict()'s work space, made before locking */
-
-static void
-evict(TimestampTz now)
+static int
+prepare_file(int fd)
 {
-	HASH_SEQ_STATUS scan;
-	ThrottleEntry *e;
-	Victim	   *v = victims;
-	int			n = 0;
-	int			drop;
+	ThrottleHeader h;
+	struct stat st;
+	uint32		nentries;
+	uint32		nbuckets;
 
-	hash_seq_init(&scan, throttle_hash);
-	while ((e = hash_seq_search(&scan)) != NULL)
+	if (fstat(fd, &st) != 0)
+		return errno;
+	if (st.st_size >= (off_t) sizeof(h) && pg_pread(fd, &h, sizeof(h), 0) == sizeof(h) &&
+		h.magic == THROTTLE_MAGIC && h.version == THROTTLE_VERSION &&
+		h.started == PgStartTime && h.nentries > 0 && h.nentries % THROTTLE_WAYS == 0 &&
+		h.nbuckets > 0 && st.st_size == (off_t) table_bytes(h.nentries, h.nbuckets))
+		return 0;
+
+	nentries = (uint32) TYPEALIGN(THROTTLE_WAYS, throttle_size);
+	nbuckets = Max(nentries / 8, 256);
+	memset(&h, 0, sizeof(h));
+	h.magic = THROTTLE_MAGIC;
+	h.version = THROTTLE_VERSION;
+	h.started = PgStartTime;
+	h.nentries = nentries;
+	h.nbuckets = nbuckets;
+	if (!pg_strong_random(h.salt, sizeof(h.salt)))
+		return EIO;
+	/* Truncating to zero first zeroes every counter. */
+	if (ftruncate(fd, 0) != 0 || ftruncate(fd, (off_t) table_bytes(nentries, nbuckets)) != 0)
+		return errno;
+	if (pg_pwrite(fd, &h, sizeof(h), 0) != sizeof(h))
+		return errno ? errno : EIO;
+	return 0;
+}
+
+/* Map the table, making it first if needed; once per backend. */
+static void
+open_table(void)
+{
+	int			fd;
+	int			err;
+	ThrottleHeader h;
+	void	   *map = MAP_FAILED;
+
+	if (header != NULL)
+		return;
+	ReserveExternalFD();
+	fd = BasicOpenFilePerm(THROTTLE_FILE, O_RDWR | O_CREAT | PG_BINARY, pg_file_create_mode);
+	if (fd < 0)
 	{
-		if (n >= THROTTLE_ENTRIES)
-		{
-			hash_seq_term(&scan);
-			break;
-		}
-		v[n].locked = e->locked_until > now;
-		v[n].when = v[n].locked ? e->locked_until : e->last_failure;
-		v[n].key = e->key;
-		n++;
+		ReleaseExternalFD();
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open file \"%s\": %m", THROTTLE_FILE)));
 	}
-	qsort(v, n, sizeof(Victim), victim_cmp);
-	drop = Max(n / 10, 1);
-	for (int i = 0; i < drop && i < n; i++)
-		(void) hash_search(throttle_hash, &v[i].key, HASH_REMOVE, NULL);
+	lock_table(fd, LOCK_EX);
+	err = prepare_file(fd);
+	if (err == 0 && pg_pread(fd, &h, sizeof(h), 0) != sizeof(h))
+		err = errno ? errno : EIO;
+	if (err == 0)
+	{
+		map = mmap(NULL, table_bytes(h.nentries, h.nbuckets), PROT_READ | PROT_WRITE,
+				   MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED)
+			err = errno;
+	}
+	(void) flock(fd, LOCK_UN);
+	if (err != 0)
+	{
+		close(fd);
+		ReleaseExternalFD();
+		errno = err;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not set up file \"%s\": %m", THROTTLE_FILE)));
+	}
+	throttle_fd = fd;
+	header = (ThrottleHeader *) map;
+	entries = (ThrottleEntry *) (header + 1);
+	buckets = (ThrottleBucket *) (entries + header->nentries);
+}
+
+/* Work out where the email's counters are (before taking the lock). */
+static void
+locate(const char *email, size_t len, ThrottleKey *tk)
+{
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	uint32		parts[3];
+
+	if (ctx == NULL ||
+		!EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
+		!EVP_DigestUpdate(ctx, header->salt, sizeof(header->salt)) ||
+		!EVP_DigestUpdate(ctx, &MyDatabaseId, sizeof(MyDatabaseId)) ||
+		!EVP_DigestUpdate(ctx, email, len) ||
+		!EVP_DigestFinal_ex(ctx, digest, &n) || n < 20)
+	{
+		EVP_MD_CTX_free(ctx);
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not hash email")));
+	}
+	EVP_MD_CTX_free(ctx);
+	memcpy(&tk->key, digest, sizeof(tk->key));
+	if (tk->key == 0)
+		tk->key = 1;
+	memcpy(parts, digest + 8, sizeof(parts));
+	tk->set = (parts[0] % (header->nentries / THROTTLE_WAYS)) * THROTTLE_WAYS;
+	tk->bucket[0] = parts[1] % header->nbuckets;
+	tk->bucket[1] = parts[2] % header->nbuckets;
+	if (tk->bucket[1] == tk->bucket[0])
+		tk->bucket[1] = (tk->bucket[0] + 1) % header->nbuckets;
+}
+
+/* The email's entry, or NULL. */
+static ThrottleEntry *
+find_entry(const ThrottleKey *tk)
+{
+	for (int i = 0; i < THROTTLE_WAYS; i++)
+	{
+		ThrottleEntry *e = &entries[tk->set + i];
+
+		if (e->key == tk->key && e->dbid == MyDatabaseId)
+			return e;
+	}
+	return NULL;
+}
+
+/* An entry of the set that holds nothing alive, or NULL. */
+static ThrottleEntry *
+free_entry(const ThrottleKey *tk, TimestampTz now)
+{
+	for (int i = 0; i < THROTTLE_WAYS; i++)
+	{
+		ThrottleEntry *e = &entries[tk->set + i];
+
+		if (e->key == 0 || (now >= e->forget_at && now >= e->locked_until))
+			return e;
+	}
+	return NULL;
+}
+
+/*
+ * Count a failure of an email in its entry; returns when it is locked
+ * until, if it is locked now (and then counts nothing).
+ */
+static TimestampTz
+count_in_entry(ThrottleEntry *e, TimestampTz now, int max_failures, int lockout)
+{
+	if (e->locked_until > now)
+		return e->locked_until;
+	if (now >= e->forget_at)
+		e->failures = 0;
+	e->failures++;
+	e->forget_at = TimestampTzPlusMilliseconds(now, (int64) lockout * 1000);
+	if (e->failures >= max_failures)
+	{
+		int			excess = Min(e->failures - max_failures, 20);
+		int64		lock = Min((int64) THROTTLE_FIRST_LOCK << excess, (int64) lockout);
+
+		e->locked_until = TimestampTzPlusMilliseconds(now, lock * 1000);
+	}
+	return 0;
+}
+
+/*
+ * Count a failure of an email in its two overflow counters (conservative
+ * update: each is raised to one more than their minimum); returns when it
+ * is locked until, if it is locked now (and then counts nothing).
+ */
+static TimestampTz
+count_in_buckets(const ThrottleKey *tk, TimestampTz now, int max_failures, int lockout)
+{
+	ThrottleBucket *a = &buckets[tk->bucket[0]];
+	ThrottleBucket *b = &buckets[tk->bucket[1]];
+	int32		estimate;
+	TimestampTz forget_at = TimestampTzPlusMilliseconds(now, (int64) lockout * 1000);
+
+	if (now >= a->forget_at)
+		a->failures = 0;
+	if (now >= b->forget_at)
+		b->failures = 0;
+	estimate = Min(a->failures, b->failures);
+	if (estimate >= max_failures)
+		return Min(a->forget_at, b->forget_at);
+	estimate++;
+	if (a->failures < estimate)
+	{
+		a->failures = estimate;
+		a->forget_at = Max(a->forget_at, forget_at);
+	}
+	if (b->failures < estimate)
+	{
+		b->failures = estimate;
+		b->forget_at = Max(b->forget_at, forget_at);
+	}
+	return 0;
+}
+
+/* True if the email has failures in the overflow counters (lock held). */
+static bool
+in_buckets(const ThrottleKey *tk, TimestampTz now)
+{
+	const ThrottleBucket *a = &buckets[tk->bucket[0]];
+	const ThrottleBucket *b = &buckets[tk->bucket[1]];
+
+	return a->failures > 0 && now < a->forget_at && b->failures > 0 && now < b->forget_at;
 }
 
 /*
  * Called before the password is checked: refuse at once (28000) while the
  * email is locked; otherwise count the attempt as a failure now, before the
  * slow hash, so that parallel attempts cannot get past the limit.  A
- * success then forgets the email (throttle_success).
+ * success then forgets it (throttle_success with the same "tk").
  */
 void
-throttle_attempt(const char *email, size_t len)
+throttle_attempt(const char *email, size_t len, ThrottleKey *tk)
 {
-	uint64		key;
-	ThrottleEntry *entry;
-	bool		found;
-	TimestampTz now = GetCurrentTimestamp();
-	TimestampTz locked_until = 0;
+	const Settings *cfg = config_get();
+	TimestampTz now;
+	TimestampTz locked_until;
+	ThrottleEntry *e;
 
-	if (!throttle_active())
+	memset(tk, 0, sizeof(*tk));
+	if (cfg->max_failed_signins == 0)
 		return;
-	key = email_key(email, len);
-	if (victims == NULL)
-		victims = MemoryContextAlloc(TopMemoryContext, sizeof(Victim) * THROTTLE_ENTRIES);
-	LWLockAcquire(throttle_lock, LW_EXCLUSIVE);
-	entry = hash_search(throttle_hash, &key, HASH_FIND, NULL);
-	if (entry == NULL && hash_get_num_entries(throttle_hash) >= THROTTLE_ENTRIES)
-		evict(now);
-	if (entry == NULL)
-		entry = hash_search(throttle_hash, &key, HASH_ENTER_NULL, &found);
-	else
-		found = true;
-	if (entry != NULL)
-	{
-		if (!found)
-		{
-			entry->failures = 0;
-			entry->locked_until = 0;
-			entry->last_failure = 0;
-		}
-		if (entry->locked_until > now)
-			locked_until = entry->locked_until;
-		else
-		{
-			/* Failures older than the lockout are forgotten. */
-			if (entry->last_failure < TimestampTzPlusMilliseconds(now, -(int64) signin_lockout * 1000))
-				entry->failures = 0;
-			entry->failures++;
-			entry->last_failure = now;
-			if (entry->failures >= max_failed_signins)
-			{
-				int			excess = Min(entry->failures - max_failed_signins, 20);
-				int64		lock = Min((int64) THROTTLE_FIRST_LOCK << excess, (int64) signin_lockout);
+	open_table();
+	locate(email, len, tk);
+	tk->active = true;
 
-				entry->locked_until = TimestampTzPlusMilliseconds(now, lock * 1000);
-			}
+	now = GetCurrentTimestamp();
+	lock_table(throttle_fd, LOCK_EX);
+	e = find_entry(tk);
+	/*
+	 * A new email takes a free entry, unless the overflow counters already
+	 * hold failures that may be its own: those are never dropped.
+	 */
+	if (e == NULL && !in_buckets(tk, now))
+	{
+		e = free_entry(tk, now);
+		if (e != NULL)
+		{
+			e->key = tk->key;
+			e->dbid = MyDatabaseId;
+			e->failures = 0;
+			e->forget_at = 0;
+			e->locked_until = 0;
 		}
 	}
-	LWLockRelease(throttle_lock);
+	if (e != NULL)
+		locked_until = count_in_entry(e, now, cfg->max_failed_signins, cfg->signin_lockout);
+	else
+		locked_until = count_in_buckets(tk, now, cfg->max_failed_signins, cfg->signin_lockout);
+	lock_table(throttle_fd, LOCK_UN);
 
 	if (locked_until > now)
 	{
@@ -255,20 +413,22 @@ throttle_attempt(const char *email, size_t len)
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 				 errmsg("too many failed sign-in attempts"),
 				 errdetail("Sign-ins for this email are locked for a while after %d failures.",
-						   max_failed_signins),
+						   cfg->max_failed_signins),
 				 errhint("Try again in %ld seconds.", secs + (usecs > 0 ? 1 : 0))));
 	}
 }
 
+/* The password was right: forget the email's failures (not shared counters). */
 void
-throttle_success(const char *email, size_t len)
+throttle_success(const ThrottleKey *tk)
 {
-	uint64		key;
+	ThrottleEntry *e;
 
-	if (!throttle_active())
+	if (!tk->active)
 		return;
-	key = email_key(email, len);
-	LWLockAcquire(throttle_lock, LW_EXCLUSIVE);
-	(void) hash_search(throttle_hash, &key, HASH_REMOVE, NULL);
-	LWLockRelease(throttle_lock);
+	lock_table(throttle_fd, LOCK_EX);
+	e = find_entry(tk);
+	if (e != NULL)
+		memset(e, 0, sizeof(*e));
+	lock_table(throttle_fd, LOCK_UN);
 }

@@ -15,7 +15,8 @@
  * ("exp", "nbf", "iat", with the current leeway) and the session check,
  * which the callers make on every call.  The cache is emptied when
  * auth.keys changes (a key retired in any backend evicts every token at the
- * next call) and when jwt_auth.issuer or jwt_auth.audience changes.
+ * next call) and when the issuer or the audience in force changes (a GUC,
+ * or auth.configure() in any backend).
  *
  * The table is direct-mapped: a token goes to the slot its hash names and
  * replaces what was there.  Tokens longer than TOKEN_CACHE_MAX_TOKEN are
@@ -95,7 +96,7 @@ wipe(CachedToken *slot)
 
 /* Empty the cache and size it to jwt_auth.cache_size. */
 static void
-reset(void)
+reset(const TokenRules *rules)
 {
 	for (int i = 0; i < nslots; i++)
 		wipe(&slots[i]);
@@ -110,18 +111,18 @@ reset(void)
 		slots = MemoryContextAllocZero(cache_context, sizeof(CachedToken) * jwt_auth_cache_size);
 	nslots = jwt_auth_cache_size;
 	verified_keys = keys_version();
-	strlcpy(verified_issuer, jwt_auth_issuer, sizeof(verified_issuer));
-	strlcpy(verified_audience, jwt_auth_audience, sizeof(verified_audience));
+	strlcpy(verified_issuer, rules->issuer, sizeof(verified_issuer));
+	strlcpy(verified_audience, rules->audience, sizeof(verified_audience));
 }
 
 /* True if the cache still matches the keys and settings tokens depend on. */
 static bool
-current(void)
+current(const TokenRules *rules)
 {
 	return nslots == jwt_auth_cache_size &&
 		verified_keys == keys_version() &&
-		strcmp(verified_issuer, jwt_auth_issuer) == 0 &&
-		strcmp(verified_audience, jwt_auth_audience) == 0;
+		strcmp(verified_issuer, rules->issuer) == 0 &&
+		strcmp(verified_audience, rules->audience) == 0;
 }
 
 /*
@@ -143,7 +144,8 @@ slot_of(const char *token, size_t len)
  * true.  The caller must still check the times.
  */
 bool
-token_cache_lookup(const char *token, size_t len, TokenClaims *claims)
+token_cache_lookup(const char *token, size_t len, const TokenRules *rules,
+				   TokenClaims *claims)
 {
 	CachedToken *slot;
 
@@ -153,8 +155,8 @@ token_cache_lookup(const char *token, size_t len, TokenClaims *claims)
 	 * emptied the cache before it is consulted.
 	 */
 	AcceptInvalidationMessages();
-	if (!current())
-		reset();
+	if (!current(rules))
+		reset(rules);
 	if (nslots == 0 || len > TOKEN_CACHE_MAX_TOKEN)
 		return false;
 	slot = slot_of(token, len);
@@ -172,13 +174,14 @@ token_cache_lookup(const char *token, size_t len, TokenClaims *claims)
  * Nothing is stored if the keys or settings changed since the look-up.
  */
 void
-token_cache_store(const char *token, size_t len, const TokenClaims *claims)
+token_cache_store(const char *token, size_t len, const TokenRules *rules,
+				  const TokenClaims *claims)
 {
 	CachedToken *slot;
 	char	   *data;
 
 	if (nslots == 0 || len > TOKEN_CACHE_MAX_TOKEN || claims->json_len > TOKEN_MAX_JSON ||
-		!current())
+		!current(rules))
 		return;
 	data = MemoryContextAlloc(cache_context, len + claims->json_len + 1);
 	memcpy(data, token, len);

@@ -18,7 +18,7 @@
 #include "fmgr.h"
 #include "utils/uuid.h"
 
-#include "guc.h"
+#include "config.h"
 #include "identity.h"
 #include "jwt_auth.h"
 #include "keys.h"
@@ -87,6 +87,7 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 	size_t		len;
 	TokenHeader hdr;
 	TokenRules	rules;
+	const Settings *cfg;
 	const JwtKey *key;
 	const char *detail = NULL;
 	TokenStatus st;
@@ -107,13 +108,14 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 				 errmsg("token is missing")));
 
+	cfg = config_get();
 	rules.now = unix_now();
-	rules.leeway = jwt_auth_leeway;
-	rules.issuer = jwt_auth_issuer;
-	rules.audience = jwt_auth_audience;
+	rules.leeway = cfg->leeway;
+	rules.issuer = cfg->issuer;
+	rules.audience = cfg->audience;
 	rules.ignore_expiry = ignore_expiry;
 
-	if (token_cache_lookup(data, len, claims))
+	if (token_cache_lookup(data, len, &rules, claims))
 	{
 		st = token_check_times(claims, &rules, &detail);
 		if (st != TOKEN_OK)
@@ -150,7 +152,7 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 	st = token_check_claims(&hdr, &rules, claims, &detail);
 	if (st != TOKEN_OK)
 		refuse(st, detail);
-	token_cache_store(data, len, claims);
+	token_cache_store(data, len, &rules, claims);
 }
 
 static Datum
@@ -174,7 +176,7 @@ verify_impl(PG_FUNCTION_ARGS)
 	 * session to check: it is refused, unless the extension has not been
 	 * updated to a version with sessions yet.
 	 */
-	if (jwt_auth_check_sessions)
+	if (config_get()->check_sessions)
 	{
 		if (claims.has_sid)
 		{

@@ -14,20 +14,22 @@ SELECT string_agg(line, E'\n' ORDER BY line) AS cat_text FROM (
     SELECT format('index %s', pg_get_indexdef(indexrelid))
       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relnamespace = 'auth'::regnamespace
     UNION ALL
-    SELECT format('function %s %s %s %s %s %s %s', p.oid::regprocedure, pg_get_function_result(p.oid),
+    SELECT format('function %s %s %s %s %s %s %s %s %s', p.oid::regprocedure, pg_get_function_result(p.oid),
                   p.provolatile, p.proparallel, p.prosecdef, p.proconfig,
+                  md5(pg_get_functiondef(p.oid)), obj_description(p.oid, 'pg_proc'),
                   (SELECT array_agg(a.grantee::regrole::text || ':' || a.privilege_type ORDER BY 1)
                      FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
                     WHERE a.grantee <> p.proowner))
       FROM pg_proc p JOIN pg_depend dep ON dep.objid = p.oid AND dep.deptype = 'e'
       JOIN pg_extension e ON e.oid = dep.refobjid AND e.extname = 'jwt_auth'
     UNION ALL
-    SELECT format('trigger %s %s', tgname, tgenabled) FROM pg_trigger
-     WHERE tgrelid = 'auth.keys'::regclass AND NOT tgisinternal
+    SELECT format('trigger %s %s', pg_get_triggerdef(t.oid), t.tgenabled) FROM pg_trigger t
+      JOIN pg_class c ON c.oid = t.tgrelid
+     WHERE c.relnamespace = 'auth'::regnamespace AND NOT t.tgisinternal
     UNION ALL
     SELECT format('config %s', unnest(extconfig)::regclass) FROM pg_extension WHERE extname = 'jwt_auth'
     UNION ALL
-    SELECT format('table %s %s', relname, relacl) FROM pg_class
+    SELECT format('table %s %s %s', relname, relacl, obj_description(oid, 'pg_class')) FROM pg_class
      WHERE relnamespace = 'auth'::regnamespace AND relkind = 'r'
 ) lines \gset
 \set ECHO all

@@ -1,32 +1,31 @@
 #!/usr/bin/env bash
-# Throttling of failed sign-ins, on a cluster with jwt_auth in
-# shared_preload_libraries (test/run starts one for this file):
-#   pg_virtualenv -t -v 15 -o shared_preload_libraries=jwt_auth bash test/throttle.sh
+# Throttling of failed sign-ins, on a cluster with nothing preloaded and a
+# small table (test/run starts one for this file):
+#   pg_virtualenv -t -v 15 -o jwt_auth.throttle_size=64 bash test/throttle.sh
 # Each attempt is its own autocommit statement, or a rolled-back transaction:
-# the counters live in shared memory and survive both.
+# the counters live outside any transaction and survive both.  Then: the
+# counters are per database, a flood of junk emails neither evicts nor
+# shortens a victim's count, and a server restart empties the table.
 set -uo pipefail
+suite=throttle
+cd "$(dirname "$0")/.."
+. test/lib.sh
 
 db=jwt_auth_throttle
-passed=0
-failed=0
-psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-trap 'psql -X -q -d postgres -c "DROP DATABASE IF EXISTS '$db'"' EXIT
+db2=jwt_auth_throttle_other
+for d in "$db" "$db2"; do
+    psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $d" -c "CREATE DATABASE $d"
+    psql -X -q -d "$d" -c "SET client_min_messages = warning" -c "CREATE EXTENSION jwt_auth CASCADE" \
+        -c "ALTER DATABASE $d SET jwt_auth.bcrypt_cost = 10"
+done
+trap 'psql -X -q -d postgres -c "DROP DATABASE IF EXISTS '$db'" -c "DROP DATABASE IF EXISTS '$db2'"' EXIT
 
-q() { psql -X -q -At -d "$db" -c "SET jwt_auth.bcrypt_cost = 10" -c "$1" 2>&1; }
-check() {
-    if printf '%s' "$2" | grep -qE -- "$3"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "throttle: FAILED $1: got '$2', expected /$3/" >&2
-    fi
-}
-signin() { q "SELECT auth.signin('$1', '$2') IS NOT NULL"; }
+q() { psql -X -q -At -d "${2:-$db}" -c "$1" 2>&1; }
+signin() { q "SELECT auth.signin('$1', '$2') IS NOT NULL" "${3:-$db}"; }
 
-q "SET client_min_messages = warning; CREATE EXTENSION jwt_auth CASCADE" >/dev/null
 q "SELECT auth.signup('victim@example.com', 'right password 1')" >/dev/null
 q "SELECT auth.signup('lucky@example.com', 'right password 1')" >/dev/null
-check "library preloaded" "$(q "SHOW shared_preload_libraries")" "jwt_auth"
+check "nothing preloaded" "$(q "SELECT current_setting('shared_preload_libraries') = ''")" "^t$"
 
 # Five failures lock the email; the sixth attempt is refused even with the
 # right password, with a hint saying when to retry.
@@ -66,10 +65,54 @@ rm -rf "$dir"
 # Failures inside transactions that roll back still count.
 q "SELECT auth.signup('rollback@example.com', 'right password 1')" >/dev/null
 for i in 1 2 3 4 5; do
-    psql -X -q -d "$db" -c "SET jwt_auth.bcrypt_cost = 10" -c "BEGIN" \
-        -c "SELECT auth.signin('rollback@example.com', 'wrong')" -c "ROLLBACK" >/dev/null 2>&1
+    psql -X -q -d "$db" -c "BEGIN" -c "SELECT auth.signin('rollback@example.com', 'wrong')" -c "ROLLBACK" >/dev/null 2>&1
 done
 check "rolled-back failures count" "$(signin rollback@example.com 'right password 1')" "too many failed sign-in attempts"
+
+# Per database: the same email in another database of the cluster has its
+# own count and lock, and its own rules (auth.configure there).
+q "SELECT auth.signup('victim@example.com', 'right password 1')" "$db2" >/dev/null
+check "locked here, not in the other database" "$(signin victim@example.com 'right password 1' "$db2")" "^t$"
+check "still locked here" "$(signin victim@example.com 'right password 1')" "too many failed sign-in attempts"
+q "SELECT auth.configure('max_failed_signins', '2')" "$db2" >/dev/null
+signin victim@example.com 'wrong 1' "$db2" >/dev/null
+signin victim@example.com 'wrong 2' "$db2" >/dev/null
+check "the other database's own limit" "$(signin victim@example.com 'right password 1' "$db2")" "too many failed sign-in attempts"
+q "SELECT auth.configure('max_failed_signins', NULL)" "$db2" >/dev/null
+for i in 1 2 3; do signin lucky@example.com "wrong $i" >/dev/null; done
+q "SELECT auth.signup('lucky@example.com', 'right password 1')" "$db2" >/dev/null
+signin lucky@example.com 'right password 1' "$db2" >/dev/null
+signin lucky@example.com 'wrong 4' >/dev/null
+check "a success elsewhere does not reset the count here" "$(signin lucky@example.com 'wrong 5')" "invalid email or password"
+check "so the fifth failure here locks" "$(signin lucky@example.com 'right password 1')" "too many failed sign-in attempts"
+
+# The table is the size jwt_auth.throttle_size asked for (64 emails), in
+# pg_stat_tmp: a header, 32 bytes an email, 16 bytes an overflow counter.
+check "table size" "$(q "SELECT size FROM pg_stat_file('pg_stat_tmp/jwt_auth_throttle')")" "^6208$"
+
+# A flood of 300 junk emails (each a failed sign-in) fills the 64 entries
+# many times over.  It must not make the table forget the 4 failures of a
+# victim made before it, nor stop a new email from being locked after at
+# most 5 failures; an account with no failures still signs in.
+q "SELECT auth.signup('flooded@example.com', 'right password 1')" >/dev/null
+q "SELECT auth.signup('late@example.com', 'right password 1')" >/dev/null
+q "SELECT auth.signup('bystander@example.com', 'right password 1')" >/dev/null
+for i in 1 2 3 4; do signin flooded@example.com "wrong $i" >/dev/null; done
+flood() {
+    q "DO \$\$ BEGIN FOR i IN $1..$2 LOOP BEGIN PERFORM auth.signin('junk' || i || '@example.com', 'wrong');
+       EXCEPTION WHEN OTHERS THEN NULL; END; END LOOP; END \$\$" >/dev/null
+}
+flood 1 150 & flood 151 300 & wait
+check "the victim's fifth failure is its fifth" "$(signin flooded@example.com 'wrong 5')" "invalid email or password"
+check "and locks it" "$(signin flooded@example.com 'right password 1')" "too many failed sign-in attempts"
+late=0
+for i in 1 2 3 4 5 6; do
+    out=$(signin late@example.com "wrong $i")
+    case "$out" in *"invalid email or password"*) late=$((late + 1)) ;; esac
+done
+check "a new email during the flood: at most 5 guesses" "$late" "^[0-5]$"
+check "then locked" "$(signin late@example.com 'right password 1')" "too many failed sign-in attempts"
+check "a bystander still signs in" "$(signin bystander@example.com 'right password 1')" "^t$"
 
 # Backoff: when the 30-second lock ends, one more failure locks for 60.
 sleep 31
@@ -77,8 +120,12 @@ check "lock ends" "$(signin victim@example.com 'wrong 6')" "invalid email or pas
 out=$(psql -X -q -At -d "$db" -c "SELECT auth.signin('victim@example.com', 'right password 1')" 2>&1)
 check "lock doubles" "$out" "Try again in (5[0-9]|60) seconds\."
 
-# jwt_auth.max_failed_signins = 0 turns it off.
+# max_failed_signins = 0 turns it off.
 check "off switch" "$(q "SET jwt_auth.max_failed_signins = 0; SELECT auth.signin('victim@example.com', 'right password 1') IS NOT NULL")" "^t$"
 
-echo "throttle: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+# A server restart empties the table.
+cluster=$(pg_lsclusters --no-header | awk -v port="$PGPORT" '$3 == port { print $1 " " $2 }')
+pg_ctlcluster $cluster restart
+check "locks end with a restart" "$(signin victim@example.com 'right password 1')" "^t$"
+
+finish

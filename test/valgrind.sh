@@ -9,7 +9,7 @@ suite=valgrind
 cd "$(dirname "$0")/.."
 . test/lib.sh
 
-files=${*:-install verify hostile identity sessions cache}
+files=${*:-install verify hostile identity sessions configure cache}
 bin=$(pg_config --bindir)
 dir=$(mktemp -d)
 port=$(free_port)

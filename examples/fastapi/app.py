@@ -95,7 +95,7 @@ async def database_error(request: Request, exc: psycopg.Error) -> JSONResponse:
     state = exc.sqlstate or ""
     message = exc.diag.message_primary or "invalid input"
     if state == "28000" and message.startswith("too many failed sign-in attempts"):
-        # signin throttled (jwt_auth preloaded); the hint says when to retry
+        # signin throttled; the hint says when to retry
         return JSONResponse({"detail": message, "hint": exc.diag.message_hint}, 429)
     if state == "28000":  # verify: missing, malformed, expired, revoked token
         return JSONResponse({"detail": message}, 401, {"WWW-Authenticate": 'Bearer error="invalid_token"'})

@@ -14,6 +14,10 @@
    100 active users'.
 4. signin and signup latency against a bare crypt() at the same cost.
 5. verify with and without the session (revocation) check.
+6. What throttling costs a sign-in: a sign-in of a locked email (refused
+   by the throttle, after its look-up in the shared table) against one
+   refused before it (a password over the length bound), and a successful
+   sign-in against the same with throttling off, both beside a bare crypt().
 """
 import os
 import platform
@@ -321,6 +325,47 @@ def main():
     print(f"   overhead beyond the hash, signup / signin: "
           f"{overhead('auth.signup'):+.2f} / {overhead('auth.signin'):+.2f} ms   "
           f"(median of paired differences; target < 1 ms; p95 < 500 ms)")
+
+    # --- 6: throttling ---
+    # The look-up itself: a locked email is refused by the throttle, an
+    # over-long password before it; both raise, in a loop inside the server.
+    c.execute("SELECT auth.signup('locked@bench.example', 'bench password 1')")
+    for i in range(5):
+        try:
+            c.execute("SELECT auth.signin('locked@bench.example', %s)", [f"wrong {i}"])
+        except psycopg.errors.InvalidPassword:
+            pass
+    calls_per_loop = 200 if SMOKE else 5_000
+    loop = ("DO $$ BEGIN FOR i IN 1..%d LOOP BEGIN PERFORM auth.signin('locked@bench.example', %s); "
+            "EXCEPTION WHEN invalid_password OR invalid_authorization_specification THEN NULL; END; "
+            "END LOOP; END $$")
+    refused_before = loop % (calls_per_loop, "repeat('x', 1025)")
+    refused_locked = loop % (calls_per_loop, "'bench password 1'")
+    best = {"before": None, "locked": None}
+    for _ in range(REPEAT):
+        for name, sql in (("before", refused_before), ("locked", refused_locked)):
+            start = time.perf_counter()
+            c.execute(sql)
+            elapsed = (time.perf_counter() - start) / calls_per_loop * 1e6
+            best[name] = elapsed if best[name] is None else min(best[name], elapsed)
+    # A whole successful sign-in with throttling on and off (a session SET,
+    # superuser): the difference is the look-up, the success and the noise.
+    paired = []
+    for i in range(LATENCY_ROUNDS):
+        pair = {}
+        for mode in (("on", "off") if i % 2 == 0 else ("off", "on")):
+            c.execute("SET jwt_auth.max_failed_signins = %s" % ("5" if mode == "on" else "0"))
+            start = time.perf_counter()
+            c.execute("SELECT auth.signin(%s, 'bench password 1')", [f"lat{i}@bench.example"])
+            pair[mode] = (time.perf_counter() - start) * 1000
+        paired.append(pair["on"] - pair["off"])
+    c.execute("RESET jwt_auth.max_failed_signins")
+    print(f"\n6. Throttling, µs per sign-in (best of {REPEAT} loops of {calls_per_loop})")
+    print(f"   refused by the throttle (locked email):   {best['locked']:8.2f}")
+    print(f"   refused before it (password too long):    {best['before']:8.2f}")
+    print(f"   throttle look-up (the difference):        {best['locked'] - best['before']:8.2f}     (target < 100)")
+    print(f"   successful signin, throttling on - off:   {statistics.median(paired) * 1000:+8.0f}     "
+          f"(median of {LATENCY_ROUNDS} paired differences; bcrypt noise is about +-1000)")
 
     c.close()
     with psycopg.connect(dbname="postgres", autocommit=True) as admin:

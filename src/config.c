@@ -1,0 +1,277 @@
+/*-------------------------------------------------------------------------
+ *
+ * config.c
+ *	  Per-database configuration: auth.configure() and auth.configuration().
+ *
+ * The jwt_auth.* settings are the server's: only a superuser sets them.  On
+ * a managed service the extension's owner is not one, so the owner may
+ * override each of them (but jwt_auth.cache_size, a matter of the server's
+ * memory) for its own database with auth.configure(), which stores the
+ * value in auth.settings.  A value stored there wins over the GUC, whatever
+ * the GUC's source; a setting not stored there follows the GUC.
+ *
+ * Every backend caches the stored values.  A statement trigger on
+ * auth.settings sends a relcache invalidation for the table, and its arrival
+ * (config_invalidate) makes the next config_get() read the table again: a
+ * change reaches every backend of the database when it commits, even in the
+ * middle of a transaction, as a change of auth.keys does.  The table is
+ * read as its owner, with the latest snapshot (auth_read_begin()).
+ *
+ * A database still at version 1.0 of the extension has no auth.settings:
+ * the GUCs then apply alone.
+ *
+ * src/config.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/tuplestore.h"
+
+#include "config.h"
+#include "jwt_auth.h"
+#include "tables.h"
+
+/* What auth.settings holds, as last read. */
+static MemoryContext config_context = NULL;
+static Settings stored;
+static bool is_stored[SETTINGS_COUNT];
+static bool stored_valid = false;
+static uint64 stored_generation = 0;
+static Oid	settings_relid = InvalidOid;
+
+/* What config_get() returns: the GUCs with the stored values over them. */
+static Settings effective;
+
+/* A relcache invalidation of "relid" arrived (InvalidOid: of every table). */
+void
+config_invalidate(Oid relid)
+{
+	if (relid == InvalidOid || relid == settings_relid)
+	{
+		stored_valid = false;
+		stored_generation++;
+	}
+}
+
+static const SettingDef *
+find_setting(const char *name, bool missing_ok)
+{
+	const SettingDef *def;
+
+	/* "jwt_auth.token_ttl" names token_ttl as well. */
+	if (strncmp(name, "jwt_auth.", 9) == 0)
+		name += 9;
+	def = guc_setting_find(name);
+	if (def == NULL && !missing_ok)
+	{
+		StringInfoData names;
+
+		initStringInfo(&names);
+		for (int i = 0; i < guc_nsettings; i++)
+			appendStringInfo(&names, "%s%s", i ? ", " : "", guc_setting_defs[i].name);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unrecognized setting \"%s\"", name),
+				 errdetail("The settings of a database are %s.", names.data),
+				 strcmp(name, "cache_size") == 0 ?
+				 errhint("jwt_auth.cache_size is a setting of the server: a superuser sets it.") : 0));
+	}
+	return def;
+}
+
+/*
+ * Read auth.settings into a fresh context, then swap it in.  A row that no
+ * longer parses (written by hand) fails every call rather than being
+ * ignored: a security setting is never silently dropped.
+ */
+static void
+config_load(void)
+{
+	uint64		generation = stored_generation;
+	Oid			owner;
+	Oid			relid;
+	MemoryContext fresh;
+	MemoryContext old;
+	Settings	loaded;
+	bool		loaded_is_stored[SETTINGS_COUNT];
+	AuthRead	read;
+
+	memset(&loaded, 0, sizeof(loaded));
+	memset(loaded_is_stored, 0, sizeof(loaded_is_stored));
+	if (!auth_table_exists("settings"))
+	{
+		/* Version 1.0: nothing to read, and no invalidation to wait for. */
+		if (config_context != NULL)
+			MemoryContextReset(config_context);
+		memset(is_stored, 0, sizeof(is_stored));
+		return;
+	}
+	relid = auth_table("settings", &owner);
+	fresh = AllocSetContextCreate(CurrentMemoryContext, "jwt_auth configuration",
+								  ALLOCSET_SMALL_SIZES);
+
+	auth_read_begin(owner, "SELECT setting, value FROM auth.settings", &read);
+	old = MemoryContextSwitchTo(fresh);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		char	   *value = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		const SettingDef *def = name ? guc_setting_find(name) : NULL;
+		const char *detail = NULL;
+
+		if (def == NULL || value == NULL || !guc_setting_parse(def, value, &loaded, &detail))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("invalid row in auth.settings"),
+					 errdetail("The row for \"%s\" does not hold a valid value of a known setting.",
+							   name ? name : ""),
+					 errhint("Delete the row, then set the value again with auth.configure().")));
+		loaded_is_stored[def - guc_setting_defs] = true;
+	}
+	MemoryContextSwitchTo(old);
+	auth_read_end(&read);
+
+	if (config_context != NULL)
+		MemoryContextDelete(config_context);
+	MemoryContextSetParent(fresh, TopMemoryContext);
+	config_context = fresh;
+	stored = loaded;
+	memcpy(is_stored, loaded_is_stored, sizeof(is_stored));
+	settings_relid = relid;
+	/* A change that arrived while loading makes the next call load again. */
+	stored_valid = (generation == stored_generation);
+}
+
+/*
+ * The settings in force in this database now.  Takes in the invalidations
+ * other backends have sent first (cheap when there are none).  The result
+ * is valid until the next call.
+ */
+const Settings *
+config_get(void)
+{
+	AcceptInvalidationMessages();
+	if (!stored_valid)
+		config_load();
+	effective = guc_settings;
+	for (int i = 0; i < guc_nsettings; i++)
+	{
+		const SettingDef *def = &guc_setting_defs[i];
+
+		if (is_stored[i])
+		{
+			size_t		size = def->type == SETTING_INT ? sizeof(int) :
+				def->type == SETTING_BOOL ? sizeof(bool) : sizeof(char *);
+
+			memcpy((char *) &effective + def->offset, (char *) &stored + def->offset, size);
+		}
+	}
+	return &effective;
+}
+
+#define MAX_ARGUMENT 1024
+
+static char *
+bounded_text_argument(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	text	   *t = PG_GETARG_TEXT_PP(argno);
+
+	if (VARSIZE_ANY_EXHDR(t) > MAX_ARGUMENT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s is too long", what),
+				 errdetail("It may be at most %d bytes long.", MAX_ARGUMENT)));
+	return text_to_cstring(t);
+}
+
+/*
+ * auth.configure(setting, value): store "value" for "setting" in this
+ * database, or with value NULL forget it; returns the value now in force.
+ */
+PG_FUNCTION_INFO_V1(jwt_auth_configure);
+Datum
+jwt_auth_configure(PG_FUNCTION_ARGS)
+{
+	const SettingDef *def;
+	Oid			owner;
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+	char	   *result;
+
+	require_argument(fcinfo, 0, "setting");
+	def = find_setting(bounded_text_argument(fcinfo, 0, "setting name"), false);
+	require_writable("auth.configure()", NULL);
+	(void) auth_table("settings", &owner);
+	values[0] = CStringGetTextDatum(def->name);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (PG_ARGISNULL(1))
+	{
+		if (SPI_execute_with_args("DELETE FROM auth.settings WHERE setting OPERATOR(pg_catalog.=) $1",
+								  1, types, values, NULL, false, 0) != SPI_OK_DELETE)
+			elog(ERROR, "could not delete from auth.settings");
+		result = guc_setting_format(def, &guc_settings);
+	}
+	else
+	{
+		Settings	parsed;
+		const char *detail = NULL;
+
+		if (!guc_setting_parse(def, bounded_text_argument(fcinfo, 1, "value"), &parsed, &detail))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value for setting \"%s\"", def->name),
+					 errdetail_internal("%s", detail)));
+		result = guc_setting_format(def, &parsed);
+		values[1] = CStringGetTextDatum(result);
+		if (SPI_execute_with_args("INSERT INTO auth.settings (setting, value) VALUES ($1, $2) "
+								  "ON CONFLICT (setting) DO UPDATE SET value = EXCLUDED.value",
+								  2, types, values, NULL, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "could not write auth.settings");
+	}
+	SPI_finish();
+	PG_RETURN_TEXT_P(cstring_to_text(result));
+}
+
+/* auth.configuration(): every setting, its value in force and where it comes from. */
+PG_FUNCTION_INFO_V1(jwt_auth_configuration);
+Datum
+jwt_auth_configuration(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	const Settings *in_force;
+
+	InitMaterializedSRF(fcinfo, 0);
+	in_force = config_get();
+	for (int i = 0; i < guc_nsettings; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = CStringGetTextDatum(guc_setting_defs[i].name);
+		values[1] = CStringGetTextDatum(guc_setting_format(&guc_setting_defs[i], in_force));
+		values[2] = CStringGetTextDatum(is_stored[i] ? "database" : "server");
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * Trigger function on auth.settings: make every backend read the settings
+ * again once this change commits (and this one at the next command).
+ */
+PG_FUNCTION_INFO_V1(jwt_auth_settings_changed);
+Datum
+jwt_auth_settings_changed(PG_FUNCTION_ARGS)
+{
+	return invalidate_trigger_table(fcinfo, "auth.settings_changed");
+}

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# A managed tenant, end to end, on a cluster with nothing preloaded: a role
+# like Neon's neon_superuser (NOSUPERUSER CREATEDB CREATEROLE) creates two
+# databases, installs the extension, loads the todo schema, configures it,
+# rotates and retires keys, purges sessions; its application role connects
+# through PgBouncer in transaction mode and is throttled per database; a
+# dump and restore keeps the configuration.  Runs inside a throwaway cluster
+# (test/suite.sh), whose superuser only creates the tenant and takes the dump.
+set -uo pipefail
+suite=managed
+cd "$(dirname "$0")/.."
+. test/lib.sh
+
+app1=jwt_auth_tenant_app
+app2=jwt_auth_tenant_other
+restored=jwt_auth_tenant_restored
+tenant_pw='tenant password 1'
+app_pw='todo app password 1'
+dump=$(mktemp)
+cleanup() {
+    stop_pgbouncer
+    rm -f "$dump"
+    for d in "$app1" "$app2" "$restored"; do
+        psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $d WITH (FORCE)"
+    done
+    psql -X -q -d postgres -c "DROP ROLE IF EXISTS todo_app" -c "DROP ROLE IF EXISTS tenant"
+}
+trap cleanup EXIT
+
+psql -X -q -d postgres -c "DROP ROLE IF EXISTS tenant" \
+    -c "CREATE ROLE tenant LOGIN NOSUPERUSER CREATEDB CREATEROLE PASSWORD '$tenant_pw'"
+# as_tenant DB SQL / as_app DB SQL: one statement, output and errors.
+as_tenant() { PGUSER=tenant PGPASSWORD=$tenant_pw psql -X -q -At -h 127.0.0.1 -d "$1" -c "$2" 2>&1; }
+as_app() { PGUSER=todo_app PGPASSWORD=$app_pw psql -X -q -At -h 127.0.0.1 -d "$1" -c "$2" 2>&1; }
+as_app_verbose() { PGUSER=todo_app PGPASSWORD=$app_pw psql -X -q -At -h 127.0.0.1 -v VERBOSITY=verbose -d "$1" -c "$2" 2>&1; }
+
+check "nothing preloaded" "$(psql -X -At -d postgres -c "SELECT current_setting('shared_preload_libraries') = ''")" "^t$"
+check "the tenant is no superuser" "$(as_tenant postgres "SELECT rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = current_user")" "^f\|t\|t$"
+
+# The tenant creates its databases, installs the extension and the schema.
+for d in "$app1" "$app2"; do
+    check "tenant creates $d" "$(as_tenant postgres "CREATE DATABASE $d" && echo created)" "^created$"
+    check "tenant installs jwt_auth in $d" \
+        "$(as_tenant "$d" "SET client_min_messages = warning; CREATE EXTENSION jwt_auth CASCADE; SELECT extversion FROM pg_extension WHERE extname = 'jwt_auth'")" "^1\.1$"
+done
+out=$(PGUSER=tenant PGPASSWORD=$tenant_pw psql -X -q -h 127.0.0.1 -d "$app1" -v ON_ERROR_STOP=1 \
+      -f examples/todo/schema.sql 2>&1 && echo loaded)
+check "tenant loads the todo schema" "$out" "loaded$"
+as_tenant "$app1" "ALTER ROLE todo_app PASSWORD '$app_pw'" >/dev/null
+
+# Configuration: the tenant sets it, the app cannot.
+check "configure token_ttl" "$(as_tenant "$app1" "SELECT auth.configure('token_ttl', '10min')")" "^10min$"
+check "configure issuer" "$(as_tenant "$app1" "SELECT auth.configure('issuer', 'https://todo.example.com')")" "^https://todo.example.com$"
+check "configure audience" "$(as_tenant "$app1" "SELECT auth.configure('audience', 'todo-api')")" "^todo-api$"
+check "configure bcrypt_cost" "$(as_tenant "$app1" "SELECT auth.configure('bcrypt_cost', '10')")" "^10$"
+as_tenant "$app2" "SELECT auth.configure('bcrypt_cost', '10')" >/dev/null
+check "configuration lists the sources" \
+    "$(as_tenant "$app1" "SELECT string_agg(setting || '=' || value || '/' || source, ' ' ORDER BY setting) FROM auth.configuration()")" \
+    "audience=todo-api/database .*issuer=https://todo.example.com/database .*refresh_ttl=30d/server .*token_ttl=10min/database"
+check "invalid value refused" "$(as_tenant "$app1" "SELECT auth.configure('token_ttl', '30d')")" "invalid value for setting \"token_ttl\""
+check "the GUC stays closed to the tenant" "$(as_tenant "$app1" "ALTER DATABASE $app1 SET jwt_auth.token_ttl = '7d'")" "permission denied"
+for call in "auth.configure('token_ttl', '7d')" "* FROM auth.configuration()" "* FROM auth.list_keys()" \
+            "auth.purge_sessions()" "auth.rotate_key()" "auth.retire_key('x')" \
+            "auth.signout_all(gen_random_uuid())" "* FROM auth.settings"; do
+    check "app refused: $call" "$(as_app_verbose "$app1" "SELECT $call")" "ERROR:  42501: permission denied"
+done
+check "app cannot SET a setting" "$(as_app_verbose "$app1" "SELECT auth.uid(); SET jwt_auth.token_ttl = '7d'")" "42501"
+
+# The app signs up and in; the token carries the tenant's configuration.
+uid=$(as_app "$app1" "SELECT auth.signup('ada@tenant.example', 'ada password 1')")
+check "app signs up" "$uid" "^[0-9a-f-]{36}$"
+claims=$(as_app "$app1" "SELECT convert_from(decode(rpad(translate(split_part(t, '.', 2), '-_', '+/'), (length(split_part(t, '.', 2)) + 3) / 4 * 4, '='), 'base64'), 'UTF8')::jsonb - 'email' - 'jti' - 'sid' - 'sub' - 'role'
+                         FROM auth.signin('ada@tenant.example', 'ada password 1') AS t")
+check "token has the configured issuer" "$claims" '"iss": "https://todo.example.com"'
+check "token has the configured audience" "$claims" '"aud": "todo-api"'
+check "token lives 10 minutes" "$(echo "$claims" | /usr/bin/python3 -c 'import json,sys; c=json.load(sys.stdin); print(c["exp"] - c["iat"])')" "^600$"
+
+# Keys: rotate, find the old kid with list_keys, retire it.
+old_tok=$(as_app "$app1" "SELECT auth.signin('ada@tenant.example', 'ada password 1')")
+check "rotate to ES256" "$(as_tenant "$app1" "SELECT auth.rotate_key('ES256') IS NOT NULL")" "^t$"
+check "list_keys shows which signs" "$(as_tenant "$app1" "SELECT string_agg(alg || ':' || signing, ',' ORDER BY created_at) FROM auth.list_keys()")" "^HS256:false,ES256:true$"
+check "list_keys shows no secret" "$(as_tenant "$app1" "SELECT array_to_string(proargnames, ',') FROM pg_proc WHERE oid = 'auth.list_keys'::regproc")" "^kid,alg,created_at,retired_at,signing$"
+check "old token verifies before retiring" "$(as_app "$app1" "SELECT auth.verify('$old_tok') = '$uid'")" "^t$"
+check "retire the old key" "$(as_tenant "$app1" "SELECT auth.retire_key(kid) FROM auth.list_keys() WHERE NOT signing")" "^t$"
+check "old token refused once retired" "$(as_app "$app1" "SELECT auth.verify('$old_tok')")" "token key is unknown"
+new_tok=$(as_app "$app1" "SELECT auth.signin('ada@tenant.example', 'ada password 1')")
+check "ES256 token verifies" "$(as_app "$app1" "SELECT auth.verify('$new_tok') = '$uid'")" "^t$"
+
+# Sessions: sign out one, purge it; a second purge finds nothing.
+check "app signs out" "$(as_app "$app1" "SELECT auth.signout('$new_tok')")" "^t$"
+check "tenant ends every session of a user" "$(as_tenant "$app1" "SELECT auth.signout_all('$uid') >= 1")" "^t$"
+check "purge the ended sessions" "$(as_tenant "$app1" "SELECT auth.purge_sessions('0 seconds') >= 2")" "^t$"
+check "nothing left to purge" "$(as_tenant "$app1" "SELECT auth.purge_sessions('0 seconds')")" "^0$"
+check "negative interval refused" "$(as_tenant "$app1" "SELECT auth.purge_sessions('-1 day')")" "must not be negative"
+
+# Through PgBouncer in transaction mode: sign-in, RLS, throttling.
+start_pgbouncer "$app1" todo_app "$app_pw"
+check "pgbouncer started" "$BOUNCER_PORT" "^[0-9]+$"
+PGHOST=127.0.0.1 PGPORT=$BOUNCER_PORT PGUSER=todo_app PGPASSWORD=$app_pw PGDATABASE=$app1 \
+/usr/bin/python3 - <<'PY' > "$BOUNCER_DIR/out" 2>&1
+import psycopg
+
+c = psycopg.connect(autocommit=True, prepare_threshold=None)
+q = lambda sql, *args: c.execute(sql, args).fetchone()[0]
+q("SELECT auth.signup('bob@tenant.example', 'bob password 1')")
+tok = q("SELECT auth.signin('ada@tenant.example', 'ada password 1')")
+bob = q("SELECT auth.signin('bob@tenant.example', 'bob password 1')")
+with c.transaction():
+    q("SELECT auth.verify(%s)", tok)
+    c.execute("INSERT INTO tasks (title) VALUES ('ada task')")
+with c.transaction():
+    q("SELECT auth.verify(%s)", bob)
+    print("bob sees:", q("SELECT count(*) FROM tasks"))
+with c.transaction():
+    q("SELECT auth.verify(%s)", tok)
+    print("ada sees:", q("SELECT count(*) FROM tasks"))
+print("after the transactions:", q("SELECT auth.uid()"))
+for i in range(5):
+    try:
+        q("SELECT auth.signin('ada@tenant.example', %s)", f"wrong {i}")
+    except psycopg.errors.InvalidPassword:
+        print("wrong password", i)
+try:
+    q("SELECT auth.signin('ada@tenant.example', 'ada password 1')")
+    print("not throttled")
+except psycopg.errors.InvalidAuthorizationSpecification as e:
+    print("throttled:", e.diag.message_primary)
+PY
+out=$(cat "$BOUNCER_DIR/out")
+check "bob sees none of ada's tasks" "$out" "bob sees: 0"
+check "ada sees her task" "$out" "ada sees: 1"
+check "no identity after the transactions" "$out" "after the transactions: None"
+check "five wrong passwords" "$(grep -c 'wrong password' <<<"$out")" "^5$"
+check "then throttled through the pooler" "$out" "throttled: too many failed sign-in attempts"
+stop_pgbouncer
+as_tenant "$app2" "GRANT USAGE ON SCHEMA public TO todo_app" >/dev/null
+as_app "$app2" "SELECT auth.signup('ada@tenant.example', 'ada password 1')" >/dev/null
+check "the other database does not share the lock" \
+    "$(as_app "$app2" "SELECT auth.signin('ada@tenant.example', 'ada password 1') IS NOT NULL")" "^t$"
+check "still locked in the first" \
+    "$(as_app "$app1" "SELECT auth.signin('ada@tenant.example', 'ada password 1')")" "too many failed sign-in attempts"
+
+# Dump and restore keep the tenant's configuration.  Both are the
+# provider's superuser's: the tenant may neither read nor fill the auth
+# tables (README, On a managed service).
+check "the tenant cannot dump the auth tables" "$(PGUSER=tenant PGPASSWORD=$tenant_pw pg_dump -h 127.0.0.1 "$app1" 2>&1 >/dev/null)" "permission denied for table"
+pg_dump -Fc -f "$dump" "$app1"
+psql -X -q -d postgres -c "CREATE DATABASE $restored"
+pg_restore -d "$restored" --exit-on-error "$dump"
+check "configuration restored" \
+    "$(psql -X -q -At -d "$restored" -c "SELECT string_agg(setting || '=' || value, ' ' ORDER BY setting) FROM auth.configuration() WHERE source = 'database'")" \
+    "^audience=todo-api bcrypt_cost=10 issuer=https://todo.example.com token_ttl=10min$"
+claims=$(psql -X -q -At -d "$restored" -c "SELECT convert_from(decode(rpad(translate(split_part(t, '.', 2), '-_', '+/'), (length(split_part(t, '.', 2)) + 3) / 4 * 4, '='), 'base64'), 'UTF8')
+                                           FROM auth.signin('bob@tenant.example', 'bob password 1') AS t")
+check "the restored database issues configured tokens" "$claims" '"iss":"https://todo.example.com"'
+
+finish
