@@ -30,7 +30,6 @@ COMMENT ON TABLE auth.sessions IS 'sessions created by auth.signin(); readable b
 CREATE FUNCTION auth.sessions_changed() RETURNS trigger
     AS 'MODULE_PATHNAME', 'jwt_auth_sessions_changed'
     LANGUAGE C;
-REVOKE ALL ON FUNCTION auth.sessions_changed() FROM PUBLIC;
 CREATE TRIGGER sessions_ended
     AFTER UPDATE ON auth.sessions
     FOR EACH ROW
@@ -66,13 +65,11 @@ COMMENT ON TABLE auth.settings IS 'per-database settings written by auth.configu
 CREATE FUNCTION auth.settings_changed() RETURNS trigger
     AS 'MODULE_PATHNAME', 'jwt_auth_settings_changed'
     LANGUAGE C;
-REVOKE ALL ON FUNCTION auth.settings_changed() FROM PUBLIC;
 CREATE TRIGGER settings_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON auth.settings
     FOR EACH STATEMENT EXECUTE FUNCTION auth.settings_changed();
 ALTER TABLE auth.settings ENABLE ALWAYS TRIGGER settings_changed;
 
-REVOKE ALL ON auth.sessions, auth.refresh_tokens, auth.settings FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('auth.sessions', '');
 SELECT pg_catalog.pg_extension_config_dump('auth.refresh_tokens', '');
 SELECT pg_catalog.pg_extension_config_dump('auth.settings', '');
@@ -163,7 +160,7 @@ COMMENT ON FUNCTION auth.retire_key(text) IS 'stop a key from verifying and sign
 
 CREATE FUNCTION auth.jwks() RETURNS jsonb
     AS 'MODULE_PATHNAME', 'jwt_auth_jwks'
-    LANGUAGE C STABLE PARALLEL SAFE;
+    LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION auth.jwks() IS 'the public keys as a JSON Web Key Set (RFC 7517)';
 
 -- The owner's toolkit: configuration, keys, cleanup.
@@ -222,11 +219,6 @@ END
 $$;
 COMMENT ON FUNCTION auth.purge_sessions(interval) IS 'delete the sessions that ended or expired more than older_than ago, with their refresh tokens (owner only); returns how many';
 
--- Owner-only functions: the extension's owner, not PUBLIC.
-REVOKE ALL ON FUNCTION auth.signout_all(uuid), auth.rotate_key(text),
-    auth.import_key(text, bytea, text), auth.retire_key(text),
-    auth.configure(text, text), auth.configuration(), auth.list_keys(),
-    auth.purge_sessions(interval) FROM PUBLIC;
 
 -- Whoever runs this update (any superuser), the new objects must belong to
 -- the owner of the existing tables, who owns schema auth and runs the
@@ -259,3 +251,15 @@ BEGIN
                               'auth.purge_sessions(interval) TO %s', ext_owner);
 END
 $$;
+
+-- Privileges last, once every new object has its final owner: what an
+-- extension script grants or revokes is recorded in pg_init_privs as it is
+-- then, and an owner changed afterwards would leave the updating role there
+-- (pg_dump would then emit REVOKEs naming it).
+REVOKE ALL ON FUNCTION auth.sessions_changed(), auth.settings_changed() FROM PUBLIC;
+REVOKE ALL ON auth.sessions, auth.refresh_tokens, auth.settings FROM PUBLIC;
+-- Owner-only functions: the extension's owner (granted above), not PUBLIC.
+REVOKE ALL ON FUNCTION auth.signout_all(uuid), auth.rotate_key(text),
+    auth.import_key(text, bytea, text), auth.retire_key(text),
+    auth.configure(text, text), auth.configuration(), auth.list_keys(),
+    auth.purge_sessions(interval) FROM PUBLIC;

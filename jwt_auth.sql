@@ -7,30 +7,46 @@
 -- runs its SECURITY DEFINER functions (the bootstrap superuser when a
 -- database owner installs this trusted extension), and nobody else may
 -- create in it: otherwise whoever controls the schema could rename it and
--- put look-alike tables where those functions look.  CREATE EXTENSION made
--- the schema, owned by the calling role, unless it existed; a schema that
--- already holds objects of other kinds is refused.
+-- put look-alike tables or functions where those functions, and clients,
+-- look.  CREATE EXTENSION made the schema, owned by the calling role, unless
+-- it existed.  A schema that holds anything at all is refused, whichever
+-- extension claims it, except the C functions of pgcrypto's own library,
+-- which CREATE EXTENSION jwt_auth CASCADE installs there (only a superuser
+-- can make a C function, so no planted function can pass for one).
 DO $$
 DECLARE
+    auth_nsp oid := 'auth'::pg_catalog.regnamespace;
+    c_lang oid := (SELECT l.oid FROM pg_catalog.pg_language l WHERE l.lanname OPERATOR(pg_catalog.=) 'c');
     grantee regrole;
 BEGIN
-    IF EXISTS (SELECT FROM pg_catalog.pg_class
-                WHERE relnamespace OPERATOR(pg_catalog.=) 'auth'::pg_catalog.regnamespace)
-       OR EXISTS (SELECT FROM pg_catalog.pg_type
-                   WHERE typnamespace OPERATOR(pg_catalog.=) 'auth'::pg_catalog.regnamespace)
-       OR EXISTS (SELECT FROM pg_catalog.pg_operator
-                   WHERE oprnamespace OPERATOR(pg_catalog.=) 'auth'::pg_catalog.regnamespace)
+    IF EXISTS (SELECT FROM pg_catalog.pg_class WHERE relnamespace OPERATOR(pg_catalog.=) auth_nsp)
+       OR EXISTS (SELECT FROM pg_catalog.pg_type WHERE typnamespace OPERATOR(pg_catalog.=) auth_nsp)
+       OR EXISTS (SELECT FROM pg_catalog.pg_operator WHERE oprnamespace OPERATOR(pg_catalog.=) auth_nsp)
+       OR EXISTS (SELECT FROM pg_catalog.pg_opclass WHERE opcnamespace OPERATOR(pg_catalog.=) auth_nsp)
+       OR EXISTS (SELECT FROM pg_catalog.pg_opfamily WHERE opfnamespace OPERATOR(pg_catalog.=) auth_nsp)
+       OR EXISTS (SELECT FROM pg_catalog.pg_collation WHERE collnamespace OPERATOR(pg_catalog.=) auth_nsp)
+       OR EXISTS (SELECT FROM pg_catalog.pg_conversion WHERE connamespace OPERATOR(pg_catalog.=) auth_nsp)
+       OR EXISTS (SELECT FROM pg_catalog.pg_statistic_ext WHERE stxnamespace OPERATOR(pg_catalog.=) auth_nsp)
+       OR EXISTS (SELECT FROM pg_catalog.pg_ts_config WHERE cfgnamespace OPERATOR(pg_catalog.=) auth_nsp)
+       OR EXISTS (SELECT FROM pg_catalog.pg_ts_dict WHERE dictnamespace OPERATOR(pg_catalog.=) auth_nsp)
+       OR EXISTS (SELECT FROM pg_catalog.pg_ts_parser WHERE prsnamespace OPERATOR(pg_catalog.=) auth_nsp)
+       OR EXISTS (SELECT FROM pg_catalog.pg_ts_template WHERE tmplnamespace OPERATOR(pg_catalog.=) auth_nsp)
+       OR EXISTS (SELECT FROM pg_catalog.pg_extension
+                   WHERE extnamespace OPERATOR(pg_catalog.=) auth_nsp
+                     AND extname OPERATOR(pg_catalog.<>) ALL (ARRAY['pgcrypto', 'jwt_auth']))
        OR EXISTS (SELECT FROM pg_catalog.pg_proc p
-                   WHERE p.pronamespace OPERATOR(pg_catalog.=) 'auth'::pg_catalog.regnamespace
-                     AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
-                                      JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid
-                                     WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
-                                       AND d.objid OPERATOR(pg_catalog.=) p.oid
-                                       AND d.deptype OPERATOR(pg_catalog.=) 'e'
-                                       AND e.extname OPERATOR(pg_catalog.=) 'pgcrypto')) THEN
+                   WHERE p.pronamespace OPERATOR(pg_catalog.=) auth_nsp
+                     AND NOT (p.prolang OPERATOR(pg_catalog.=) c_lang
+                              AND p.probin OPERATOR(pg_catalog.=) '$libdir/pgcrypto'
+                              AND EXISTS (SELECT FROM pg_catalog.pg_depend d
+                                            JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid
+                                           WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+                                             AND d.objid OPERATOR(pg_catalog.=) p.oid
+                                             AND d.deptype OPERATOR(pg_catalog.=) 'e'
+                                             AND e.extname OPERATOR(pg_catalog.=) 'pgcrypto'))) THEN
         RAISE EXCEPTION 'schema "auth" already contains objects'
             USING ERRCODE = 'duplicate_schema',
-                  DETAIL = 'jwt_auth needs a schema of its own (pgcrypto may share it).',
+                  DETAIL = 'jwt_auth needs a schema of its own; only pgcrypto''s own functions may be there already.',
                   HINT = 'Drop or rename the existing schema auth, then create the extension again.';
     END IF;
     ALTER SCHEMA auth OWNER TO CURRENT_USER;
@@ -316,7 +332,7 @@ COMMENT ON FUNCTION auth.retire_key(text) IS 'stop a key from verifying and sign
 
 CREATE FUNCTION auth.jwks() RETURNS jsonb
     AS 'MODULE_PATHNAME', 'jwt_auth_jwks'
-    LANGUAGE C STABLE PARALLEL SAFE;
+    LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION auth.jwks() IS 'the public keys as a JSON Web Key Set (RFC 7517)';
 
 -- The owner's toolkit: configuration, keys, cleanup.

@@ -67,6 +67,40 @@ CREATE TABLE auth.users (id uuid PRIMARY KEY, email text UNIQUE, password_hash t
 CREATE EXTENSION jwt_auth CASCADE;
 \echo :LAST_ERROR_SQLSTATE
 DROP SCHEMA auth CASCADE;
+-- Whatever extension claims the objects: a function planted in auth and
+-- added to pgcrypto (which a client binding varchar parameters would call
+-- instead of auth.signin), even made in the same transaction; another
+-- extension's C functions.
+CREATE SCHEMA auth;
+CREATE EXTENSION pgcrypto SCHEMA auth;
+CREATE FUNCTION auth.signin(email varchar, password varchar) RETURNS text LANGUAGE sql
+    AS $$ SELECT 'recorded ' || password $$;
+ALTER EXTENSION pgcrypto ADD FUNCTION auth.signin(varchar, varchar);
+CREATE EXTENSION jwt_auth;
+\echo :LAST_ERROR_SQLSTATE
+DROP EXTENSION pgcrypto;
+DROP SCHEMA auth CASCADE;
+BEGIN;
+CREATE SCHEMA auth;
+CREATE FUNCTION auth.signin(email varchar, password varchar) RETURNS text LANGUAGE sql
+    AS $$ SELECT 'recorded ' || password $$;
+CREATE EXTENSION jwt_auth CASCADE;
+ROLLBACK;
+CREATE SCHEMA auth;
+CREATE EXTENSION fuzzystrmatch SCHEMA auth;
+CREATE EXTENSION jwt_auth CASCADE;
+DROP EXTENSION fuzzystrmatch;
+DROP SCHEMA auth;
+-- pgcrypto alone in a schema auth made beforehand is accepted: that is what
+-- CASCADE itself does.
+CREATE SCHEMA auth;
+CREATE EXTENSION pgcrypto SCHEMA auth;
+CREATE EXTENSION jwt_auth;
+SELECT count(*) AS planted FROM pg_proc WHERE pronamespace = 'auth'::regnamespace AND proname = 'signin'
+   AND proargtypes[0] = 'varchar'::regtype;
+DROP EXTENSION jwt_auth;
+DROP EXTENSION pgcrypto;
+-- (Schema auth stays, empty, given to the tables' owner: it was not the extension's.)
 CREATE EXTENSION jwt_auth CASCADE;
 SELECT nspowner::regrole = current_user::regrole AS caller_owns_schema,
        (SELECT rolsuper FROM pg_roles WHERE oid = nspowner) AS superuser_owns_schema,

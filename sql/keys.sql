@@ -20,6 +20,37 @@ SELECT auth.signin('kay@example.com', 'kay password 1') AS es_tok \gset
 SELECT regress.part(:'es_tok', 1) - 'kid' AS header, regress.part(:'es_tok', 1) ->> 'kid' = :'es_kid' AS es_key_signs,
        length(split_part(:'es_tok', '.', 3)) AS signature_chars;
 SELECT regress.try_verify(:'es_tok') AS es256_verifies;
+-- ECDSA signatures are malleable: (r, n - s) verifies as (r, s) does.  Only
+-- the low-S form (s <= n / 2) is made and accepted, so one set of claims
+-- has one token string.
+CREATE FUNCTION regress.flip_s(token text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    part text := translate(split_part(token, '.', 3), '-_', '+/');
+    sig bytea := decode(rpad(part, (length(part) + 3) / 4 * 4, '='), 'base64');
+    n numeric := 0;
+    s numeric := 0;
+    out bytea := '\x';
+BEGIN
+    FOR i IN 0..31 LOOP
+        n := n * 256 + get_byte('\xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551'::bytea, i);
+        s := s * 256 + get_byte(sig, 32 + i);
+    END LOOP;
+    s := n - s;
+    FOR i IN 0..31 LOOP
+        out := set_byte('\x00'::bytea, 0, (s % 256)::int) || out;
+        s := div(s, 256);
+    END LOOP;
+    RETURN split_part(token, '.', 1) || '.' || split_part(token, '.', 2) || '.'
+        || regress.b64url(substr(sig, 1, 32) || out);
+END
+$$;
+SELECT bool_and(regress.flip_s(regress.flip_s(t)) = t) AS round_trip,
+       bool_and(substr(decode(rpad(p, 88, '='), 'base64'), 33, 32)
+                <= '\x7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8'::bytea) AS all_low_s
+  FROM (SELECT t, translate(split_part(t, '.', 3), '-_', '+/') AS p
+          FROM (SELECT auth.signin('kay@example.com', 'kay password 1') AS t FROM generate_series(1, 20)) s) tokens;
+SELECT regress.try_verify(regress.flip_s(:'es_tok')) AS high_s;
+SELECT regress.try_verify(regress.flip_s(regress.flip_s(:'es_tok'))) AS flipped_back;
 SELECT public_key LIKE '-----BEGIN PUBLIC KEY-----%' AS public_pem,
        convert_from(secret, 'UTF8') LIKE '-----BEGIN PRIVATE KEY-----%' AS private_pkcs8
   FROM auth.keys WHERE kid = :'es_kid';
@@ -162,6 +193,87 @@ lhs7BDGvUXKmibRynBOuJZutAf93/uBJr+WnB4xb32U5yaPPcqTG5Yk/32cPa3Ht
 jXodQ4tPH8YMDcvzCVhOW5IbEZKPen2j24VmR3t+sYcvVFcbypOm2SkYVk8PFsGO
 A88e3fTywBxa3Q==
 -----END PRIVATE KEY-----', 'UTF8'));
+-- Keys that would let anyone forge tokens, or that are not what they claim,
+-- are refused however well-formed their PEM: an RSA public exponent of 3,
+-- an EC private key whose public point is another key's.
+SELECT auth.import_key('RS256', convert_to('-----BEGIN PRIVATE KEY-----
+MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDFTzW5s0LerCo/
+khgwiu9yNneYg5sgH9wazmGhoSf5Xs0XaU/jvjQ1LfrV1MDIhZXrBUy2Id4pfj+a
++wCXOAkpJj6Xdr7RvM4lj3ASzVhREW0yGEdYsLWmThBl0e+GmdZGeWeoeVYcKZTR
+jFOZrHWLKP2hWu4uTZel3DUUjNBEw+NDREuPbQ4g3HpJQtJj0rlwC4ZIfxThgSI9
++F92qO+Hn6W2SH8YRKmOiO0rvq8F+jPHZiXCZ12GlxIoBDf95BFkiByLYeh40f+D
+5UVBP+PJEfX9q2pxyN8SCmCAgGyfpg6RUhDVLpeuvkx47VO0s7mXVynSvF1Wzv+e
+TJL+eFR1AgEDAoIBAQCDiiPRIiyUcsbVDBAgXJ+heaUQV7zAFT1nNEEWa2/7lIi6
+RjVCfs14yVHj4yswWQ6crjMkFpQbqX+8p1W6JVtwxCm6TynhKIluX6AMiOWLYPN2
+uto7IHkZiWBD4UpZu+Qu+5pwUOQSxmM2XY0RHaOyG1PA50l0M7puks4NszWDLBXf
+PzqI5/TnZO+STtHKyTL25sknmWaVZ+K4A3U0Ive77AxNbVAphFCexemODiNJEfUP
+z71IUgLkXpEqeZHSFVcbKfwoBF+gO0jdYc3qKq9HPcDfUDM689CMZqbRDkVo5qEm
+JUcIs/niAUkC5slaZhKdgzQp7irBA4okLUJ//r3rAoGBAO/t3J7MDdYoL8yGJ51V
+w4EFmd+s2wT7lrnvVokIWq1yJKN8Vq6njHunU56hu43dGDrdYSIoo6ur3Peli3rN
+EaQs3r1AAX9Vbvivl2a6WDy66cUBbeUG5YECQGEF0X8mxUYpgP2WqnfdzXwi5JSY
+qLq3ChqiENPE33PNkNMbSiptAoGBANKGiNT2A0idlUZnpPpd4Wv4F3jgPfYFzpQ6
+nKagGc57mO/FzdgycbT5DHA07ew7RwlSTWetSK2ELEDCwmJ1smqO6mUPWdmzChmI
+Oymnp6AjS4+tRTiSdaU9MAVBGYVbhtaumSixdij97uLRrpEUceL0CEDxxklwajya
+d9wjMA0pAoGBAJ/z6GndXo7FdTMEGmjj16tZET/IkgNSZHv05Fta5x5MGGz9jx8a
+XafE4mnBJ7PoutHo62wbF8fH6KUZB6czYRgd6dOAAP+OSfsfukR8OtMnRoNWSUNZ
+7lYBgECui6oZ2NlxAKkPHE/pM6gXQw27GycksWcWteKDP6KJCzdnhsbzAoGBAIxZ
+sI35V4W+Y4RFGKbpQPKlZPtAKU6uibgnExnAETRSZfUuiTrMS837XaAjSUgnhLDh
+iO/I2x5YHYCB1uxOdvG0nENfkTvMsWZa0hvFGmrCMl/I2NBho8N+IAOAu649BI8f
+EMXLpBtT9Jc2dGC4S+yisCtL2YZK8X28T+gXdV4bAoGBAM1kcZ6JNh3Zfw/fwqEZ
+briNROXhMqLaFht1D0sHb0y6BUEYICNFbH7jQOT7U8giUB1PYa507+BPP02GIYCQ
+snmfCCDCXz+n6OtVSjC56iyu35PjL2LfOUEieuYBfSwERoVXLnvn/Sy4H+BrkJvJ
+erKv21w/uCkEhf4PealzAi7H
+-----END PRIVATE KEY-----', 'UTF8'));
+\echo :LAST_ERROR_SQLSTATE
+SELECT auth.import_key('ES256', convert_to('-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgWfVxdYWea1/G6W/7
+lJFjBF0v2MGAm21G1KHbSSy22K6hRANCAASGgBJ+p4LDWQsf+Vepbt59yWYakK87
+Av9DmYMkSFh6veaBQlcXpPwh1RbB/hFPGAPv/Ek4zqw6tppWcSoMQtVF
+-----END PRIVATE KEY-----', 'UTF8'));
+\echo :LAST_ERROR_SQLSTATE
+-- Nor does such a key written into the table by hand verify anything: the
+-- cache checks every public key it loads, and leaves this one out.
+BEGIN;
+INSERT INTO auth.keys (kid, alg, secret, public_key, created_at)
+    VALUES ('weak-rsa', 'RS256', convert_to('-----BEGIN PRIVATE KEY-----
+MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDFTzW5s0LerCo/
+khgwiu9yNneYg5sgH9wazmGhoSf5Xs0XaU/jvjQ1LfrV1MDIhZXrBUy2Id4pfj+a
++wCXOAkpJj6Xdr7RvM4lj3ASzVhREW0yGEdYsLWmThBl0e+GmdZGeWeoeVYcKZTR
+jFOZrHWLKP2hWu4uTZel3DUUjNBEw+NDREuPbQ4g3HpJQtJj0rlwC4ZIfxThgSI9
++F92qO+Hn6W2SH8YRKmOiO0rvq8F+jPHZiXCZ12GlxIoBDf95BFkiByLYeh40f+D
+5UVBP+PJEfX9q2pxyN8SCmCAgGyfpg6RUhDVLpeuvkx47VO0s7mXVynSvF1Wzv+e
+TJL+eFR1AgEDAoIBAQCDiiPRIiyUcsbVDBAgXJ+heaUQV7zAFT1nNEEWa2/7lIi6
+RjVCfs14yVHj4yswWQ6crjMkFpQbqX+8p1W6JVtwxCm6TynhKIluX6AMiOWLYPN2
+uto7IHkZiWBD4UpZu+Qu+5pwUOQSxmM2XY0RHaOyG1PA50l0M7puks4NszWDLBXf
+PzqI5/TnZO+STtHKyTL25sknmWaVZ+K4A3U0Ive77AxNbVAphFCexemODiNJEfUP
+z71IUgLkXpEqeZHSFVcbKfwoBF+gO0jdYc3qKq9HPcDfUDM689CMZqbRDkVo5qEm
+JUcIs/niAUkC5slaZhKdgzQp7irBA4okLUJ//r3rAoGBAO/t3J7MDdYoL8yGJ51V
+w4EFmd+s2wT7lrnvVokIWq1yJKN8Vq6njHunU56hu43dGDrdYSIoo6ur3Peli3rN
+EaQs3r1AAX9Vbvivl2a6WDy66cUBbeUG5YECQGEF0X8mxUYpgP2WqnfdzXwi5JSY
+qLq3ChqiENPE33PNkNMbSiptAoGBANKGiNT2A0idlUZnpPpd4Wv4F3jgPfYFzpQ6
+nKagGc57mO/FzdgycbT5DHA07ew7RwlSTWetSK2ELEDCwmJ1smqO6mUPWdmzChmI
+Oymnp6AjS4+tRTiSdaU9MAVBGYVbhtaumSixdij97uLRrpEUceL0CEDxxklwajya
+d9wjMA0pAoGBAJ/z6GndXo7FdTMEGmjj16tZET/IkgNSZHv05Fta5x5MGGz9jx8a
+XafE4mnBJ7PoutHo62wbF8fH6KUZB6czYRgd6dOAAP+OSfsfukR8OtMnRoNWSUNZ
+7lYBgECui6oZ2NlxAKkPHE/pM6gXQw27GycksWcWteKDP6KJCzdnhsbzAoGBAIxZ
+sI35V4W+Y4RFGKbpQPKlZPtAKU6uibgnExnAETRSZfUuiTrMS837XaAjSUgnhLDh
+iO/I2x5YHYCB1uxOdvG0nENfkTvMsWZa0hvFGmrCMl/I2NBho8N+IAOAu649BI8f
+EMXLpBtT9Jc2dGC4S+yisCtL2YZK8X28T+gXdV4bAoGBAM1kcZ6JNh3Zfw/fwqEZ
+briNROXhMqLaFht1D0sHb0y6BUEYICNFbH7jQOT7U8giUB1PYa507+BPP02GIYCQ
+snmfCCDCXz+n6OtVSjC56iyu35PjL2LfOUEieuYBfSwERoVXLnvn/Sy4H+BrkJvJ
+erKv21w/uCkEhf4PealzAi7H
+-----END PRIVATE KEY-----', 'UTF8'), '-----BEGIN PUBLIC KEY-----
+MIIBIDANBgkqhkiG9w0BAQEFAAOCAQ0AMIIBCAKCAQEAxU81ubNC3qwqP5IYMIrv
+cjZ3mIObIB/cGs5hoaEn+V7NF2lP4740NS361dTAyIWV6wVMtiHeKX4/mvsAlzgJ
+KSY+l3a+0bzOJY9wEs1YURFtMhhHWLC1pk4QZdHvhpnWRnlnqHlWHCmU0YxTmax1
+iyj9oVruLk2Xpdw1FIzQRMPjQ0RLj20OINx6SULSY9K5cAuGSH8U4YEiPfhfdqjv
+h5+ltkh/GESpjojtK76vBfozx2YlwmddhpcSKAQ3/eQRZIgci2HoeNH/g+VFQT/j
+yRH1/atqccjfEgpggIBsn6YOkVIQ1S6Xrr5MeO1TtLO5l1cp0rxdVs7/nkyS/nhU
+dQIBAw==
+-----END PUBLIC KEY-----', now() - interval '1 day');
+SELECT regress.try_verify(regress.b64url(convert_to('{"alg":"RS256","kid":"weak-rsa"}', 'UTF8'))
+                          || '.' || split_part(:'rs_tok', '.', 2) || '.' || split_part(:'rs_tok', '.', 3)) AS weak_key_unknown;
+ROLLBACK;
 SELECT auth.import_key('ES256', convert_to('not a key', 'UTF8'));
 SELECT auth.import_key('ES256', NULL);
 SELECT auth.import_key('HS256', convert_to(repeat('k', 20000), 'UTF8'));

@@ -39,3 +39,19 @@ SELECT count(*) FROM par_items;
 COMMIT;
 RESET ROLE;
 DROP TABLE par_items;
+
+-- Every function labelled PARALLEL SAFE runs in a worker: the identity
+-- accessors do; auth.jwks(), which reads auth.keys, is PARALLEL RESTRICTED
+-- and so stays in the leader even when parallel mode is forced.
+SELECT p.oid::regprocedure AS parallel_safe FROM pg_proc p
+ WHERE p.pronamespace = 'auth'::regnamespace AND p.proparallel = 's'
+   AND p.oid NOT IN (SELECT objid FROM pg_depend d JOIN pg_extension e ON d.refobjid = e.oid
+                     WHERE e.extname = 'pgcrypto' AND d.deptype = 'e')
+ ORDER BY 1;
+BEGIN;
+SET LOCAL force_parallel_mode = on;
+SELECT jsonb_typeof(auth.jwks() -> 'keys') AS jwks_keys;
+SELECT auth.verify(:'t1') IS NOT NULL AS verified;
+SELECT auth.uid() = :'u1' AS uid, auth.user_id() = :'u1' AS user_id, auth.email(), auth.role(),
+       auth.jwt() ->> 'sub' = :'u1' AS jwt;
+COMMIT;

@@ -140,6 +140,15 @@ UPDATE auth.sessions SET expires_at = now() - interval '1 second'
  WHERE id = (regress.part(:'e_access_token', 2) ->> 'sid')::uuid;
 SELECT * FROM auth.refresh(:'e_refresh_token');
 \echo :LAST_ERROR_SQLSTATE
+-- Expiry is judged by the clock, not by the start of the transaction: a
+-- transaction that began before the session expired cannot refresh it.
+SELECT * FROM auth.signin_session('kim@example.com', 'kim password 1') \gset x_
+UPDATE auth.sessions SET expires_at = clock_timestamp() + interval '1 second'
+ WHERE id = (regress.part(:'x_access_token', 2) ->> 'sid')::uuid;
+BEGIN;
+SELECT pg_sleep(1.2);
+SELECT * FROM auth.refresh(:'x_refresh_token');
+ROLLBACK;
 SELECT * FROM auth.signin_session('kim@example.com', 'wrong password');
 -- The refresh lifetime follows jwt_auth.refresh_ttl.
 SET jwt_auth.refresh_ttl = '1d';

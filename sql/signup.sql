@@ -32,6 +32,16 @@ SELECT auth.signup('ada lovelace@example.com', 'long enough 1');
 SELECT auth.signup(E'ada\u0001@example.com', 'long enough 1');
 SELECT auth.signup(E'ada\u00a0x@example.com', 'long enough 1');
 SELECT auth.signup(E'ada\u2003x@example.com', 'long enough 1');
+-- Invisible formatting characters (Unicode category Cf) would make
+-- addresses that look like others: a right-to-left override, a zero-width
+-- joiner, a soft hyphen, a word joiner, a tag character.
+SELECT auth.signup(E'ada\u202e@example.com', 'long enough 1');
+\echo :LAST_ERROR_SQLSTATE
+SELECT auth.signup(E'a\u200dda@example.com', 'long enough 1');
+SELECT auth.signup(E'ada@exa\u00adample.com', 'long enough 1');
+SELECT auth.signup(E'ada\u2060@example.com', 'long enough 1');
+SELECT auth.signup(E'ada\U000E0041@example.com', 'long enough 1');
+SELECT count(*) AS lookalikes FROM auth.users WHERE email LIKE '%ada%' AND email <> 'ada@example.com';
 SELECT auth.signup('', 'long enough 1');
 SELECT auth.signup('   ', 'long enough 1');
 SELECT auth.signup(repeat('a', 65) || '@example.com', 'long enough 1');

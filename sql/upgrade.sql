@@ -70,7 +70,8 @@ SELECT setting, value, source FROM auth.configuration() WHERE setting = 'token_t
 SELECT count(*) AS keys, count(*) FILTER (WHERE signing) AS signing FROM auth.list_keys();
 SELECT auth.purge_sessions() AS purged;
 
--- Same objects, defaults, constraints, indexes, privileges, triggers and
+-- Same objects, owners, defaults, constraints, indexes, privileges (initial
+-- privileges and column privileges too), comments, function bodies, triggers and
 -- configuration tables as a fresh install: both lists are empty.
 \i test/catalog.sql
 SELECT line AS only_in_fresh_install FROM regexp_split_to_table(:'fresh_catalog', E'\n') AS line

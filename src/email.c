@@ -41,6 +41,31 @@ is_unicode_space_or_control(pg_wchar c)
 }
 
 /*
+ * Unicode format characters (general category Cf, Unicode 15): invisible
+ * marks such as bidirectional overrides and zero-width joiners, which make
+ * addresses that look the same as others.
+ */
+static bool
+is_unicode_format(pg_wchar c)
+{
+	static const pg_wchar ranges[][2] = {
+		{0x00ad, 0x00ad}, {0x0600, 0x0605}, {0x061c, 0x061c}, {0x06dd, 0x06dd},
+		{0x070f, 0x070f}, {0x0890, 0x0891}, {0x08e2, 0x08e2}, {0x180e, 0x180e},
+		{0x200b, 0x200f}, {0x202a, 0x202e}, {0x2060, 0x2064}, {0x2066, 0x206f},
+		{0xfeff, 0xfeff}, {0xfff9, 0xfffb}, {0x110bd, 0x110bd}, {0x110cd, 0x110cd},
+		{0x13430, 0x1343f}, {0x1bca0, 0x1bca3}, {0x1d173, 0x1d17a}, {0xe0001, 0xe0001},
+		{0xe0020, 0xe007f},
+	};
+
+	for (size_t i = 0; i < lengthof(ranges); i++)
+	{
+		if (c >= ranges[i][0] && c <= ranges[i][1])
+			return true;
+	}
+	return false;
+}
+
+/*
  * Return the normalised address, or NULL with *why set to a sentence that
  * says what is wrong.  "raw" need not be NUL-terminated.
  */
@@ -104,6 +129,11 @@ email_normalize(const char *raw, int len, const char **why)
 		else if (utf8 && is_unicode_space_or_control(utf8_to_unicode((const unsigned char *) p)))
 		{
 			*why = "The address contains white space or a control character.";
+			return NULL;
+		}
+		else if (utf8 && is_unicode_format(utf8_to_unicode((const unsigned char *) p)))
+		{
+			*why = "The address contains an invisible formatting character (Unicode category Cf).";
 			return NULL;
 		}
 		p += l;

@@ -81,6 +81,26 @@ pem_of(EVP_PKEY *pkey, bool private_key)
 	return result;
 }
 
+/*
+ * Refuse (22023) a private key that is not fit for "alg" in every respect
+ * (keys_problem()); "pkey" is freed first.  Generated keys go through it
+ * too.
+ */
+static void
+require_fit(EVP_PKEY *pkey, const char *alg)
+{
+	const char *problem = keys_problem(pkey, alg, true);
+
+	if (problem != NULL)
+	{
+		EVP_PKEY_free(pkey);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("key does not fit %s", alg),
+				 errdetail_internal("%s", problem)));
+	}
+}
+
 /* Insert a key as the newest; kid NULL makes a random one.  Returns the kid. */
 static text *
 store_key(const char *alg, const char *kid, const unsigned char *secret, size_t secret_len,
@@ -164,6 +184,7 @@ rotate_key_impl(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not generate a %s key", alg)));
+	require_fit(pkey, alg);
 	PG_TRY();
 	{
 		kid = store_pkey(alg, NULL, pkey);
@@ -225,14 +246,7 @@ import_key_impl(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("key is not a PEM private key"),
 				 errhint("For ES256 and RS256, pass the private key in PEM, e.g. convert_to(pem, 'UTF8').")));
-	if (!keys_fit_alg(pkey, alg))
-	{
-		EVP_PKEY_free(pkey);
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("key does not fit %s", alg),
-				 errdetail("ES256 needs an EC key on P-256; RS256 an RSA key of 2048 to 4096 bits.")));
-	}
+	require_fit(pkey, alg);
 	PG_TRY();
 	{
 		result = store_pkey(alg, kid, pkey);

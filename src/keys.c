@@ -24,6 +24,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -267,27 +268,70 @@ keys_private_key(const JwtKey *key)
 }
 
 /*
- * True if "pkey" is a key "alg" may use: an EC key on P-256 for ES256, an
- * RSA key of 2048 to 4096 bits for RS256 (the largest signature a token may
- * carry is TOKEN_MAX_SIGLEN bytes).
+ * What makes "pkey" unfit for "alg", as a sentence for errdetail, or NULL if
+ * it is fit: an EC key on P-256 whose point is on the curve for ES256; for
+ * RS256 an RSA key of 2048 to 4096 bits (the largest signature a token may
+ * carry is TOKEN_MAX_SIGLEN bytes) with an odd public exponent of at least
+ * 65537, that passes OpenSSL's public-key checks.  With check_private, the
+ * private key must also pass OpenSSL's full check (for RSA, its primes; for
+ * both, that it matches the public key): that is for keys being imported,
+ * once, not for every load of the cache.
  */
-bool
-keys_fit_alg(EVP_PKEY *pkey, const char *alg)
+const char *
+keys_problem(EVP_PKEY *pkey, const char *alg, bool check_private)
 {
+	EVP_PKEY_CTX *ctx;
+	int			ok;
+
 	if (strcmp(alg, "ES256") == 0)
 	{
 		char		group[64];
 		size_t		len = 0;
 
-		return EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC &&
+		if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC ||
 			EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
-										   group, sizeof(group), &len) == 1 &&
-			strcmp(group, "prime256v1") == 0;
+										   group, sizeof(group), &len) != 1 ||
+			strcmp(group, "prime256v1") != 0)
+			return "ES256 needs an EC key on the curve P-256.";
 	}
-	if (strcmp(alg, "RS256") == 0)
-		return EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA &&
-			EVP_PKEY_get_bits(pkey) >= 2048 && EVP_PKEY_get_bits(pkey) <= 4096;
-	return false;
+	else if (strcmp(alg, "RS256") == 0)
+	{
+		BIGNUM	   *e = NULL;
+		bool		e_ok;
+
+		if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA)
+			return "RS256 needs an RSA key.";
+		if (EVP_PKEY_get_bits(pkey) < 2048 || EVP_PKEY_get_bits(pkey) > 4096)
+			return "An RS256 key's modulus must be 2048 to 4096 bits long.";
+		e_ok = EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) == 1 &&
+			BN_is_odd(e) && BN_num_bits(e) >= 17 && BN_num_bits(e) <= 256;
+		BN_free(e);
+		if (!e_ok)
+		{
+			ERR_clear_error();
+			return "An RS256 key's public exponent must be odd and at least 65537.";
+		}
+	}
+	else
+		return "The algorithm takes no public key.";
+
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	ok = ctx != NULL &&
+		(check_private ? EVP_PKEY_check(ctx) : EVP_PKEY_public_check(ctx)) == 1;
+	EVP_PKEY_CTX_free(ctx);
+	ERR_clear_error();
+	if (!ok)
+		return check_private ?
+			"The key fails OpenSSL's key check: its private and public parts do not match, or one is invalid." :
+			"The public key fails OpenSSL's public-key check (for EC, a point that is not on the curve).";
+	return NULL;
+}
+
+/* True if "pkey" is a public key "alg" may use (keys_problem()). */
+bool
+keys_fit_alg(EVP_PKEY *pkey, const char *alg)
+{
+	return keys_problem(pkey, alg, false) == NULL;
 }
 
 /* The newest key (ties broken by kid) signs. */

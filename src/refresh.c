@@ -86,7 +86,7 @@ refresh_impl(PG_FUNCTION_ARGS)
 	/* Lock the token and its session: two refreshes of one token queue up. */
 	if (SPI_execute_with_args("SELECT s.id::pg_catalog.text, u.id::pg_catalog.text, u.email, "
 							  "rt.retired_at IS NOT NULL, s.revoked_at IS NOT NULL, "
-							  "s.expires_at OPERATOR(pg_catalog.<=) pg_catalog.now() "
+							  "s.expires_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
 							  "FROM auth.refresh_tokens rt "
 							  "JOIN auth.sessions s ON s.id OPERATOR(pg_catalog.=) rt.session_id "
 							  "JOIN auth.users u ON u.id OPERATOR(pg_catalog.=) s.user_id "
@@ -114,7 +114,7 @@ refresh_impl(PG_FUNCTION_ARGS)
 	if (revoked)
 		refuse("refresh token has been revoked", "Its session has ended.");
 	if (expired)
-		refuse("refresh token has expired", "Its session has passed jwt_auth.refresh_ttl without a refresh.");
+		refuse("refresh token has expired", "Its session was not refreshed within refresh_ttl.");
 
 	if (retired)
 	{
@@ -141,7 +141,7 @@ refresh_impl(PG_FUNCTION_ARGS)
 			 "WHERE token_hash OPERATOR(pg_catalog.=) $1",
 			 1, args, types, SPI_OK_UPDATE);
 		exec("UPDATE auth.sessions SET refreshed_at = pg_catalog.now(), "
-			 "expires_at = pg_catalog.now() OPERATOR(pg_catalog.+) "
+			 "expires_at = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) "
 			 "pg_catalog.make_interval(secs => $2) "
 			 "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid",
 			 2, sargs, stypes, SPI_OK_UPDATE);

@@ -198,7 +198,7 @@ session_slot(const unsigned char sid[16])
  * the answer may be remembered: not if this transaction wrote the row,
  * since a rollback sends no invalidation.
  */
-static bool
+static SessionState
 session_lookup(const unsigned char sid[16], const unsigned char sub[16],
 			   TimestampTz now, TimestampTz *expires_at, bool *cacheable)
 {
@@ -209,7 +209,7 @@ session_lookup(const unsigned char sid[16], const unsigned char sub[16],
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
 	pg_uuid_t	wanted;
-	bool		active = false;
+	SessionState state = SESSION_UNKNOWN;
 	Oid			relid = sessions_relid;
 
 	if (!OidIsValid(relid))
@@ -248,10 +248,15 @@ session_lookup(const unsigned char sid[16], const unsigned char sub[16],
 		Datum		expires = slot_getattr(slot, attno_expires_at, &expires_null);
 
 		(void) slot_getattr(slot, attno_revoked_at, &revoked_null);
-		active = !user_null && revoked_null && !expires_null &&
-			DatumGetTimestampTz(expires) > now &&
-			memcmp(DatumGetUUIDP(user)->data, sub, 16) == 0;
-		if (active)
+		if (user_null || memcmp(DatumGetUUIDP(user)->data, sub, 16) != 0)
+			state = SESSION_UNKNOWN;
+		else if (!revoked_null)
+			state = SESSION_REVOKED;
+		else if (expires_null || DatumGetTimestampTz(expires) <= now)
+			state = SESSION_EXPIRED;
+		else
+			state = SESSION_ACTIVE;
+		if (state == SESSION_ACTIVE)
 		{
 			bool		xmin_null;
 			Datum		xmin = slot_getsysattr(slot, MinTransactionIdAttributeNumber, &xmin_null);
@@ -267,37 +272,40 @@ session_lookup(const unsigned char sid[16], const unsigned char sub[16],
 	UnregisterSnapshot(snapshot);
 	index_close(idx, AccessShareLock);
 	table_close(rel, AccessShareLock);
-	return active;
+	return state;
 }
 
 /*
- * True if session "sid" exists, belongs to "sub", has not been revoked and
- * has not expired.  A deleted user's sessions are gone (ON DELETE CASCADE).
+ * SESSION_ACTIVE if session "sid" exists, belongs to "sub", has not been
+ * revoked and has not expired; else what is wrong with it.  A deleted
+ * user's sessions are gone (ON DELETE CASCADE).
  * A session found active is remembered until it expires or an invalidation
  * says it may have ended; that needs both triggers, else every call reads
  * the table.  A session this transaction wrote is not remembered: were the
  * transaction rolled back, no invalidation would say so.
  */
-bool
-session_active(const unsigned char sid[16], const unsigned char sub[16])
+SessionState
+session_state(const unsigned char sid[16], const unsigned char sub[16])
 {
 	TimestampTz now = GetCurrentTimestamp();
 	SessionSlot *slot;
 	uint64		generation;
 	TimestampTz expires_at = 0;
 	bool		cacheable = false;
+	SessionState state;
 
 	AcceptInvalidationMessages();
 	slot = session_slot(sid);
 	if (slot != NULL && slot->generation == sessions_generation &&
 		memcmp(slot->sid, sid, 16) == 0 && memcmp(slot->sub, sub, 16) == 0 &&
 		slot->expires_at > now)
-		return true;
+		return SESSION_ACTIVE;
 
 	/* An invalidation that arrives during the look-up voids what it finds. */
 	generation = sessions_generation;
-	if (!session_lookup(sid, sub, now, &expires_at, &cacheable))
-		return false;
+	state = session_lookup(sid, sub, now, &expires_at, &cacheable);
+	if (state != SESSION_ACTIVE)
+		return state;
 	if (slot != NULL && cacheable && generation == sessions_generation)
 	{
 		slot->generation = generation;
@@ -305,7 +313,7 @@ session_active(const unsigned char sid[16], const unsigned char sub[16])
 		memcpy(slot->sub, sub, 16);
 		slot->expires_at = expires_at;
 	}
-	return true;
+	return SESSION_ACTIVE;
 }
 
 /*

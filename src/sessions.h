@@ -18,7 +18,17 @@ extern void sessions_invalidate(Oid relid);
 extern void random_uuid(char out[37]);
 extern void session_create(const char *session_id, const char *user_id,
 						   TimestampTz expires_at);
-extern bool session_active(const unsigned char sid[16], const unsigned char sub[16]);
+/* What became of a token's session. */
+typedef enum SessionState
+{
+	SESSION_ACTIVE,
+	SESSION_REVOKED,			/* revoked_at is set */
+	SESSION_EXPIRED,			/* expires_at has passed */
+	SESSION_UNKNOWN				/* no such session of that user (purged, or
+								 * its user deleted) */
+} SessionState;
+
+extern SessionState session_state(const unsigned char sid[16], const unsigned char sub[16]);
 extern char *refresh_token_create(const char *session_id);
 extern bytea *refresh_token_hash(const char *token, size_t len);
 

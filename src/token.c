@@ -754,6 +754,21 @@ json_quote(const char *s, char *out, size_t pos, size_t cap)
 }
 
 /*
+ * The order n of P-256's base point, and n / 2 rounded down, big-endian.  An
+ * ECDSA signature (r, s) verifies as (r, n - s) too; only the form with
+ * s <= n / 2 ("low S") is accepted and made, so that one set of claims has
+ * one token string.
+ */
+static const unsigned char p256_order[32] = {
+	0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51
+};
+static const unsigned char p256_half_order[32] = {
+	0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8
+};
+
+/*
  * Verify an ES256 or RS256 signature.  The caller has checked that "pkey"
  * is the key named by the header's kid and that the header's alg is that
  * key's algorithm.
@@ -795,6 +810,12 @@ token_check_pkey(const char *token, const TokenHeader *hdr, EVP_PKEY *pkey,
 		if (siglen != TOKEN_ES256_SIGLEN)
 		{
 			*detail = "The signature is not 64 bytes.";
+			return TOKEN_BAD_SIGNATURE;
+		}
+		/* Big-endian numbers of one width compare as bytes. */
+		if (memcmp(sig + 32, p256_half_order, 32) > 0)
+		{
+			*detail = "The ECDSA signature is not in low-S form (s greater than half the curve order).";
 			return TOKEN_BAD_SIGNATURE;
 		}
 		esig = ECDSA_SIG_new();
@@ -870,6 +891,17 @@ sign_pkey(bool es256, EVP_PKEY *pkey, const char *input, size_t len,
 		ECDSA_SIG_get0(esig, &r, &s);
 		ok = BN_bn2binpad(r, out, 32) == 32 && BN_bn2binpad(s, out + 32, 32) == 32;
 		ECDSA_SIG_free(esig);
+		/* Low S: replace s by n - s when s > n / 2. */
+		if (ok && memcmp(out + 32, p256_half_order, 32) > 0)
+		{
+			BIGNUM	   *n = BN_bin2bn(p256_order, 32, NULL);
+			BIGNUM	   *high = BN_bin2bn(out + 32, 32, NULL);
+
+			ok = n != NULL && high != NULL && BN_sub(high, n, high) == 1 &&
+				BN_bn2binpad(high, out + 32, 32) == 32;
+			BN_free(n);
+			BN_free(high);
+		}
 		return ok ? TOKEN_ES256_SIGLEN : 0;
 	}
 	if (derlen > outcap)

@@ -180,19 +180,40 @@ verify_impl(PG_FUNCTION_ARGS)
 	{
 		if (claims.has_sid)
 		{
-			if (!session_active(claims.sid, claims.sub))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-						 errmsg("token has been revoked"),
-						 errdetail("Its session has ended: signed out, expired, replaced by a password change, "
-								   "or its user was deleted.")));
+			switch (session_state(claims.sid, claims.sub))
+			{
+				case SESSION_ACTIVE:
+					break;
+				case SESSION_REVOKED:
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+							 errmsg("token has been revoked"),
+							 errdetail("Its session was ended: signed out, by a password change, with all of its "
+									   "user's sessions, or after its refresh token was reused.")));
+					break;
+				case SESSION_EXPIRED:
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+							 errmsg("token's session has expired"),
+							 errdetail("The session was not refreshed within refresh_ttl, or it was opened by "
+									   "auth.signin() and lasted as long as its token."),
+							 errhint("Sign in again.")));
+					break;
+				case SESSION_UNKNOWN:
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+							 errmsg("token's session does not exist"),
+							 errdetail("No session of the token's user has its \"sid\": the session was purged, "
+									   "or its user was deleted.")));
+					break;
+			}
 		}
 		else if (auth_table_exists("sessions"))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-					 errmsg("token has been revoked"),
-					 errdetail("The token has no \"sid\" claim, so its session cannot be checked."),
-					 errhint("Sign in again, or set jwt_auth.check_sessions to off for stateless tokens.")));
+					 errmsg("token has no session"),
+					 errdetail("The token has no \"sid\" claim, so whether its session has ended cannot be checked."),
+					 errhint("Sign in again, or turn the setting check_sessions off for stateless tokens.")));
 	}
 
 	identity_set(claims.sub_text, claims.json, is_local);

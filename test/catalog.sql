@@ -2,8 +2,8 @@
 -- database, one line each, sorted, into the psql variable cat_text.
 \set ECHO none
 SELECT string_agg(line, E'\n' ORDER BY line) AS cat_text FROM (
-    SELECT format('column %s.%s %s %s %s', c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
-                  a.attnotnull, pg_get_expr(d.adbin, d.adrelid)) AS line
+    SELECT format('column %s.%s %s %s %s %s', c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
+                  a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attacl) AS line
       FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
       LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
      WHERE c.relnamespace = 'auth'::regnamespace
@@ -14,7 +14,8 @@ SELECT string_agg(line, E'\n' ORDER BY line) AS cat_text FROM (
     SELECT format('index %s', pg_get_indexdef(indexrelid))
       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relnamespace = 'auth'::regnamespace
     UNION ALL
-    SELECT format('function %s %s %s %s %s %s %s %s %s', p.oid::regprocedure, pg_get_function_result(p.oid),
+    SELECT format('function %s %s %s %s %s %s %s %s %s %s', p.oid::regprocedure, p.proowner::regrole,
+                  pg_get_function_result(p.oid),
                   p.provolatile, p.proparallel, p.prosecdef, p.proconfig,
                   md5(pg_get_functiondef(p.oid)), obj_description(p.oid, 'pg_proc'),
                   (SELECT array_agg(a.grantee::regrole::text || ':' || a.privilege_type ORDER BY 1)
@@ -29,7 +30,12 @@ SELECT string_agg(line, E'\n' ORDER BY line) AS cat_text FROM (
     UNION ALL
     SELECT format('config %s', unnest(extconfig)::regclass) FROM pg_extension WHERE extname = 'jwt_auth'
     UNION ALL
-    SELECT format('table %s %s %s', relname, relacl, obj_description(oid, 'pg_class')) FROM pg_class
-     WHERE relnamespace = 'auth'::regnamespace AND relkind = 'r'
+    SELECT format('table %s %s %s %s', relname, relowner::regrole, relacl, obj_description(oid, 'pg_class'))
+      FROM pg_class WHERE relnamespace = 'auth'::regnamespace AND relkind = 'r'
+    UNION ALL
+    SELECT format('initprivs %s %s %s', pg_describe_object(i.classoid, i.objoid, i.objsubid), i.privtype, i.initprivs)
+      FROM pg_init_privs i
+      JOIN pg_depend dep ON dep.classid = i.classoid AND dep.objid = i.objoid AND dep.deptype = 'e'
+      JOIN pg_extension e ON e.oid = dep.refobjid AND e.extname = 'jwt_auth'
 ) lines \gset
 \set ECHO all

@@ -85,6 +85,10 @@ check "retire the old key" "$(as_tenant "$app1" "SELECT auth.retire_key(kid) FRO
 check "old token refused once retired" "$(as_app "$app1" "SELECT auth.verify('$old_tok')")" "token key is unknown"
 new_tok=$(as_app "$app1" "SELECT auth.signin('ada@tenant.example', 'ada password 1')")
 check "ES256 token verifies" "$(as_app "$app1" "SELECT auth.verify('$new_tok') = '$uid'")" "^t$"
+kid=$(as_tenant "$app1" "SELECT auth.import_key('HS256', decode(repeat('5a', 32), 'hex'), 'shared-with-a-peer')")
+check "import a shared secret" "$kid" "^shared-with-a-peer$"
+check "the imported key signs" "$(as_tenant "$app1" "SELECT kid FROM auth.list_keys() WHERE signing")" "^shared-with-a-peer$"
+check "the ES256 token still verifies" "$(as_app "$app1" "SELECT auth.verify('$new_tok') = '$uid'")" "^t$"
 
 # Sessions: sign out one, purge it; a second purge finds nothing.
 check "app signs out" "$(as_app "$app1" "SELECT auth.signout('$new_tok')")" "^t$"

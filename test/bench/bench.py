@@ -19,6 +19,7 @@
    refused before it (a password over the length bound), and a successful
    sign-in against the same with throttling off, both beside a bare crypt().
 """
+import base64
 import os
 import platform
 import statistics
@@ -39,6 +40,21 @@ PGBENCH_SECONDS = 2 if SMOKE else 15
 LATENCY_ROUNDS = 3 if SMOKE else 30
 REPEAT = 1 if SMOKE else 5
 DB = "jwt_auth_bench"
+
+
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+def low_s(token):
+    """An ES256 token with s replaced by n - s when s > n / 2: jwt_auth
+    accepts only that form, and PyJWT (OpenSSL) leaves half its signatures
+    in the other."""
+    head, sig = token.rsplit(".", 1)
+    raw = base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4))
+    s = int.from_bytes(raw[32:], "big")
+    if s > P256_ORDER // 2:
+        raw = raw[:32] + (P256_ORDER - s).to_bytes(32, "big")
+    return head + "." + base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 def machine():
@@ -228,10 +244,11 @@ def main():
         signed = []
         for i in range(N_ASYM):
             sid = str(uuid.uuid4())
-            signed.append((i, sid, jwt.encode({"iss": "jwt_auth", "aud": "authenticated", "sub": str(user),
-                                               "role": "authenticated", "iat": now, "exp": now + 3600,
-                                               "sid": sid, "jti": str(uuid.uuid4())},
-                                              pem, algorithm=alg, headers={"kid": kid})))
+            token = jwt.encode({"iss": "jwt_auth", "aud": "authenticated", "sub": str(user),
+                                "role": "authenticated", "iat": now, "exp": now + 3600,
+                                "sid": sid, "jti": str(uuid.uuid4())},
+                               pem, algorithm=alg, headers={"kid": kid})
+            signed.append((i, sid, low_s(token) if alg == "ES256" else token))
         c.execute("CREATE TEMP TABLE asym (n int, sid uuid, token text)")
         with c.cursor().copy("COPY asym FROM STDIN") as copy:
             for row in signed:
