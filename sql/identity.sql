@@ -92,6 +92,49 @@ SELECT auth.email() AS after;
 RESET jwt_auth.user_id;
 RESET jwt_auth.claims;
 
+-- One identity, from one token.  A function whose SET clause covers one of
+-- the two settings restores only that one on exit, so the settings then
+-- hold two tokens' values: that is no identity, never mallory's claims with
+-- the victim's id or the other way round.
+CREATE FUNCTION regress.verify_inside_claims(token text) RETURNS uuid LANGUAGE sql
+    SET jwt_auth.claims = '' AS $$ SELECT auth.verify(token) $$;
+CREATE FUNCTION regress.verify_inside_user_id(token text) RETURNS uuid LANGUAGE sql
+    SET jwt_auth.user_id = '' AS $$ SELECT auth.verify(token) $$;
+BEGIN;
+SELECT auth.verify(:'tok') = :'mallory' AS mallory;
+SELECT regress.verify_inside_claims(:'victim_tok') = :'victim' AS victim_inside;
+SELECT current_setting('jwt_auth.user_id') = :'victim' AS guc_user_id_victim,
+       current_setting('jwt_auth.claims')::jsonb ->> 'sub' = :'mallory' AS guc_claims_mallory;
+SELECT auth.uid(), auth.user_id(), auth.email(), auth.role(), auth.jwt();
+SELECT auth.verify(:'tok') = :'mallory' AS mallory_again, auth.email();
+SELECT regress.verify_inside_user_id(:'victim_tok') = :'victim' AS victim_inside;
+SELECT auth.uid(), auth.user_id(), auth.email(), auth.role(), auth.jwt();
+COMMIT;
+
+-- A failed verify leaves no identity, even one set for the session before
+-- it (whose value the failure's rollback restores), in the backend and in
+-- parallel workers; the next good verify sets one again.
+SELECT auth.verify(:'tok', false) = :'mallory' AS session_identity;
+SELECT auth.verify('not a token', false);
+SELECT auth.uid() IS NULL AS no_uid, auth.jwt() IS NULL AS no_claims, auth.email() IS NULL AS no_email;
+SELECT current_setting('jwt_auth.user_id') = '' AS user_id_cleared,
+       current_setting('jwt_auth.claims') = '' AS claims_cleared;
+BEGIN;
+SET LOCAL force_parallel_mode = on;
+SELECT auth.uid() IS NULL AS none_in_worker;
+COMMIT;
+SELECT auth.verify(:'tok', false) = :'mallory' AS again;
+BEGIN;
+SAVEPOINT s;
+SELECT auth.verify(:'victim_tok', true);
+SELECT auth.verify(:'tok' || 'x', true);
+ROLLBACK TO SAVEPOINT s;
+SELECT auth.uid() IS NULL AS none_after_savepoint_rollback;
+COMMIT;
+RESET jwt_auth.user_id;
+RESET jwt_auth.claims;
+DROP FUNCTION regress.verify_inside_claims(text), regress.verify_inside_user_id(text);
+
 -- The jwt_auth prefix is reserved once the library is loaded.
 SET jwt_auth.something_else = 'x';
 

@@ -10,6 +10,21 @@
  * lifetime: SET LOCAL semantics end it with the transaction, a rolled-back
  * savepoint restores it, and parallel workers receive it from the leader.
  *
+ * The accessors read the claims, and the user id as their "sub" (parsed by
+ * the check hook into the value's "extra", which PostgreSQL keeps and
+ * restores with the value).  They see an identity only while
+ * jwt_auth.user_id holds that same id: a function's SET clause restores one
+ * of the two settings on exit and not the other, and the pair then comes
+ * from two tokens, which is no identity.  Clearing either setting clears
+ * the identity.
+ *
+ * A failed auth.verify() leaves no identity, although the abort of its
+ * transaction restores the settings to what they were: each value carries
+ * the number of the identity_set() call that made it, and values made
+ * before the last failure are not an identity (identity_refused()).  The
+ * settings themselves are cleared at the start of the next query (an
+ * executor hook), before any parallel worker copies them.
+ *
  * Their check hook refuses every non-empty value unless auth.verify() is
  * assigning it (or a parallel worker is copying the leader's state), so SET,
  * set_config(), ALTER ROLE/DATABASE ... SET, PGOPTIONS and function SET
@@ -25,6 +40,8 @@
 #include "postgres.h"
 
 #include "access/parallel.h"
+#include "access/xact.h"
+#include "executor/executor.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -33,14 +50,33 @@
 #include "utils/uuid.h"
 
 #include "identity.h"
+#include "json_strict.h"
 #include "token.h"
 
 static char *identity_user_id = NULL;
 static char *identity_claims = NULL;
 
-/* The parsed jwt_auth.user_id, kept by the assign hook. */
-static bool identity_uid_valid = false;
-static pg_uuid_t identity_uid;
+/* The "extra" of a jwt_auth.claims value. */
+typedef struct ClaimsExtra
+{
+	pg_uuid_t	uid;			/* its "sub" */
+	uint64		stamp;			/* the identity_set() call that made it */
+} ClaimsExtra;
+
+/* The claims and the user id in force, kept by the assign hooks. */
+static bool has_claims = false;
+static ClaimsExtra claims_in_force;
+static bool has_user_id = false;
+static pg_uuid_t user_id_in_force;
+
+/* identity_set() calls so far, and the count at the last failed verify. */
+static uint64 identity_stamp = 0;
+static uint64 refused_stamp = 0;
+
+/* A failed verify's identity is still in the settings: clear them. */
+static bool clear_pending = false;
+static bool cleared_in_xact = false;
+static ExecutorStart_hook_type prev_executor_start = NULL;
 
 /*
  * jwt_auth.claims parsed to jsonb, kept until the setting changes (its
@@ -91,28 +127,105 @@ check_user_id(char **newval, void **extra, GucSource source)
 	return true;
 }
 
+
+/* Claims are a JSON object with a UUID "sub" (auth.verify() made sure). */
 static void
 assign_user_id(const char *newval, void *extra)
 {
 	if (extra != NULL)
-	{
-		memcpy(&identity_uid, extra, sizeof(pg_uuid_t));
-		identity_uid_valid = true;
-	}
-	else
-		identity_uid_valid = false;
+		memcpy(&user_id_in_force, extra, sizeof(pg_uuid_t));
+	has_user_id = (extra != NULL);
 }
 
 static bool
 check_claims(char **newval, void **extra, GucSource source)
 {
-	return may_assign(newval);
+	static JsDoc doc;			/* large; check hooks do not nest */
+	const JsValue *sub;
+	ClaimsExtra *ce;
+
+	if (!may_assign(newval))
+		return false;
+	if (*newval == NULL || (*newval)[0] == '\0')
+		return true;
+	ce = (ClaimsExtra *) malloc(sizeof(ClaimsExtra));
+	if (ce == NULL)
+		return false;
+	if (!js_parse_object(*newval, strlen(*newval), &doc) ||
+		(sub = js_get(&doc, "sub")) == NULL || sub->type != JS_STRING ||
+		!token_uuid_parse(sub->str, sub->len, ce->uid.data))
+	{
+		free(ce);
+		GUC_check_errdetail("The claims must be a JSON object with a UUID \"sub\".");
+		return false;
+	}
+	/* A parallel worker copies the leader's identity as it stands. */
+	ce->stamp = InitializingParallelWorker ? PG_UINT64_MAX : identity_stamp;
+	*extra = ce;
+	return true;
 }
 
 static void
 assign_claims(const char *newval, void *extra)
 {
+	if (extra != NULL)
+		memcpy(&claims_in_force, extra, sizeof(ClaimsExtra));
+	has_claims = (extra != NULL);
 	claims_generation++;
+}
+
+/*
+ * True if the settings in force are an identity: both set, by one token,
+ * since the last failed verify.
+ */
+static bool
+identity_valid(void)
+{
+	return has_claims && has_user_id && claims_in_force.stamp > refused_stamp &&
+		memcmp(&claims_in_force.uid, &user_id_in_force, sizeof(pg_uuid_t)) == 0;
+}
+
+/*
+ * auth.verify() failed: whatever identity is in force, or comes back when
+ * the failure's (sub)transaction aborts, is no identity any more.
+ */
+void
+identity_refused(void)
+{
+	refused_stamp = identity_stamp;
+	clear_pending = true;
+}
+
+/*
+ * Before a query runs, clear the settings a failed verify left behind, so
+ * that parallel workers, which copy them, see no identity either.  The
+ * clearing is itself undone if its transaction aborts: it is done again
+ * until a transaction that did it commits.
+ */
+static void
+executor_start(QueryDesc *queryDesc, int eflags)
+{
+	if (clear_pending && !IsParallelWorker() && (has_claims || has_user_id) && !identity_valid())
+	{
+		(void) set_config_option("jwt_auth.claims", "", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SET, true, ERROR, false);
+		(void) set_config_option("jwt_auth.user_id", "", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SET, true, ERROR, false);
+		cleared_in_xact = true;
+	}
+	if (prev_executor_start)
+		prev_executor_start(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+}
+
+static void
+xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_COMMIT && cleared_in_xact)
+		clear_pending = false;
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT)
+		cleared_in_xact = false;
 }
 
 void
@@ -135,6 +248,10 @@ identity_init(void)
 							   PGC_USERSET,
 							   GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE,
 							   check_claims, assign_claims, NULL);
+
+	prev_executor_start = ExecutorStart_hook;
+	ExecutorStart_hook = executor_start;
+	RegisterXactCallback(xact_callback, NULL);
 }
 
 /*
@@ -153,10 +270,11 @@ identity_set(const char *user_id, const char *claims, bool is_local)
 {
 	GucAction	action = is_local ? GUC_ACTION_LOCAL : GUC_ACTION_SET;
 
-	if (is_local && identity_user_id != NULL && identity_claims != NULL &&
+	if (is_local && identity_valid() && identity_user_id != NULL && identity_claims != NULL &&
 		strcmp(identity_user_id, user_id) == 0 && strcmp(identity_claims, claims) == 0)
 		return;
 
+	identity_stamp++;
 	identity_assigning = true;
 	PG_TRY();
 	{
@@ -181,7 +299,7 @@ identity_set(const char *user_id, const char *claims, bool is_local)
 static Jsonb *
 current_claims(void)
 {
-	if (!identity_uid_valid || identity_claims == NULL || identity_claims[0] == '\0')
+	if (!identity_valid() || identity_claims == NULL || identity_claims[0] == '\0')
 		return NULL;
 	if (cached_generation != claims_generation || cached_claims == NULL)
 	{
@@ -220,9 +338,9 @@ claim_text(const char *name)
 bool
 identity_current_uid(pg_uuid_t *uid)
 {
-	if (!identity_uid_valid)
+	if (!identity_valid())
 		return false;
-	memcpy(uid, &identity_uid, sizeof(pg_uuid_t));
+	memcpy(uid, &claims_in_force.uid, sizeof(pg_uuid_t));
 	return true;
 }
 
@@ -232,10 +350,10 @@ jwt_auth_uid(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t  *result;
 
-	if (!identity_uid_valid)
+	if (!identity_valid())
 		PG_RETURN_NULL();
 	result = (pg_uuid_t *) palloc(sizeof(pg_uuid_t));
-	memcpy(result, &identity_uid, sizeof(pg_uuid_t));
+	memcpy(result, &claims_in_force.uid, sizeof(pg_uuid_t));
 	PG_RETURN_UUID_P(result);
 }
 
@@ -243,9 +361,12 @@ PG_FUNCTION_INFO_V1(jwt_auth_user_id);
 Datum
 jwt_auth_user_id(PG_FUNCTION_ARGS)
 {
-	if (!identity_uid_valid)
+	char		text[37];
+
+	if (!identity_valid())
 		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text(identity_user_id));
+	token_uuid_format(claims_in_force.uid.data, text);
+	PG_RETURN_TEXT_P(cstring_to_text(text));
 }
 
 PG_FUNCTION_INFO_V1(jwt_auth_email);

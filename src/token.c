@@ -601,7 +601,7 @@ check_audience(const JsDoc *doc, const char *audience, const char **detail)
 	}
 	if (!found)
 	{
-		*detail = "The \"aud\" claim does not contain the setting jwt_auth.audience.";
+		*detail = "The \"aud\" claim does not contain the audience setting in force.";
 		return TOKEN_WRONG_AUDIENCE;
 	}
 	return TOKEN_OK;
@@ -673,7 +673,7 @@ token_check_claims(const TokenHeader *hdr, const TokenRules *rules,
 	}
 	if (!js_string_equals(v, rules->issuer))
 	{
-		*detail = "The \"iss\" claim does not equal the setting jwt_auth.issuer.";
+		*detail = "The \"iss\" claim does not equal the issuer setting in force.";
 		return TOKEN_WRONG_ISSUER;
 	}
 

@@ -223,9 +223,22 @@ verify_impl(PG_FUNCTION_ARGS)
 	PG_RETURN_UUID_P(result);
 }
 
+/* A verify that fails, for whatever reason, leaves no identity in force. */
 PG_FUNCTION_INFO_V1(jwt_auth_verify);
 Datum
 jwt_auth_verify(PG_FUNCTION_ARGS)
 {
-	return call_hiding_statement(verify_impl, fcinfo);
+	Datum		result = (Datum) 0;
+
+	PG_TRY();
+	{
+		result = call_hiding_statement(verify_impl, fcinfo);
+	}
+	PG_CATCH();
+	{
+		identity_refused();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return result;
 }
