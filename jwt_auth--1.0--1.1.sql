@@ -13,6 +13,10 @@ ALTER TABLE auth.keys
                                              OR pg_catalog.octet_length(secret) OPERATOR(pg_catalog.>=) 32),
     ADD CONSTRAINT keys_public_key CHECK ((alg OPERATOR(pg_catalog.=) 'HS256') OPERATOR(pg_catalog.=) (public_key IS NULL));
 
+-- The highest bcrypt cost stored, found at once: every failed sign-in takes
+-- the time of a hash at that cost (or the current one, if higher).
+CREATE INDEX users_password_cost_idx ON auth.users ((pg_catalog.substr(password_hash, 5, 2)));
+
 CREATE TABLE auth.sessions (
     id uuid PRIMARY KEY,
     user_id uuid NOT NULL REFERENCES auth.users (id) ON DELETE CASCADE,

@@ -73,6 +73,9 @@ CREATE TABLE auth.users (
     updated_at timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 COMMENT ON TABLE auth.users IS 'accounts created by auth.signup(); readable by the extension''s owner only';
+-- The highest bcrypt cost stored, found at once: every failed sign-in takes
+-- the time of a hash at that cost (or the current one, if higher).
+CREATE INDEX users_password_cost_idx ON auth.users ((pg_catalog.substr(password_hash, 5, 2)));
 
 -- Signing keys.  The newest key that is not retired signs; every key that is
 -- not retired verifies the tokens that name its kid.  For HS256, secret is

@@ -126,7 +126,7 @@ COMMIT;
 SELECT auth.verify(:'tok', false) = :'mallory' AS again;
 BEGIN;
 SAVEPOINT s;
-SELECT auth.verify(:'victim_tok', true);
+SELECT auth.verify(:'victim_tok', true) = :'victim' AS verified;
 SELECT auth.verify(:'tok' || 'x', true);
 ROLLBACK TO SAVEPOINT s;
 SELECT auth.uid() IS NULL AS none_after_savepoint_rollback;

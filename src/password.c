@@ -145,6 +145,26 @@ password_matches(text *password, const char *stored, int cost)
 	return match;
 }
 
+/*
+ * After a wrong password was checked against a hash of cost "from", do the
+ * bcrypt work that brings the total to that of one hash at cost "to": the
+ * hashes at costs from .. to - 1 together take as long as one at "to" less
+ * one at "from" (each step doubles the time).  So every failed sign-in
+ * takes the time of one hash at "to", whatever the cost of the account's
+ * stored hash.
+ */
+void
+password_pad(text *password, int from, int to)
+{
+	for (int c = Max(from, 4); c < to; c++)
+	{
+		char	   *h = bcrypt(password, bcrypt_setting(c));
+
+		explicit_bzero(h, strlen(h));
+		pfree(h);
+	}
+}
+
 /* The cost of a stored bcrypt hash ("$2a$NN$..."), or -1. */
 int
 password_cost(const char *stored)

@@ -18,5 +18,6 @@ extern text *password_check_rules(Datum password);
 extern char *password_hash(text *password, int cost);
 extern bool password_matches(text *password, const char *stored, int cost);
 extern int	password_cost(const char *stored);
+extern void password_pad(text *password, int from, int to);
 
 #endif							/* JWT_AUTH_PASSWORD_H */

@@ -152,8 +152,36 @@ rehash(const char *user_id, text *password, const char *checked_hash, int cost)
 }
 
 /*
+ * The cost every failed sign-in takes the time of: the current cost, or a
+ * higher one still stored (the cost was lowered, and some accounts have not
+ * signed in since).  auth.users has an index on the cost part of the hash.
+ */
+static int
+failure_cost(int cost)
+{
+	int			highest = -1;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT pg_catalog.max(pg_catalog.substr(password_hash, 5, 2)) FROM auth.users",
+					true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read auth.users");
+	if (SPI_processed == 1)
+	{
+		char	   *two = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		if (two != NULL && isdigit((unsigned char) two[0]) && isdigit((unsigned char) two[1]) &&
+			two[2] == '\0')
+			highest = (two[0] - '0') * 10 + (two[1] - '0');
+	}
+	SPI_finish();
+	return Max(cost, Min(highest, 31));
+}
+
+/*
  * Check the email and password arguments; return the user's id and email,
- * or fail with 28P01.
+ * or fail with 28P01.  Every failure, for an unknown email or a wrong
+ * password, takes the time of one bcrypt hash at failure_cost().
  */
 static void
 authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
@@ -165,6 +193,8 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 	const char *throttle_key;
 	ThrottleKey throttled;
 	int			cost = config_get()->bcrypt_cost;
+	int			target;
+	Oid			owner;
 	MemoryContext outer = CurrentMemoryContext;
 
 	*user_id = NULL;
@@ -188,13 +218,13 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 		throttle_key = "";
 	throttle_attempt(throttle_key, strlen(throttle_key), &throttled);
 
+	(void) auth_table("users", &owner);
+	target = failure_cost(cost);
 	if (email != NULL)
 	{
 		Oid			argtypes[1] = {TEXTOID};
 		Datum		values[1] = {CStringGetTextDatum(email)};
-		Oid			owner;
 
-		(void) auth_table("users", &owner);
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		/*
@@ -220,14 +250,17 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 		SPI_finish();
 	}
 
-	if (!password_matches(password, stored, cost) || *user_id == NULL)
+	if (!password_matches(password, stored, target) || *user_id == NULL)
+	{
+		if (stored != NULL)
+			password_pad(password, password_cost(stored), target);
 		report_bad_credentials();	/* the attempt was counted already */
+	}
 	throttle_success(&throttled);
 
 	/*
-	 * Keep every hash at the current cost: an unknown email is hashed at the
-	 * current cost, so an account left at an older one would take
-	 * measurably longer or shorter to refuse.
+	 * Keep every hash at the current cost, so that failures soon cost the
+	 * current cost again after it was lowered (failure_cost()).
 	 */
 	if (password_cost(stored) != cost && !XactReadOnly)
 		rehash(*user_id, password, stored, cost);
