@@ -5,13 +5,21 @@
  *	  identity for row-level security, inside PostgreSQL.
  *
  * Where things live:
- *	  guc.c       settings (token lifetime, issuer, audience, leeway, cost)
- *	  identity.c  the verified identity and auth.uid(), auth.jwt(), ...
- *	  keys.c      the keys in auth.keys, cached per backend
- *	  token.c     JWT signing, parsing and claim checks (no server code)
- *	  email.c     email normalisation and validation
- *	  password.c  password rules and bcrypt hashing through pgcrypto
- *	  signup.c, signin.c, verify.c  the SQL functions of those names
+ *	  guc.c          the jwt_auth.* settings of the server
+ *	  config.c       per-database settings: auth.configure(), auth.configuration()
+ *	  identity.c     the verified identity and auth.uid(), auth.jwt(), ...
+ *	  keys.c         the keys in auth.keys, cached per backend
+ *	  key_admin.c    auth.rotate_key(), auth.import_key(), auth.jwks()
+ *	  tables.c       finding and reading the auth.* tables safely
+ *	  token.c        JWT signing, parsing and claim checks (no server code)
+ *	  json_strict.c  the strict JSON parser token.c uses (no server code)
+ *	  token_cache.c  tokens this backend has verified
+ *	  sessions.c     sessions and refresh tokens, and the session cache
+ *	  email.c        email normalisation and validation
+ *	  password.c     password rules and bcrypt hashing through pgcrypto
+ *	  throttle.c     throttling of failed sign-ins, in a file every backend maps
+ *	  secrets.c      keeping passwords and tokens out of errors and the log
+ *	  signup.c, signin.c, verify.c, refresh.c, signout.c  the SQL functions
  *
  * src/jwt_auth.c
  *
@@ -32,6 +40,7 @@
 #include "jwt_auth.h"
 #include "keys.h"
 #include "sessions.h"
+#include "secrets.h"
 #include "throttle.h"
 
 PG_MODULE_MAGIC;
@@ -57,39 +66,9 @@ _PG_init(void)
 	guc_init();
 	identity_init();
 	throttle_init();
+	secrets_init();
 	CacheRegisterRelcacheCallback(relcache_invalidated, (Datum) 0);
 	MarkGUCPrefixReserved("jwt_auth");
-}
-
-/*
- * Run "fn", and if it fails, fail with the same error but without the
- * STATEMENT line in the server log.  The functions whose arguments are
- * passwords or tokens go through here: log_min_error_statement would
- * otherwise copy a literal password or token into the log with any error,
- * ours or one raised beneath us (a statement timeout, a cancel).
- */
-Datum
-call_hiding_statement(PGFunction fn, FunctionCallInfo fcinfo)
-{
-	MemoryContext caller = CurrentMemoryContext;
-	Datum		result = (Datum) 0;
-
-	PG_TRY();
-	{
-		result = fn(fcinfo);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(caller);
-		edata = CopyErrorData();
-		FlushErrorState();
-		edata->hide_stmt = true;
-		ReThrowError(edata);
-	}
-	PG_END_TRY();
-	return result;
 }
 
 /*

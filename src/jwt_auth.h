@@ -13,7 +13,6 @@
 #include "fmgr.h"
 
 
-extern Datum call_hiding_statement(PGFunction fn, FunctionCallInfo fcinfo);
 extern void require_argument(FunctionCallInfo fcinfo, int argno, const char *name);
 extern void require_writable(const char *function, const char *detail);
 extern int64 unix_now(void);

@@ -32,6 +32,7 @@
 #include <openssl/pem.h>
 
 #include "jwt_auth.h"
+#include "secrets.h"
 #include "key_admin.h"
 #include "keys.h"
 #include "tables.h"

@@ -28,6 +28,7 @@
 
 #include "config.h"
 #include "jwt_auth.h"
+#include "secrets.h"
 #include "refresh.h"
 #include "sessions.h"
 #include "signin.h"

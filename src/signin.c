@@ -30,6 +30,7 @@
 #include "config.h"
 #include "email.h"
 #include "jwt_auth.h"
+#include "secrets.h"
 #include "keys.h"
 #include "password.h"
 #include "sessions.h"

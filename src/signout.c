@@ -23,6 +23,7 @@
 #include "config.h"
 #include "identity.h"
 #include "jwt_auth.h"
+#include "secrets.h"
 #include "password.h"
 #include "signout.h"
 #include "tables.h"

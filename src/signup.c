@@ -23,6 +23,7 @@
 #include "email.h"
 #include "config.h"
 #include "jwt_auth.h"
+#include "secrets.h"
 #include "password.h"
 #include "tables.h"
 #include "signup.h"

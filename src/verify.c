@@ -21,6 +21,7 @@
 #include "config.h"
 #include "identity.h"
 #include "jwt_auth.h"
+#include "secrets.h"
 #include "keys.h"
 #include "sessions.h"
 #include "tables.h"

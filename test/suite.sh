@@ -19,7 +19,7 @@ passed=$((passed + $(grep -cE '\.\.\. +ok' "$out")))
 failed=$((failed + $(grep -cE '\.\.\. +FAILED' "$out")))
 
 # The shell suites (test/lib.sh): each ends with "NAME: N passed, N failed".
-for t in dump_restore pooler standby concurrency memory managed; do
+for t in dump_restore pooler standby concurrency memory managed logs; do
     bash "test/$t.sh" 2>&1 | tee "$out"
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
     line=$(grep -E "^$t: [0-9]+ passed, [0-9]+ failed$" "$out" | tail -1)

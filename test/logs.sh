@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# No password or token reaches the server log or the client's error when a
+# statement that passes one to an auth.* function fails, wherever the error
+# comes from: inside the function, another expression of the statement, a
+# cast of another argument, an RLS check, a statement timeout; with bind
+# parameters and log_parameter_max_length_on_error = -1 (which any role may
+# set), or with literals.  Runs inside a throwaway cluster (test/suite.sh).
+set -uo pipefail
+suite=logs
+cd "$(dirname "$0")/.."
+. test/lib.sh
+
+db=jwt_auth_logs
+make_database "$db"
+trap 'psql -X -q -d postgres -c "DROP DATABASE IF EXISTS '$db'"' EXIT
+psql -X -q -d "$db" -c "ALTER ROLE todo_app PASSWORD 'logs app password'"
+log=$(pg_lsclusters --no-header | awk -v port="$PGPORT" '$3 == port { print $7 }')
+check "server log found" "$log" "."
+lines_before=$(wc -l < "$log")
+
+PGUSER=todo_app PGPASSWORD='logs app password' PGDATABASE=$db PGHOST=127.0.0.1 \
+/usr/bin/python3 - <<'PY' > "$log.client" 2>&1
+import psycopg
+
+c = psycopg.connect(autocommit=True)
+c.execute("SET log_parameter_max_length_on_error = -1")
+c.execute("SELECT auth.signup('logs@example.com', %s)", ["leaky secret 0 password 1"])
+tok = c.execute("SELECT auth.signin('logs@example.com', %s)", ["leaky secret 0 password 1"]).fetchone()[0]
+
+def attempt(label, sql, args=()):
+    try:
+        c.execute(sql, args)
+        print(label, "did not fail")
+    except psycopg.Error as e:
+        d = e.diag
+        print(label, "FAILED WITH:", e.sqlstate, d.message_primary, "|", d.message_detail, "|",
+              d.context, "|", d.internal_query, "|", str(e).replace("\n", " "))
+
+# Bind parameters, the error inside the function.
+attempt("bind-inside", "SELECT auth.signin(%s, %s)", ["logs@example.com", "leaky secret 1 password 1"])
+attempt("bind-verify", "SELECT auth.verify(%s)", [tok[:-3] + "xyz"])
+# Bind parameters, the error elsewhere in the statement, after the call.
+attempt("bind-after", "SELECT auth.signin(%s, %s), 1 / 0", ["logs@example.com", "leaky secret 0 password 1"])
+# Bind parameters, the error before the call (another argument's cast).
+attempt("bind-cast", "SELECT auth.verify(%s, %s::text::boolean)", [tok, "not a boolean"])
+# Literals, the error elsewhere.
+attempt("literal-after", "SELECT auth.signin('logs@example.com', 'leaky secret 0 password 1'), 1 / 0")
+attempt("literal-cast", "SELECT auth.verify('" + tok + "', 'not a boolean')")
+# A statement timeout while hashing.
+c.execute("SET statement_timeout = '20ms'")
+attempt("literal-timeout", "SELECT auth.signin('logs@example.com', 'leaky secret 3 password 1')")
+c.execute("RESET statement_timeout")
+# An RLS check failing in the statement that verifies.
+attempt("rls", "WITH v AS (SELECT auth.verify(%s) AS uid) "
+               "INSERT INTO tasks (user_id, title) SELECT gen_random_uuid(), 'not mine' FROM v", [tok])
+PY
+out=$(cat "$log.client")
+rm -f "$log.client"
+for label in bind-inside bind-verify bind-after bind-cast literal-after literal-cast literal-timeout rls; do
+    check "$label fails" "$out" "^$label FAILED WITH"
+done
+check "the errors are the expected ones" "$out" "bind-after FAILED WITH: 22012 division by zero"
+check "a timeout" "$out" "literal-timeout FAILED WITH: 57014"
+check "an RLS violation" "$out" "rls FAILED WITH: 42501 new row violates row-level security"
+check "no secret in any client error" "$(grep -c -E 'leaky secret|eyJ' <<<"$out")" "^0$"
+
+new=$(tail -n +"$((lines_before + 1))" "$log")
+check "the failures reached the server log" "$(grep -c 'ERROR:' <<<"$new")" "^([8-9]|[1-9][0-9])$"
+check "no secret in the server log" "$(grep -c -E 'leaky secret|eyJ[A-Za-z0-9_-]{10,}' <<<"$new")" "^0$"
+finish
