@@ -127,10 +127,22 @@ SELECT :'r_refresh_token' <> :'s_refresh_token' AS new_refresh_token,
        regress.part(:'r_access_token', 2) ->> 'sid' = regress.part(:'s_access_token', 2) ->> 'sid' AS same_session;
 SELECT refreshed_at IS NOT NULL AS refreshed FROM auth.sessions WHERE id = (regress.part(:'s_access_token', 2) ->> 'sid')::uuid;
 -- Reuse of the retired token (a sign of theft) ends the whole session; the
--- end survives even though the call returns no row instead of failing.
+-- call returns no row, with a warning.
 SELECT * FROM auth.refresh(:'s_refresh_token');
 SELECT regress.try_verify(:'r_access_token') AS after_reuse;
 SELECT * FROM auth.refresh(:'r_refresh_token');
+-- The end holds even when the caller rolls back the transaction in which
+-- it saw the reuse (a backend raising its 401 inside the transaction): a
+-- worker ended the session in a transaction of its own.
+SELECT * FROM auth.signin_session('kim@example.com', 'kim password 1') \gset t_
+SELECT * FROM auth.refresh(:'t_refresh_token') \gset u_
+BEGIN;
+SELECT count(*) AS rows_on_reuse FROM auth.refresh(:'t_refresh_token');
+ROLLBACK;
+SELECT revoked_at IS NOT NULL AS ended_for_good FROM auth.sessions
+ WHERE id = (regress.part(:'t_access_token', 2) ->> 'sid')::uuid;
+SELECT regress.try_verify(:'u_access_token') AS thief_access_token;
+SELECT * FROM auth.refresh(:'u_refresh_token');
 -- Invalid, missing, revoked and expired refresh tokens: 28000.
 SELECT * FROM auth.refresh('not-a-refresh-token');
 SELECT * FROM auth.refresh(repeat('A', 43));

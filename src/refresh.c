@@ -6,10 +6,9 @@
  * A valid refresh token is retired and traded for a new refresh token and
  * a new access token of the same session, whose lifetime starts again.  A
  * retired token presented again means two parties hold tokens of one
- * session, one of them a thief: the session is ended.  That end must
- * survive, so auth.refresh() does not raise an error then (an error would
- * roll the revocation back with the caller's transaction): it returns no
- * row, with a warning.
+ * session, one of them a thief: the session is ended, in a transaction of
+ * its own (revocation.c), so the end holds whatever the caller does next.
+ * auth.refresh() then returns no row, with a warning.
  *
  * src/refresh.c
  *
@@ -30,6 +29,7 @@
 #include "jwt_auth.h"
 #include "secrets.h"
 #include "refresh.h"
+#include "revocation.h"
 #include "sessions.h"
 #include "signin.h"
 #include "tables.h"
@@ -84,7 +84,11 @@ refresh_impl(PG_FUNCTION_ARGS)
 	(void) auth_table("sessions", &owner);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	/* Lock the token and its session: two refreshes of one token queue up. */
+	/*
+	 * Lock the token (two refreshes of one token queue up), not yet its
+	 * session: a reused token's session is ended by a worker of its own,
+	 * which must not wait for this transaction.
+	 */
 	if (SPI_execute_with_args("SELECT s.id::pg_catalog.text, u.id::pg_catalog.text, u.email, "
 							  "rt.retired_at IS NOT NULL, s.revoked_at IS NOT NULL, "
 							  "s.expires_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
@@ -92,7 +96,7 @@ refresh_impl(PG_FUNCTION_ARGS)
 							  "JOIN auth.sessions s ON s.id OPERATOR(pg_catalog.=) rt.session_id "
 							  "JOIN auth.users u ON u.id OPERATOR(pg_catalog.=) s.user_id "
 							  "WHERE rt.token_hash OPERATOR(pg_catalog.=) $1 "
-							  "FOR UPDATE OF rt, s",
+							  "FOR UPDATE OF rt",
 							  1, types, args, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up auth.refresh_tokens");
 	if (SPI_processed == 0)
@@ -121,17 +125,60 @@ refresh_impl(PG_FUNCTION_ARGS)
 	{
 		Oid			stypes[1] = {TEXTOID};
 		Datum		sargs[1] = {CStringGetTextDatum(session_id)};
+		bool		apart;
 
+		/*
+		 * End the session here too, so that this transaction sees it ended,
+		 * and in a transaction of its own, so that it stays ended whatever
+		 * this one does.
+		 */
+		SPI_finish();
+		apart = revoke_session_apart(session_id, owner);
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
 		exec("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
-			 "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid",
+			 "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid AND revoked_at IS NULL",
 			 1, sargs, stypes, SPI_OK_UPDATE);
 		SPI_finish();
-		ereport(WARNING,
-				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errmsg("refresh token was already used"),
-				 errdetail("A retired refresh token was presented again, so it may have been stolen: "
-						   "its session has been ended and no tokens were issued.")));
+		if (apart)
+			ereport(WARNING,
+					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+					 errmsg("refresh token was already used"),
+					 errdetail("A retired refresh token was presented again, so it may have been stolen: "
+							   "its session has been ended, for good, and no tokens were issued.")));
+		else
+			ereport(WARNING,
+					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+					 errmsg("refresh token was already used"),
+					 errdetail("A retired refresh token was presented again, so it may have been stolen: "
+							   "its session has been ended and no tokens were issued."),
+					 errhint("No background worker could end the session on its own, so the end holds only "
+							 "if this transaction commits; raise max_worker_processes.")));
 		return (Datum) 0;
+	}
+
+	/* Now lock the session, and look again: it may have ended meanwhile. */
+	{
+		Oid			stypes[1] = {TEXTOID};
+		Datum		sargs[1] = {CStringGetTextDatum(session_id)};
+
+		if (SPI_execute_with_args("SELECT revoked_at IS NOT NULL, "
+								  "expires_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
+								  "FROM auth.sessions WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
+								  "FOR UPDATE",
+								  1, stypes, sargs, NULL, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not look up auth.sessions");
+		if (SPI_processed == 0)
+			refuse("refresh token is invalid", "No session has this refresh token.");
+		else
+		{
+			bool		isnull;
+
+			if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+				refuse("refresh token has been revoked", "Its session has ended.");
+			if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
+				refuse("refresh token has expired", "Its session was not refreshed within refresh_ttl.");
+		}
 	}
 
 	{

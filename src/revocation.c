@@ -1,0 +1,129 @@
+/*-------------------------------------------------------------------------
+ *
+ * revocation.c
+ *	  Ending a session in a transaction of its own, whatever becomes of the
+ *	  caller's.
+ *
+ * When auth.refresh() sees a retired refresh token again, the session must
+ * end, and stay ended even if the caller then rolls its transaction back
+ * (the natural reaction of a backend to "no row" inside a transaction
+ * block).  PostgreSQL has no autonomous transactions, so a dynamic
+ * background worker (which needs no preloading) connects to the database
+ * as the owner of auth.sessions and revokes the session in a transaction of
+ * its own.  The caller waits for it to finish, up to REVOCATION_WAIT: it
+ * holds no lock on the session row, unless its own transaction wrote that
+ * row before, in which case the worker finishes when the caller's
+ * transaction ends.
+ *
+ * src/revocation.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "utils/builtins.h"
+#include "utils/snapmgr.h"
+#include "utils/uuid.h"
+
+#include "revocation.h"
+#include "token.h"
+
+#define REVOCATION_WAIT_MS	5000
+
+typedef struct RevocationRequest
+{
+	Oid			owner;
+	unsigned char session[16];
+} RevocationRequest;
+
+/*
+ * Revoke session "session_id" (a uuid's text) in a background worker that
+ * connects as "owner".  Returns true once the worker has committed (or
+ * found nothing to do), false if no worker could be started or it did not
+ * finish in time.
+ */
+bool
+revoke_session_apart(const char *session_id, Oid owner)
+{
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
+	RevocationRequest req;
+	pid_t		pid;
+	int			waited = 0;
+
+	memset(&req, 0, sizeof(req));
+	req.owner = owner;
+	if (!token_uuid_parse(session_id, strlen(session_id), req.session))
+		return false;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "jwt_auth");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "jwt_auth_revocation_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "jwt_auth session revocation");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "jwt_auth session revocation");
+	worker.bgw_main_arg = ObjectIdGetDatum(MyDatabaseId);
+	StaticAssertStmt(sizeof(req) <= BGW_EXTRALEN, "the request fits bgw_extra");
+	memcpy(worker.bgw_extra, &req, sizeof(req));
+	worker.bgw_notify_pid = MyProcPid;
+
+	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+		return false;
+	if (WaitForBackgroundWorkerStartup(handle, &pid) != BGWH_STARTED)
+		return false;
+	for (;;)
+	{
+		if (GetBackgroundWorkerPid(handle, &pid) == BGWH_STOPPED)
+			return true;
+		if (waited >= REVOCATION_WAIT_MS)
+			return false;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 10,
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		waited += 10;
+	}
+}
+
+/* The worker: one UPDATE in one transaction, then exit. */
+PGDLLEXPORT void jwt_auth_revocation_main(Datum main_arg);
+
+void
+jwt_auth_revocation_main(Datum main_arg)
+{
+	RevocationRequest req;
+	pg_uuid_t  *session = palloc(sizeof(pg_uuid_t));
+	Oid			types[1] = {UUIDOID};
+	Datum		values[1];
+
+	memcpy(&req, MyBgworkerEntry->bgw_extra, sizeof(req));
+	memcpy(session->data, req.session, 16);
+	values[0] = UUIDPGetDatum(session);
+
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(main_arg), req.owner, 0);
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_execute_with_args("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
+							  "WHERE id OPERATOR(pg_catalog.=) $1 AND revoked_at IS NULL",
+							  1, types, values, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not update auth.sessions");
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	proc_exit(0);
+}

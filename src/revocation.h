@@ -1,0 +1,16 @@
+/*-------------------------------------------------------------------------
+ *
+ * revocation.h
+ *	  Ending a session in a transaction of its own, whatever becomes of the
+ *	  caller's.
+ *
+ * src/revocation.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef JWT_AUTH_REVOCATION_H
+#define JWT_AUTH_REVOCATION_H
+
+extern bool revoke_session_apart(const char *session_id, Oid owner);
+
+#endif							/* JWT_AUTH_REVOCATION_H */
