@@ -44,11 +44,38 @@ typedef struct RevocationRequest
 	unsigned char session[16];
 } RevocationRequest;
 
+/* True if the latest committed state of session "id" says it was revoked. */
+static bool
+revoked_for_good(pg_uuid_t *id)
+{
+	Oid			types[1] = {UUIDOID};
+	Datum		values[1] = {UUIDPGetDatum(id)};
+	SPIPlanPtr	plan;
+	bool		revoked = false;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare("SELECT revoked_at IS NOT NULL FROM auth.sessions "
+					   "WHERE id OPERATOR(pg_catalog.=) $1", 1, types);
+	if (plan == NULL ||
+		SPI_execute_snapshot(plan, values, NULL, GetLatestSnapshot(), InvalidSnapshot,
+							 true, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read auth.sessions");
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+
+		revoked = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	SPI_finish();
+	return revoked;
+}
+
 /*
  * Revoke session "session_id" (a uuid's text) in a background worker that
- * connects as "owner".  Returns true once the worker has committed (or
- * found nothing to do), false if no worker could be started or it did not
- * finish in time.
+ * connects as "owner" (the caller runs as the same role).  Returns true
+ * once the latest committed state says the session is revoked, false if
+ * no worker could be started, it did not finish in time, or it failed.
  */
 bool
 revoke_session_apart(const char *session_id, Oid owner)
@@ -84,7 +111,12 @@ revoke_session_apart(const char *session_id, Oid owner)
 	for (;;)
 	{
 		if (GetBackgroundWorkerPid(handle, &pid) == BGWH_STOPPED)
-			return true;
+		{
+			pg_uuid_t	id;
+
+			memcpy(id.data, req.session, 16);
+			return revoked_for_good(&id);
+		}
 		if (waited >= REVOCATION_WAIT_MS)
 			return false;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 10,
