@@ -19,9 +19,9 @@ ISOLATION = signup_race key_revocation session_revocation password_race config_c
 
 SHLIB_LINK = -lcrypto
 PG_CPPFLAGS = -I$(srcdir)/src
-PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 
-EXTRA_CLEAN = $(DATA_built)
+EXTRA_CLEAN = $(DATA_built) test/fuzz/fuzz_token
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -37,7 +37,7 @@ $(OBJS): $(wildcard $(srcdir)/src/*.h)
 # without the server, with AddressSanitizer and UndefinedBehaviorSanitizer.
 # "make fuzz" runs it for FUZZ_SECONDS (default 600); "make fuzz-smoke" for 30.
 FUZZ_SECONDS ?= 600
-FUZZ_CC ?= clang-14
+FUZZ_CC ?= clang
 FUZZ_SRCS = test/fuzz/fuzz_token.c src/token.c src/json_strict.c
 
 test/fuzz/fuzz_token: $(FUZZ_SRCS) src/token.h src/json_strict.h

@@ -120,7 +120,7 @@ SELECT auth.uid() IS NULL AS no_uid, auth.jwt() IS NULL AS no_claims, auth.email
 SELECT current_setting('jwt_auth.user_id') = '' AS user_id_cleared,
        current_setting('jwt_auth.claims') = '' AS claims_cleared;
 BEGIN;
-SET LOCAL force_parallel_mode = on;
+SELECT regress.force_parallel() AS forced;
 SELECT auth.uid() IS NULL AS none_in_worker;
 COMMIT;
 SELECT auth.verify(:'tok', false) = :'mallory' AS again;

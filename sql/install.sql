@@ -209,6 +209,12 @@ $$;
 -- True if the statement fails (each run in its own subtransaction).
 CREATE FUNCTION regress.fails(statement text) RETURNS boolean LANGUAGE plpgsql
     AS $$ BEGIN EXECUTE statement; RETURN false; EXCEPTION WHEN OTHERS THEN RETURN true; END $$;
+-- Force parallel query for the rest of the transaction, under either name
+-- (force_parallel_mode became debug_parallel_query in PostgreSQL 16).
+CREATE FUNCTION regress.force_parallel() RETURNS boolean LANGUAGE sql
+    AS $$ SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000
+                                 THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END,
+                            'on', true) = 'on' $$;
 GRANT USAGE ON SCHEMA regress TO PUBLIC;
 
 -- Keep password hashing cheap for the rest of the suite.

@@ -38,12 +38,17 @@
 #include "guc.h"
 #include "identity.h"
 #include "jwt_auth.h"
+#include "pg_compat.h"
 #include "keys.h"
 #include "sessions.h"
 #include "secrets.h"
 #include "throttle.h"
 
+#ifdef PG_MODULE_MAGIC_EXT
+PG_MODULE_MAGIC_EXT(.name = "jwt_auth", .version = "1.1");
+#else
 PG_MODULE_MAGIC;
+#endif
 
 void		_PG_init(void);
 

@@ -31,12 +31,13 @@
 #include "storage/latch.h"
 #include "utils/builtins.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 #include "utils/uuid.h"
 
 #include "revocation.h"
 #include "token.h"
 
-#define REVOCATION_WAIT_MS	5000
+#define REVOCATION_WAIT_MS	20000
 
 typedef struct RevocationRequest
 {
@@ -84,7 +85,7 @@ revoke_session_apart(const char *session_id, Oid owner)
 	BackgroundWorkerHandle *handle;
 	RevocationRequest req;
 	pid_t		pid;
-	int			waited = 0;
+	TimestampTz give_up;
 
 	memset(&req, 0, sizeof(req));
 	req.owner = owner;
@@ -108,6 +109,7 @@ revoke_session_apart(const char *session_id, Oid owner)
 		return false;
 	if (WaitForBackgroundWorkerStartup(handle, &pid) != BGWH_STARTED)
 		return false;
+	give_up = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), REVOCATION_WAIT_MS);
 	for (;;)
 	{
 		if (GetBackgroundWorkerPid(handle, &pid) == BGWH_STOPPED)
@@ -117,13 +119,12 @@ revoke_session_apart(const char *session_id, Oid owner)
 			memcpy(id.data, req.session, 16);
 			return revoked_for_good(&id);
 		}
-		if (waited >= REVOCATION_WAIT_MS)
+		if (GetCurrentTimestamp() >= give_up)
 			return false;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 10,
 						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
-		waited += 10;
 	}
 }
 

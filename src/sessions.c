@@ -52,6 +52,7 @@
 
 #include "guc.h"
 #include "jwt_auth.h"
+#include "pg_compat.h"
 #include "sessions.h"
 #include "tables.h"
 #include "token.h"
@@ -231,11 +232,11 @@ session_lookup(const unsigned char sid[16], const unsigned char sub[16],
 	*cacheable = false;
 
 	memcpy(wanted.data, sid, 16);
-	idx = index_open(RelationGetPrimaryKeyIndex(rel), AccessShareLock);
+	idx = index_open(compat_primary_key_index(rel), AccessShareLock);
 	snapshot = RegisterSnapshot(GetLatestSnapshot());
 
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_UUID_EQ, UUIDPGetDatum(&wanted));
-	scan = index_beginscan(rel, idx, snapshot, 1, 0);
+	scan = compat_index_beginscan(rel, idx, snapshot, 1, 0);
 	index_rescan(scan, &key, 1, NULL, 0);
 	slot = table_slot_create(rel, NULL);
 

@@ -8,7 +8,7 @@ packages=(
     postgresql-15 postgresql-server-dev-15 postgresql-contrib
     libssl-dev
     python3-jwt python3-cryptography python3-psycopg python3-pytest
-    pgbouncer valgrind libclang-rt-14-dev
+    pgbouncer valgrind clang libclang-rt-14-dev
     python3-fastapi python3-uvicorn python3-httpx python3-psycopg-pool
 )
 

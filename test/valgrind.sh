@@ -35,11 +35,15 @@ PGHOST=$dir PGPORT=$port PGUSER=postgres make -s installcheck REGRESS="$files" I
 check "regression files pass under valgrind" "$(tail -3 "$dir/regress.out")" "All [0-9]+ tests passed"
 su postgres -s /bin/sh -c "'$bin/pg_ctl' -D '$dir/data' -m fast stop" >/dev/null 2>&1
 
-# One report per error; keep those with a jwt_auth frame.
+# One report per error; keep those with a jwt_auth frame.  Leave out the
+# server's own writes of WAL pages (XLogWrite, reached from a commit in the
+# revocation worker), whose unused bytes a stock build does not mark for
+# Valgrind: they are PostgreSQL's, not jwt_auth's.
 reports=$(awk '
-    /^==[0-9]+== [A-Z]/ && !/^==[0-9]+== +(at|by) / { if (block ~ /jwt_auth/) print block; block = $0; next }
+    function keep(b) { return b ~ /jwt_auth/ && b !~ /XLog(Flush|Write)/ }
+    /^==[0-9]+== [A-Z]/ && !/^==[0-9]+== +(at|by) / { if (keep(block)) print block; block = $0; next }
     /^==[0-9]+== / { block = block "\n" $0; next }
-    END { if (block ~ /jwt_auth/) print block }
+    END { if (keep(block)) print block }
 ' "$dir"/vg.*.log)
 count=$(printf '%s' "$reports" | grep -cE "Invalid (read|write|free)|uninitialised|Mismatched free|overlap" || true)
 [ "$count" -eq 0 ] || printf '%s\n' "$reports" | head -60 >&2
