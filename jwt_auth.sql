@@ -9,16 +9,45 @@
 -- create in it: otherwise whoever controls the schema could rename it and
 -- put look-alike tables or functions where those functions, and clients,
 -- look.  CREATE EXTENSION made the schema, owned by the calling role, unless
--- it existed.  A schema that holds anything at all is refused, whichever
--- extension claims it, except the C functions of pgcrypto's own library,
--- which CREATE EXTENSION jwt_auth CASCADE installs there (only a superuser
--- can make a C function, so no planted function can pass for one).
+-- it existed.  A schema made before is accepted only if it belongs to a
+-- superuser and nobody else may create in it (as one left by DROP
+-- EXTENSION jwt_auth): in a schema another role controls, that role could
+-- hold uncommitted objects no check here can see.  And a schema that holds
+-- anything at all is refused, whichever extension claims it, except the C
+-- functions of pgcrypto's own library, which CREATE EXTENSION jwt_auth
+-- CASCADE installs there (only a superuser can make a C function, so no
+-- planted function can pass for one).  pgcrypto itself must belong to a
+-- superuser or to the role installing jwt_auth: its owner could drop it,
+-- and jwt_auth with it.
+CREATE FUNCTION auth.schema_created_now() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'jwt_auth_schema_created_now' LANGUAGE C;
 DO $$
 DECLARE
     auth_nsp oid := 'auth'::pg_catalog.regnamespace;
     c_lang oid := (SELECT l.oid FROM pg_catalog.pg_language l WHERE l.lanname OPERATOR(pg_catalog.=) 'c');
+    created_now boolean := auth.schema_created_now();
     grantee regrole;
 BEGIN
+    DROP FUNCTION auth.schema_created_now();
+    IF NOT created_now AND NOT EXISTS (
+           SELECT FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) n.nspowner
+            WHERE n.oid OPERATOR(pg_catalog.=) auth_nsp AND r.rolsuper
+              AND NOT EXISTS (SELECT FROM pg_catalog.aclexplode(n.nspacl) a
+                               WHERE a.grantee OPERATOR(pg_catalog.<>) n.nspowner
+                                 AND a.privilege_type OPERATOR(pg_catalog.=) 'CREATE')) THEN
+        RAISE EXCEPTION 'schema "auth" already exists'
+            USING ERRCODE = 'duplicate_schema',
+                  DETAIL = 'jwt_auth installs only into a schema auth it creates, or one that belongs to a superuser and nobody else may create in.',
+                  HINT = 'Drop or rename the existing schema auth, then create the extension again.';
+    END IF;
+    IF EXISTS (SELECT FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) e.extowner
+                WHERE e.extname OPERATOR(pg_catalog.=) 'pgcrypto' AND NOT r.rolsuper
+                  AND e.extowner OPERATOR(pg_catalog.<>) '@extowner@'::pg_catalog.regrole) THEN
+        RAISE EXCEPTION 'extension "pgcrypto" belongs to another role'
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'Its owner could drop it, and jwt_auth with it.',
+                  HINT = 'Have that role drop pgcrypto, then run CREATE EXTENSION jwt_auth CASCADE.';
+    END IF;
     IF EXISTS (SELECT FROM pg_catalog.pg_class WHERE relnamespace OPERATOR(pg_catalog.=) auth_nsp)
        OR EXISTS (SELECT FROM pg_catalog.pg_type WHERE typnamespace OPERATOR(pg_catalog.=) auth_nsp)
        OR EXISTS (SELECT FROM pg_catalog.pg_operator WHERE oprnamespace OPERATOR(pg_catalog.=) auth_nsp)

@@ -114,9 +114,13 @@ INSERT INTO auth.settings VALUES ('token_ttl', '604800');
 RESET ROLE;
 
 -- A row written by hand that does not parse fails every call rather than
--- being ignored.
-INSERT INTO auth.settings VALUES ('token_ttl', 'forever');
+-- being ignored; the owner removes it with auth.configure(name, NULL), even
+-- under a name no setting has.
+INSERT INTO auth.settings VALUES ('token_ttl', 'forever'), ('old_setting', 'x');
 SELECT auth.signin('configure@example.com', 'configure password');
-DELETE FROM auth.settings;
+SELECT auth.configure('token_ttl', NULL);
+SELECT auth.signin('configure@example.com', 'configure password');
+SELECT auth.configure('old_setting', NULL) IS NULL AS removed;
+SELECT auth.configure('old_setting', '1');
 SELECT count(*) AS database_settings FROM auth.configuration() WHERE source = 'database';
 DROP FUNCTION regress.lifetime();

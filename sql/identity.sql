@@ -93,22 +93,34 @@ RESET jwt_auth.user_id;
 RESET jwt_auth.claims;
 
 -- One identity, from one token.  A function whose SET clause covers one of
--- the two settings restores only that one on exit, so the settings then
--- hold two tokens' values: that is no identity, never mallory's claims with
--- the victim's id or the other way round.
+-- the two settings restores only that one on exit, which would pair one
+-- token's user id with another token's claims: the identity is then none,
+-- or (as here, since the settings are made whole before each query) the
+-- last verified token's, never a mix.
 CREATE FUNCTION regress.verify_inside_claims(token text) RETURNS uuid LANGUAGE sql
     SET jwt_auth.claims = '' AS $$ SELECT auth.verify(token) $$;
 CREATE FUNCTION regress.verify_inside_user_id(token text) RETURNS uuid LANGUAGE sql
     SET jwt_auth.user_id = '' AS $$ SELECT auth.verify(token) $$;
+CREATE FUNCTION regress.one_token() RETURNS boolean LANGUAGE sql AS $$
+    SELECT (auth.uid() IS NULL AND auth.user_id() IS NULL AND auth.jwt() IS NULL AND auth.email() IS NULL)
+        OR (auth.uid()::text = auth.jwt() ->> 'sub' AND auth.user_id() = auth.jwt() ->> 'sub'
+            AND auth.email() = auth.jwt() ->> 'email'
+            AND auth.uid()::text = current_setting('jwt_auth.user_id')
+            AND current_setting('jwt_auth.claims')::jsonb = auth.jwt()) $$;
 BEGIN;
 SELECT auth.verify(:'tok') = :'mallory' AS mallory;
 SELECT regress.verify_inside_claims(:'victim_tok') = :'victim' AS victim_inside;
-SELECT current_setting('jwt_auth.user_id') = :'victim' AS guc_user_id_victim,
-       current_setting('jwt_auth.claims')::jsonb ->> 'sub' = :'mallory' AS guc_claims_mallory;
-SELECT auth.uid(), auth.user_id(), auth.email(), auth.role(), auth.jwt();
+SELECT regress.one_token() AS one_token, auth.email();
 SELECT auth.verify(:'tok') = :'mallory' AS mallory_again, auth.email();
 SELECT regress.verify_inside_user_id(:'victim_tok') = :'victim' AS victim_inside;
-SELECT auth.uid(), auth.user_id(), auth.email(), auth.role(), auth.jwt();
+SELECT regress.one_token() AS one_token, auth.email();
+COMMIT;
+-- Without the executor's help (a value read in the same query as the
+-- function restores it), the accessors refuse the pair themselves.
+BEGIN;
+SELECT auth.verify(:'tok') = :'mallory' AS mallory;
+SELECT regress.verify_inside_claims(:'victim_tok') = :'victim' AS victim_inside,
+       auth.uid() IS NULL OR auth.uid()::text = auth.jwt() ->> 'sub' AS same_query_one_token;
 COMMIT;
 
 -- A failed verify leaves no identity, even one set for the session before
@@ -133,7 +145,7 @@ SELECT auth.uid() IS NULL AS none_after_savepoint_rollback;
 COMMIT;
 RESET jwt_auth.user_id;
 RESET jwt_auth.claims;
-DROP FUNCTION regress.verify_inside_claims(text), regress.verify_inside_user_id(text);
+DROP FUNCTION regress.verify_inside_claims(text), regress.verify_inside_user_id(text), regress.one_token();
 
 -- The jwt_auth prefix is reserved once the library is loaded.
 SET jwt_auth.something_else = 'x';

@@ -91,16 +91,35 @@ CREATE EXTENSION fuzzystrmatch SCHEMA auth;
 CREATE EXTENSION jwt_auth CASCADE;
 DROP EXTENSION fuzzystrmatch;
 DROP SCHEMA auth;
--- pgcrypto alone in a schema auth made beforehand is accepted: that is what
--- CASCADE itself does.
+-- Even an empty schema auth made before, by a role that could hold
+-- uncommitted objects in it that no check can see, is refused; one made in
+-- the same transaction, which no other session can see, is accepted (with
+-- pgcrypto in it, as CASCADE does).
 CREATE SCHEMA auth;
 CREATE EXTENSION pgcrypto SCHEMA auth;
 CREATE EXTENSION jwt_auth;
-SELECT count(*) AS planted FROM pg_proc WHERE pronamespace = 'auth'::regnamespace AND proname = 'signin'
-   AND proargtypes[0] = 'varchar'::regtype;
-DROP EXTENSION jwt_auth;
+\echo :LAST_ERROR_SQLSTATE
 DROP EXTENSION pgcrypto;
--- (Schema auth stays, empty, given to the tables' owner: it was not the extension's.)
+DROP SCHEMA auth;
+BEGIN;
+CREATE SCHEMA auth;
+CREATE EXTENSION pgcrypto SCHEMA auth;
+CREATE EXTENSION jwt_auth;
+SELECT extversion FROM pg_extension WHERE extname = 'jwt_auth';
+ROLLBACK;
+-- pgcrypto owned by another role, who could drop it and jwt_auth with it,
+-- is refused too.
+\c regress_trusted :su
+CREATE ROLE regress_other LOGIN PASSWORD 'regress_other_pw';
+GRANT CREATE ON DATABASE regress_trusted TO regress_other;
+\c "dbname=regress_trusted user=regress_other password=regress_other_pw"
+CREATE EXTENSION pgcrypto;
+\c "dbname=regress_trusted user=regress_owner password=regress_owner_pw"
+CREATE EXTENSION jwt_auth;
+\echo :LAST_ERROR_SQLSTATE
+\c "dbname=regress_trusted user=regress_other password=regress_other_pw"
+DROP EXTENSION pgcrypto;
+\c "dbname=regress_trusted user=regress_owner password=regress_owner_pw"
 CREATE EXTENSION jwt_auth CASCADE;
 SELECT nspowner::regrole = current_user::regrole AS caller_owns_schema,
        (SELECT rolsuper FROM pg_roles WHERE oid = nspowner) AS superuser_owns_schema,
@@ -142,15 +161,20 @@ SELECT auth.verify(auth.signin('owner@example.com', 'owner password 1'));
 ALTER SCHEMA auth OWNER TO CURRENT_USER;
 \c "dbname=regress_trusted user=regress_owner password=regress_owner_pw"
 SELECT auth.signin('owner@example.com', 'owner password 1') IS NOT NULL AS works_again;
--- The owner can drop and re-create the extension.
+-- The owner can drop and re-create the extension: schema auth stays behind,
+-- the superuser's, and is taken again.
 DROP TABLE notes;
 DROP EXTENSION jwt_auth;
+SELECT (SELECT rolsuper FROM pg_roles WHERE oid = nspowner) AS left_to_a_superuser
+  FROM pg_namespace WHERE nspname = 'auth';
 CREATE EXTENSION jwt_auth;
 SELECT extname FROM pg_extension WHERE extname = 'jwt_auth';
 \c contrib_regression :su
 DROP DATABASE regress_trusted;
 DROP OWNED BY regress_owner;
 DROP ROLE regress_owner;
+DROP OWNED BY regress_other;
+DROP ROLE regress_other;
 
 -- Helpers for the other test files: sign any header and payload with any
 -- secret, written independently of the extension (pgcrypto's hmac in SQL).

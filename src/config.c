@@ -47,8 +47,14 @@ static bool stored_valid = false;
 static uint64 stored_generation = 0;
 static Oid	settings_relid = InvalidOid;
 
-/* What config_get() returns: the GUCs with the stored values over them. */
+/*
+ * What config_get() returns: the GUCs with the stored values over them,
+ * made again when either changes.
+ */
 static Settings effective;
+static uint64 effective_gucs = 0;		/* guc_settings_generation it saw */
+static uint64 effective_loads = 0;		/* "loads" it saw */
+static uint64 loads = 1;				/* config_load() calls */
 
 /* A relcache invalidation of "relid" arrived (InvalidOid: of every table). */
 void
@@ -112,6 +118,7 @@ config_load(void)
 		if (config_context != NULL)
 			MemoryContextReset(config_context);
 		memset(is_stored, 0, sizeof(is_stored));
+		loads++;
 		return;
 	}
 	relid = auth_table("settings", &owner);
@@ -133,7 +140,8 @@ config_load(void)
 					 errmsg("invalid row in auth.settings"),
 					 errdetail("The row for \"%s\" does not hold a valid value of a known setting.",
 							   name ? name : ""),
-					 errhint("Delete the row, then set the value again with auth.configure().")));
+					 errhint("Remove it with auth.configure('%s', NULL), then set the value again.",
+							 name ? name : "")));
 		loaded_is_stored[def - guc_setting_defs] = true;
 	}
 	MemoryContextSwitchTo(old);
@@ -146,6 +154,7 @@ config_load(void)
 	stored = loaded;
 	memcpy(is_stored, loaded_is_stored, sizeof(is_stored));
 	settings_relid = relid;
+	loads++;
 	/* A change that arrived while loading makes the next call load again. */
 	stored_valid = (generation == stored_generation);
 }
@@ -161,6 +170,10 @@ config_get(void)
 	AcceptInvalidationMessages();
 	if (!stored_valid)
 		config_load();
+	if (effective_gucs == guc_settings_generation && effective_loads == loads)
+		return &effective;
+	effective_gucs = guc_settings_generation;
+	effective_loads = loads;
 	effective = guc_settings;
 	for (int i = 0; i < guc_nsettings; i++)
 	{
@@ -201,16 +214,21 @@ Datum
 jwt_auth_configure(PG_FUNCTION_ARGS)
 {
 	const SettingDef *def;
+	char	   *name;
 	Oid			owner;
 	Oid			types[2] = {TEXTOID, TEXTOID};
 	Datum		values[2];
 	char	   *result;
 
 	require_argument(fcinfo, 0, "setting");
-	def = find_setting(bounded_text_argument(fcinfo, 0, "setting name"), false);
+	name = bounded_text_argument(fcinfo, 0, "setting name");
+	/* NULL removes any row of that name, even one no setting reads any more. */
+	def = find_setting(name, PG_ARGISNULL(1));
 	require_writable("auth.configure()", NULL);
 	(void) auth_table("settings", &owner);
-	values[0] = CStringGetTextDatum(def->name);
+	if (strncmp(name, "jwt_auth.", 9) == 0)
+		name += 9;
+	values[0] = CStringGetTextDatum(name);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -219,6 +237,11 @@ jwt_auth_configure(PG_FUNCTION_ARGS)
 		if (SPI_execute_with_args("DELETE FROM auth.settings WHERE setting OPERATOR(pg_catalog.=) $1",
 								  1, types, values, NULL, false, 0) != SPI_OK_DELETE)
 			elog(ERROR, "could not delete from auth.settings");
+		if (def == NULL)
+		{
+			SPI_finish();
+			PG_RETURN_NULL();
+		}
 		result = guc_setting_format(def, &guc_settings);
 	}
 	else

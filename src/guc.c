@@ -30,6 +30,27 @@
 
 /* The GUCs' values; DefineCustom*Variable() sets their defaults. */
 Settings	guc_settings;
+
+/* Bumped by every assignment of one of them (their assign hooks). */
+uint64		guc_settings_generation = 1;
+
+static void
+assign_int(int newval, void *extra)
+{
+	guc_settings_generation++;
+}
+
+static void
+assign_bool(bool newval, void *extra)
+{
+	guc_settings_generation++;
+}
+
+static void
+assign_name(const char *newval, void *extra)
+{
+	guc_settings_generation++;
+}
 int			jwt_auth_cache_size = 1024;
 
 #define DAY (24 * 3600)
@@ -200,19 +221,19 @@ guc_init(void)
 				DefineCustomIntVariable(name, def->desc, def->long_desc,
 										FIELD(&guc_settings, def, int),
 										def->boot, def->min, def->max,
-										PGC_SUSET, def->flags, NULL, NULL, NULL);
+										PGC_SUSET, def->flags, NULL, assign_int, NULL);
 				break;
 			case SETTING_BOOL:
 				DefineCustomBoolVariable(name, def->desc, def->long_desc,
 										 FIELD(&guc_settings, def, bool),
 										 def->boot != 0,
-										 PGC_SUSET, def->flags, NULL, NULL, NULL);
+										 PGC_SUSET, def->flags, NULL, assign_bool, NULL);
 				break;
 			case SETTING_NAME:
 				DefineCustomStringVariable(name, def->desc, def->long_desc,
 										   FIELD(&guc_settings, def, char *),
 										   def->boot_name,
-										   PGC_SUSET, def->flags, check_name, NULL, NULL);
+										   PGC_SUSET, def->flags, check_name, assign_name, NULL);
 				break;
 		}
 	}

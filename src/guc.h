@@ -53,6 +53,7 @@ typedef struct SettingDef
 #define SETTINGS_COUNT 9		/* entries of guc_setting_defs */
 
 extern Settings guc_settings;
+extern uint64 guc_settings_generation;
 extern const SettingDef guc_setting_defs[SETTINGS_COUNT];
 extern const int guc_nsettings;
 extern int	jwt_auth_cache_size;

@@ -40,7 +40,6 @@
 #include "postgres.h"
 
 #include "access/parallel.h"
-#include "access/xact.h"
 #include "executor/executor.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
@@ -73,9 +72,9 @@ static pg_uuid_t user_id_in_force;
 static uint64 identity_stamp = 0;
 static uint64 refused_stamp = 0;
 
-/* A failed verify's identity is still in the settings: clear them. */
-static bool clear_pending = false;
-static bool cleared_in_xact = false;
+/* While identity_set() assigns: the "sub" of the claims it assigns. */
+static pg_uuid_t assigning_sub;
+
 static ExecutorStart_hook_type prev_executor_start = NULL;
 
 /*
@@ -151,7 +150,9 @@ check_claims(char **newval, void **extra, GucSource source)
 	ce = (ClaimsExtra *) malloc(sizeof(ClaimsExtra));
 	if (ce == NULL)
 		return false;
-	if (!js_parse_object(*newval, strlen(*newval), &doc) ||
+	if (identity_assigning)
+		memcpy(&ce->uid, &assigning_sub, sizeof(pg_uuid_t));	/* verified already */
+	else if (!js_parse_object(*newval, strlen(*newval), &doc) ||
 		(sub = js_get(&doc, "sub")) == NULL || sub->type != JS_STRING ||
 		!token_uuid_parse(sub->str, sub->len, ce->uid.data))
 	{
@@ -193,39 +194,29 @@ void
 identity_refused(void)
 {
 	refused_stamp = identity_stamp;
-	clear_pending = true;
 }
 
 /*
- * Before a query runs, clear the settings a failed verify left behind, so
- * that parallel workers, which copy them, see no identity either.  The
- * clearing is itself undone if its transaction aborts: it is done again
- * until a transaction that did it commits.
+ * Before a query runs, empty settings that hold no identity (left by a
+ * failed verify, or paired from two tokens), so that parallel workers,
+ * which copy the settings and cannot tell, see no identity either.  An
+ * emptying undone by its transaction's abort is done again by the next
+ * query.
  */
 static void
 executor_start(QueryDesc *queryDesc, int eflags)
 {
-	if (clear_pending && !IsParallelWorker() && (has_claims || has_user_id) && !identity_valid())
+	if ((has_claims || has_user_id) && !identity_valid() && !IsParallelWorker())
 	{
 		(void) set_config_option("jwt_auth.claims", "", PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SET, true, ERROR, false);
 		(void) set_config_option("jwt_auth.user_id", "", PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SET, true, ERROR, false);
-		cleared_in_xact = true;
 	}
 	if (prev_executor_start)
 		prev_executor_start(queryDesc, eflags);
 	else
 		standard_ExecutorStart(queryDesc, eflags);
-}
-
-static void
-xact_callback(XactEvent event, void *arg)
-{
-	if (event == XACT_EVENT_COMMIT && cleared_in_xact)
-		clear_pending = false;
-	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT)
-		cleared_in_xact = false;
 }
 
 void
@@ -251,7 +242,6 @@ identity_init(void)
 
 	prev_executor_start = ExecutorStart_hook;
 	ExecutorStart_hook = executor_start;
-	RegisterXactCallback(xact_callback, NULL);
 }
 
 /*
@@ -266,7 +256,7 @@ identity_init(void)
  * no settings work after the first.
  */
 void
-identity_set(const char *user_id, const char *claims, bool is_local)
+identity_set(const unsigned char sub[16], const char *user_id, const char *claims, bool is_local)
 {
 	GucAction	action = is_local ? GUC_ACTION_LOCAL : GUC_ACTION_SET;
 
@@ -275,6 +265,7 @@ identity_set(const char *user_id, const char *claims, bool is_local)
 		return;
 
 	identity_stamp++;
+	memcpy(assigning_sub.data, sub, 16);
 	identity_assigning = true;
 	PG_TRY();
 	{

@@ -42,4 +42,11 @@
 #define compat_primary_key_index(rel) RelationGetPrimaryKeyIndex(rel)
 #endif
 
+/* PostgreSQL 17 moved the local transaction id into PGPROC.vxid. */
+#if PG_VERSION_NUM >= 170000
+#define compat_my_lxid() (MyProc->vxid.lxid)
+#else
+#define compat_my_lxid() (MyProc->lxid)
+#endif
+
 #endif							/* JWT_AUTH_PG_COMPAT_H */

@@ -17,6 +17,8 @@
 #include "postgres.h"
 
 #include "access/detoast.h"
+#include "access/transam.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -65,7 +67,8 @@ refresh_impl(PG_FUNCTION_ARGS)
 	char	   *email;
 	bool		retired,
 				revoked,
-				expired;
+				expired,
+				ours;
 	MemoryContext outer = CurrentMemoryContext;
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -91,7 +94,8 @@ refresh_impl(PG_FUNCTION_ARGS)
 	 */
 	if (SPI_execute_with_args("SELECT s.id::pg_catalog.text, u.id::pg_catalog.text, u.email, "
 							  "rt.retired_at IS NOT NULL, s.revoked_at IS NOT NULL, "
-							  "s.expires_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
+							  "s.expires_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp(), "
+							  "s.xmin, s.xmax "
 							  "FROM auth.refresh_tokens rt "
 							  "JOIN auth.sessions s ON s.id OPERATOR(pg_catalog.=) rt.session_id "
 							  "JOIN auth.users u ON u.id OPERATOR(pg_catalog.=) s.user_id "
@@ -113,6 +117,9 @@ refresh_impl(PG_FUNCTION_ARGS)
 		retired = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
 		revoked = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
 		expired = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
+		/* Did this transaction write or lock the session row already? */
+		ours = TransactionIdIsCurrentTransactionId(DatumGetTransactionId(SPI_getbinval(tup, desc, 7, &isnull))) ||
+			TransactionIdIsCurrentTransactionId(DatumGetTransactionId(SPI_getbinval(tup, desc, 8, &isnull)));
 		MemoryContextSwitchTo(spi);
 	}
 
@@ -128,18 +135,21 @@ refresh_impl(PG_FUNCTION_ARGS)
 		bool		apart;
 
 		/*
-		 * End the session here too, so that this transaction sees it ended,
-		 * and in a transaction of its own, so that it stays ended whatever
-		 * this one does.
+		 * End the session in a transaction of its own, so that it stays
+		 * ended whatever this one does; failing that, in this one.
 		 */
 		SPI_finish();
-		apart = revoke_session_apart(session_id, owner);
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		exec("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
-			 "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid AND revoked_at IS NULL",
-			 1, sargs, stypes, SPI_OK_UPDATE);
-		SPI_finish();
+		/* A worker would wait for this transaction's own row lock. */
+		apart = !ours && revoke_session_apart(session_id, owner);
+		if (!apart)
+		{
+			if (SPI_connect() != SPI_OK_CONNECT)
+				elog(ERROR, "SPI_connect failed");
+			exec("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
+				 "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid AND revoked_at IS NULL",
+				 1, sargs, stypes, SPI_OK_UPDATE);
+			SPI_finish();
+		}
 		if (apart)
 			ereport(WARNING,
 					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
@@ -152,8 +162,9 @@ refresh_impl(PG_FUNCTION_ARGS)
 					 errmsg("refresh token was already used"),
 					 errdetail("A retired refresh token was presented again, so it may have been stolen: "
 							   "its session has been ended and no tokens were issued."),
-					 errhint("No background worker could end the session on its own, so the end holds only "
-							 "if this transaction commits; raise max_worker_processes.")));
+					 errhint("The session could not be ended in a transaction of its own (no free background "
+							 "worker, or this transaction holds its row), so the end holds only if this "
+							 "transaction commits.")));
 		return (Datum) 0;
 	}
 

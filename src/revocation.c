@@ -10,10 +10,10 @@
  * block).  PostgreSQL has no autonomous transactions, so a dynamic
  * background worker (which needs no preloading) connects to the database
  * as the owner of auth.sessions and revokes the session in a transaction of
- * its own.  The caller waits for it to finish, up to REVOCATION_WAIT: it
- * holds no lock on the session row, unless its own transaction wrote that
- * row before, in which case the worker finishes when the caller's
- * transaction ends.
+ * its own.  The caller waits for it to finish, up to REVOCATION_WAIT_MS;
+ * the worker waits for a lock no longer than that either.  The caller holds
+ * no lock on the session row, and when its own transaction wrote or locked
+ * the row before, it does not start the worker at all (refresh.c).
  *
  * src/revocation.c
  *
@@ -86,6 +86,7 @@ revoke_session_apart(const char *session_id, Oid owner)
 	RevocationRequest req;
 	pid_t		pid;
 	TimestampTz give_up;
+	pg_uuid_t	id;
 
 	memset(&req, 0, sizeof(req));
 	req.owner = owner;
@@ -107,20 +108,26 @@ revoke_session_apart(const char *session_id, Oid owner)
 
 	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
 		return false;
-	if (WaitForBackgroundWorkerStartup(handle, &pid) != BGWH_STARTED)
-		return false;
+	memcpy(id.data, req.session, 16);
+	switch (WaitForBackgroundWorkerStartup(handle, &pid))
+	{
+		case BGWH_STARTED:
+			break;
+		case BGWH_STOPPED:
+			return revoked_for_good(&id);	/* it may have been quick */
+		default:
+			return false;
+	}
 	give_up = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), REVOCATION_WAIT_MS);
 	for (;;)
 	{
 		if (GetBackgroundWorkerPid(handle, &pid) == BGWH_STOPPED)
-		{
-			pg_uuid_t	id;
-
-			memcpy(id.data, req.session, 16);
 			return revoked_for_good(&id);
-		}
 		if (GetCurrentTimestamp() >= give_up)
+		{
+			TerminateBackgroundWorker(handle);
 			return false;
+		}
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 10,
 						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
@@ -151,6 +158,9 @@ jwt_auth_revocation_main(Datum main_arg)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	PushActiveSnapshot(GetTransactionSnapshot());
+	/* Never wait for a lock longer than the caller waits for this worker. */
+	if (SPI_execute("SET LOCAL lock_timeout = " CppAsString2(REVOCATION_WAIT_MS), false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "could not set lock_timeout");
 	if (SPI_execute_with_args("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
 							  "WHERE id OPERATOR(pg_catalog.=) $1 AND revoked_at IS NULL",
 							  1, types, values, NULL, false, 0) != SPI_OK_UPDATE)

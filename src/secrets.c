@@ -31,6 +31,7 @@
 #include "utils/elog.h"
 #include "utils/timestamp.h"
 
+#include "pg_compat.h"
 #include "secrets.h"
 
 /* The statement that last called a function taking a secret. */
@@ -44,19 +45,31 @@ static const char *const secret_functions[] = {
 	"signup", "signin", "verify", "refresh", "signout", "change_password", "import_key",
 };
 
-/* True if "text" names one of secret_functions after "auth.", in any case. */
+/*
+ * True if "text" names one of secret_functions after "auth.", in any case,
+ * with any quotes and white space around the dot ignored.
+ */
 static bool
 names_secret_function(const char *text)
 {
 	for (const char *p = text; p != NULL && *p; p++)
 	{
-		if (pg_strncasecmp(p, "auth.", 5) != 0)
+		const char *q;
+
+		if (pg_strncasecmp(p, "auth", 4) != 0)
 			continue;
+		q = p + 4;
+		while (*q == '"' || isspace((unsigned char) *q))
+			q++;
+		if (*q++ != '.')
+			continue;
+		while (*q == '"' || isspace((unsigned char) *q))
+			q++;
 		for (size_t i = 0; i < lengthof(secret_functions); i++)
 		{
 			size_t		n = strlen(secret_functions[i]);
 
-			if (pg_strncasecmp(p + 5, secret_functions[i], n) == 0)
+			if (pg_strncasecmp(q, secret_functions[i], n) == 0)
 				return true;
 		}
 	}
@@ -66,7 +79,7 @@ names_secret_function(const char *text)
 static bool
 in_secret_statement(void)
 {
-	return (MyProc != NULL && secret_lxid == MyProc->lxid &&
+	return (MyProc != NULL && secret_lxid == compat_my_lxid() &&
 			secret_statement == GetCurrentStatementStartTimestamp()) ||
 		(debug_query_string != NULL && names_secret_function(debug_query_string));
 }
@@ -108,7 +121,7 @@ call_hiding_statement(PGFunction fn, FunctionCallInfo fcinfo)
 
 	if (MyProc != NULL)
 	{
-		secret_lxid = MyProc->lxid;
+		secret_lxid = compat_my_lxid();
 		secret_statement = GetCurrentStatementStartTimestamp();
 	}
 	PG_TRY();

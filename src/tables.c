@@ -21,6 +21,8 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
+#include "fmgr.h"
 #include "catalog/namespace.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -125,4 +127,23 @@ auth_read_end(AuthRead *state)
 {
 	SPI_finish();
 	SetUserIdAndSecContext(state->save_userid, state->save_sec_context);
+}
+
+/*
+ * auth.schema_created_now(), which the install script makes, calls once and
+ * drops: true if schema auth was created by the current transaction, so
+ * that no other session can have put anything in it, even uncommitted.
+ */
+PG_FUNCTION_INFO_V1(jwt_auth_schema_created_now);
+Datum
+jwt_auth_schema_created_now(PG_FUNCTION_ARGS)
+{
+	HeapTuple	tup = SearchSysCache1(NAMESPACENAME, CStringGetDatum("auth"));
+	bool		created_now;
+
+	if (!HeapTupleIsValid(tup))
+		PG_RETURN_BOOL(false);
+	created_now = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data));
+	ReleaseSysCache(tup);
+	PG_RETURN_BOOL(created_now);
 }

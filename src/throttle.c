@@ -34,12 +34,14 @@
  * The table is set-associative: an email may use one of THROTTLE_WAYS
  * entries of its set, and an entry is reused only once it holds nothing
  * alive (its failures forgotten and its lock over).  A flood of junk emails
- * therefore never pushes out a victim's count.  An email whose set is full
+ * therefore never pushes out a victim's count.  One database may hold at
+ * most half of each set, so that no database can crowd the others out.  An email whose set is full
  * is counted in the overflow counters instead: two shared counters per
  * email, of which the smaller is at least its own number of failures (a
  * count-min sketch with conservative update).  An email counted there is
  * refused while both of its counters reach max_failed_signins, until one
- * of them has seen no failure for signin_lockout; a success cannot reset
+ * of them has seen no failure for signin_lockout (the server's, if a
+ * database chose a longer one); a success cannot reset
  * counters it shares with other emails.  So a flood can make emails that
  * were not yet failing be locked sooner and for longer than the rules say,
  * but it can never make the table forget or shorten a count or a lock.
@@ -59,6 +61,7 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/fd.h"
+#include "storage/latch.h"
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 
@@ -124,16 +127,26 @@ throttle_init(void)
 							NULL, NULL, NULL);
 }
 
-/* Take or drop the table's lock; only EINTR is retried, nothing else can fail. */
+/*
+ * Take (LOCK_EX) or drop (LOCK_UN) the table's lock.  Waiting for it stays
+ * interruptible: a cancel or a terminate is served between tries.
+ */
 static void
 lock_table(int fd, int op)
 {
-	while (flock(fd, op) != 0)
+	for (;;)
 	{
-		if (errno != EINTR)
+		if (flock(fd, op == LOCK_EX ? LOCK_EX | LOCK_NB : op) == 0)
+			return;
+		if (errno != EINTR && errno != EWOULDBLOCK)
 			ereport(ERROR,
 					(errcode_for_file_access(),
 					 errmsg("could not lock file \"%s\": %m", THROTTLE_FILE)));
+		if (errno == EWOULDBLOCK)
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1,
+							 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
 	}
 }
 
@@ -155,6 +168,7 @@ prepare_file(int fd)
 	struct stat st;
 	uint32		nentries;
 	uint32		nbuckets;
+	int			err;
 
 	if (fstat(fd, &st) != 0)
 		return errno;
@@ -174,9 +188,16 @@ prepare_file(int fd)
 	h.nbuckets = nbuckets;
 	if (!pg_strong_random(h.salt, sizeof(h.salt)))
 		return EIO;
-	/* Truncating to zero first zeroes every counter. */
+	/*
+	 * Truncating to zero first zeroes every counter; the blocks are then
+	 * allocated, so that a full disk fails here, with an error, rather than
+	 * as a fault when a backend writes through its mapping.
+	 */
 	if (ftruncate(fd, 0) != 0 || ftruncate(fd, (off_t) table_bytes(nentries, nbuckets)) != 0)
 		return errno;
+	err = posix_fallocate(fd, 0, (off_t) table_bytes(nentries, nbuckets));
+	if (err != 0)
+		return err;
 	if (pg_pwrite(fd, &h, sizeof(h), 0) != sizeof(h))
 		return errno ? errno : EIO;
 	return 0;
@@ -202,7 +223,17 @@ open_table(void)
 				(errcode_for_file_access(),
 				 errmsg("could not open file \"%s\": %m", THROTTLE_FILE)));
 	}
-	lock_table(fd, LOCK_EX);
+	PG_TRY();
+	{
+		lock_table(fd, LOCK_EX);
+	}
+	PG_CATCH();
+	{
+		close(fd);
+		ReleaseExternalFD();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	err = prepare_file(fd);
 	if (err == 0 && pg_pread(fd, &h, sizeof(h), 0) != sizeof(h))
 		err = errno ? errno : EIO;
@@ -276,18 +307,29 @@ find_entry(const ThrottleKey *tk)
 	return NULL;
 }
 
-/* An entry of the set that holds nothing alive, or NULL. */
+/*
+ * An entry of the set that holds nothing alive, or NULL.  One database may
+ * hold at most half of a set: a database whose own settings keep entries
+ * alive for long, or that is flooded, cannot push the emails of the other
+ * databases out of the table into the shared overflow counters.
+ */
 static ThrottleEntry *
 free_entry(const ThrottleKey *tk, TimestampTz now)
 {
+	ThrottleEntry *found = NULL;
+	int			mine = 0;
+
 	for (int i = 0; i < THROTTLE_WAYS; i++)
 	{
 		ThrottleEntry *e = &entries[tk->set + i];
+		bool		alive = e->key != 0 && (now < e->forget_at || now < e->locked_until);
 
-		if (e->key == 0 || (now >= e->forget_at && now >= e->locked_until))
-			return e;
+		if (!alive && found == NULL)
+			found = e;
+		else if (alive && e->dbid == MyDatabaseId)
+			mine++;
 	}
-	return NULL;
+	return mine < THROTTLE_WAYS / 2 ? found : NULL;
 }
 
 /*
@@ -302,7 +344,6 @@ count_in_entry(ThrottleEntry *e, TimestampTz now, int max_failures, int lockout)
 	if (now >= e->forget_at)
 		e->failures = 0;
 	e->failures++;
-	e->forget_at = TimestampTzPlusMilliseconds(now, (int64) lockout * 1000);
 	if (e->failures >= max_failures)
 	{
 		int			excess = Min(e->failures - max_failures, 20);
@@ -310,6 +351,8 @@ count_in_entry(ThrottleEntry *e, TimestampTz now, int max_failures, int lockout)
 
 		e->locked_until = TimestampTzPlusMilliseconds(now, lock * 1000);
 	}
+	/* Failures are remembered for signin_lockout after the last one, or after the lock. */
+	e->forget_at = TimestampTzPlusMilliseconds(Max(now, e->locked_until), (int64) lockout * 1000);
 	return 0;
 }
 
@@ -397,10 +440,15 @@ throttle_attempt(const char *email, size_t len, ThrottleKey *tk)
 			e->locked_until = 0;
 		}
 	}
+	/*
+	 * The shared counters forget by the server's signin_lockout, never a
+	 * longer one a database chose for itself.
+	 */
 	if (e != NULL)
 		locked_until = count_in_entry(e, now, cfg->max_failed_signins, cfg->signin_lockout);
 	else
-		locked_until = count_in_buckets(tk, now, cfg->max_failed_signins, cfg->signin_lockout);
+		locked_until = count_in_buckets(tk, now, cfg->max_failed_signins,
+										Min(cfg->signin_lockout, guc_settings.signin_lockout));
 	lock_table(throttle_fd, LOCK_UN);
 
 	if (locked_until > now)

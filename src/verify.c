@@ -217,7 +217,7 @@ verify_impl(PG_FUNCTION_ARGS)
 					 errhint("Sign in again, or turn the setting check_sessions off for stateless tokens.")));
 	}
 
-	identity_set(claims.sub_text, claims.json, is_local);
+	identity_set(claims.sub, claims.sub_text, claims.json, is_local);
 
 	result = (pg_uuid_t *) palloc(sizeof(pg_uuid_t));
 	memcpy(result->data, claims.sub, sizeof(result->data));
