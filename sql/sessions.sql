@@ -83,6 +83,18 @@ COMMIT;
 SELECT regress.try_verify(:'c1') AS current_kept, regress.try_verify(:'c2') AS other_ended;
 SELECT auth.signin('sam@example.com', 'sam password 1');
 SELECT auth.signin('sam@example.com', 'sam password 2') IS NOT NULL AS new_password_works;
+-- Guesses of the old password count as failed sign-ins of the email: a
+-- stolen access token does not give unlimited guesses.
+SELECT auth.signin('sam@example.com', 'sam password 2') AS c3 \gset
+SELECT count(*) AS wrong_guesses FROM generate_series(1, 5) AS i
+ WHERE regress.fails(format('SELECT auth.verify(%L); SELECT auth.change_password(%L, %L)',
+                            :'c3', 'guess ' || i, 'sam password 3'));
+BEGIN;
+SELECT auth.verify(:'c3') IS NOT NULL AS verified;
+SELECT auth.change_password('sam password 2', 'sam password 3');
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+SELECT auth.signin('sam@example.com', 'sam password 2');
 
 -- Deleting a user ends their sessions at once.
 SELECT auth.signup('gone@example.com', 'gone password 1') AS gone \gset

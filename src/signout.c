@@ -26,6 +26,7 @@
 #include "secrets.h"
 #include "password.h"
 #include "signout.h"
+#include "throttle.h"
 #include "tables.h"
 #include "verify.h"
 
@@ -73,6 +74,8 @@ change_password_impl(PG_FUNCTION_ARGS)
 	text	   *sid = claim_text("sid");
 	text	   *new_password;
 	char	   *stored = NULL;
+	char	   *email = NULL;
+	ThrottleKey throttled = {0};
 	char	   *hash;
 	Oid			owner;
 	Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
@@ -102,28 +105,46 @@ change_password_impl(PG_FUNCTION_ARGS)
 	(void) auth_table("sessions", &owner);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT password_hash FROM auth.users "
-							  "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid FOR UPDATE",
+	/*
+	 * Guesses of the old password are throttled as sign-ins of the user's
+	 * email are (a stolen access token must not allow unlimited guesses),
+	 * and checked before the row is locked, so that a guess does not hold
+	 * up the user's sign-ins for the length of a hash.
+	 */
+	if (SPI_execute_with_args("SELECT email, password_hash FROM auth.users "
+							  "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid",
 							  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up auth.users");
 	if (SPI_processed == 1)
 	{
 		MemoryContext spi = MemoryContextSwitchTo(outer);
 
-		stored = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		email = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		stored = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 		MemoryContextSwitchTo(spi);
 	}
+	if (email != NULL)
+		throttle_attempt(email, strlen(email), &throttled);
 	if (!password_matches(PG_GETARG_TEXT_PP(0), stored, config_get()->bcrypt_cost))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PASSWORD),
 				 errmsg("invalid password")));
+	throttle_success(&throttled);
 
+	/* Only if the hash is still the one checked: else the password changed meanwhile. */
 	hash = password_hash(new_password, config_get()->bcrypt_cost);
 	values[1] = CStringGetTextDatum(hash);
+	values[2] = CStringGetTextDatum(stored);
 	if (SPI_execute_with_args("UPDATE auth.users SET password_hash = $2, updated_at = pg_catalog.now() "
-							  "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid",
-							  2, types, values, NULL, false, 0) != SPI_OK_UPDATE)
+							  "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
+							  "AND password_hash OPERATOR(pg_catalog.=) $3",
+							  3, types, values, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not update auth.users");
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PASSWORD),
+				 errmsg("invalid password"),
+				 errdetail("The password was changed by another transaction meanwhile.")));
 
 	/* End every other session: whoever knew the old password is out. */
 	values[2] = sid ? PointerGetDatum(sid) : (Datum) 0;
