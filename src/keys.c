@@ -177,6 +177,11 @@ keys_load(void)
 			}
 			if (k->public_key == NULL)
 			{
+				ereport(LOG,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("key \"%s\" in auth.keys is left out", k->kid),
+						 errdetail("Its public key does not parse, or does not pass the checks for %s.",
+								   k->alg)));
 				memset(k, 0, sizeof(JwtKey));
 				continue;
 			}
