@@ -196,7 +196,7 @@ A88e3fTywBxa3Q==
 -- Keys that would let anyone forge tokens, or that are not what they claim,
 -- are refused however well-formed their PEM: an RSA public exponent of 3,
 -- an EC private key whose public point is another key's.
-SELECT auth.import_key('RS256', convert_to('-----BEGIN PRIVATE KEY-----
+SELECT '-----BEGIN PRIVATE KEY-----
 MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDFTzW5s0LerCo/
 khgwiu9yNneYg5sgH9wazmGhoSf5Xs0XaU/jvjQ1LfrV1MDIhZXrBUy2Id4pfj+a
 +wCXOAkpJj6Xdr7RvM4lj3ASzVhREW0yGEdYsLWmThBl0e+GmdZGeWeoeVYcKZTR
@@ -223,7 +223,8 @@ EMXLpBtT9Jc2dGC4S+yisCtL2YZK8X28T+gXdV4bAoGBAM1kcZ6JNh3Zfw/fwqEZ
 briNROXhMqLaFht1D0sHb0y6BUEYICNFbH7jQOT7U8giUB1PYa507+BPP02GIYCQ
 snmfCCDCXz+n6OtVSjC56iyu35PjL2LfOUEieuYBfSwERoVXLnvn/Sy4H+BrkJvJ
 erKv21w/uCkEhf4PealzAi7H
------END PRIVATE KEY-----', 'UTF8'));
+-----END PRIVATE KEY-----' AS e3_pem \gset
+SELECT auth.import_key('RS256', convert_to(:'e3_pem', 'UTF8'));
 \echo :LAST_ERROR_SQLSTATE
 SELECT auth.import_key('ES256', convert_to('-----BEGIN PRIVATE KEY-----
 MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgWfVxdYWea1/G6W/7
@@ -235,34 +236,7 @@ Av9DmYMkSFh6veaBQlcXpPwh1RbB/hFPGAPv/Ek4zqw6tppWcSoMQtVF
 -- cache checks every public key it loads, and leaves this one out.
 BEGIN;
 INSERT INTO auth.keys (kid, alg, secret, public_key, created_at)
-    VALUES ('weak-rsa', 'RS256', convert_to('-----BEGIN PRIVATE KEY-----
-MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDFTzW5s0LerCo/
-khgwiu9yNneYg5sgH9wazmGhoSf5Xs0XaU/jvjQ1LfrV1MDIhZXrBUy2Id4pfj+a
-+wCXOAkpJj6Xdr7RvM4lj3ASzVhREW0yGEdYsLWmThBl0e+GmdZGeWeoeVYcKZTR
-jFOZrHWLKP2hWu4uTZel3DUUjNBEw+NDREuPbQ4g3HpJQtJj0rlwC4ZIfxThgSI9
-+F92qO+Hn6W2SH8YRKmOiO0rvq8F+jPHZiXCZ12GlxIoBDf95BFkiByLYeh40f+D
-5UVBP+PJEfX9q2pxyN8SCmCAgGyfpg6RUhDVLpeuvkx47VO0s7mXVynSvF1Wzv+e
-TJL+eFR1AgEDAoIBAQCDiiPRIiyUcsbVDBAgXJ+heaUQV7zAFT1nNEEWa2/7lIi6
-RjVCfs14yVHj4yswWQ6crjMkFpQbqX+8p1W6JVtwxCm6TynhKIluX6AMiOWLYPN2
-uto7IHkZiWBD4UpZu+Qu+5pwUOQSxmM2XY0RHaOyG1PA50l0M7puks4NszWDLBXf
-PzqI5/TnZO+STtHKyTL25sknmWaVZ+K4A3U0Ive77AxNbVAphFCexemODiNJEfUP
-z71IUgLkXpEqeZHSFVcbKfwoBF+gO0jdYc3qKq9HPcDfUDM689CMZqbRDkVo5qEm
-JUcIs/niAUkC5slaZhKdgzQp7irBA4okLUJ//r3rAoGBAO/t3J7MDdYoL8yGJ51V
-w4EFmd+s2wT7lrnvVokIWq1yJKN8Vq6njHunU56hu43dGDrdYSIoo6ur3Peli3rN
-EaQs3r1AAX9Vbvivl2a6WDy66cUBbeUG5YECQGEF0X8mxUYpgP2WqnfdzXwi5JSY
-qLq3ChqiENPE33PNkNMbSiptAoGBANKGiNT2A0idlUZnpPpd4Wv4F3jgPfYFzpQ6
-nKagGc57mO/FzdgycbT5DHA07ew7RwlSTWetSK2ELEDCwmJ1smqO6mUPWdmzChmI
-Oymnp6AjS4+tRTiSdaU9MAVBGYVbhtaumSixdij97uLRrpEUceL0CEDxxklwajya
-d9wjMA0pAoGBAJ/z6GndXo7FdTMEGmjj16tZET/IkgNSZHv05Fta5x5MGGz9jx8a
-XafE4mnBJ7PoutHo62wbF8fH6KUZB6czYRgd6dOAAP+OSfsfukR8OtMnRoNWSUNZ
-7lYBgECui6oZ2NlxAKkPHE/pM6gXQw27GycksWcWteKDP6KJCzdnhsbzAoGBAIxZ
-sI35V4W+Y4RFGKbpQPKlZPtAKU6uibgnExnAETRSZfUuiTrMS837XaAjSUgnhLDh
-iO/I2x5YHYCB1uxOdvG0nENfkTvMsWZa0hvFGmrCMl/I2NBho8N+IAOAu649BI8f
-EMXLpBtT9Jc2dGC4S+yisCtL2YZK8X28T+gXdV4bAoGBAM1kcZ6JNh3Zfw/fwqEZ
-briNROXhMqLaFht1D0sHb0y6BUEYICNFbH7jQOT7U8giUB1PYa507+BPP02GIYCQ
-snmfCCDCXz+n6OtVSjC56iyu35PjL2LfOUEieuYBfSwERoVXLnvn/Sy4H+BrkJvJ
-erKv21w/uCkEhf4PealzAi7H
------END PRIVATE KEY-----', 'UTF8'), '-----BEGIN PUBLIC KEY-----
+    VALUES ('weak-rsa', 'RS256', convert_to(:'e3_pem', 'UTF8'), '-----BEGIN PUBLIC KEY-----
 MIIBIDANBgkqhkiG9w0BAQEFAAOCAQ0AMIIBCAKCAQEAxU81ubNC3qwqP5IYMIrv
 cjZ3mIObIB/cGs5hoaEn+V7NF2lP4740NS361dTAyIWV6wVMtiHeKX4/mvsAlzgJ
 KSY+l3a+0bzOJY9wEs1YURFtMhhHWLC1pk4QZdHvhpnWRnlnqHlWHCmU0YxTmax1
