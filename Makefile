@@ -2,10 +2,11 @@ EXTENSION = jwt_auth
 EXTVERSION = 1.1
 
 MODULE_big = jwt_auth
-OBJS = src/jwt_auth.o src/guc.o src/config.o src/identity.o src/keys.o src/key_admin.o src/tables.o \
-	src/token.o src/token_cache.o src/json_strict.o src/email.o src/password.o src/sessions.o \
-	src/signup.o src/signin.o src/verify.o src/refresh.o src/signout.o src/throttle.o \
-	src/secrets.o src/revocation.o
+OBJS = src/jwt_auth.o src/callable.o src/invalidation.o src/guc.o src/config.o src/identity.o \
+	src/keys.o src/key_admin.o src/tables.o src/token.o src/token_cache.o src/json_strict.o \
+	src/token_argument.o src/access_token.o src/email.o src/password.o src/sessions.o \
+	src/revocation.o src/throttle.o src/secrets.o \
+	src/signup.o src/signin.o src/verify.o src/refresh.o src/signout.o
 
 # jwt_auth.sql is the install script of the current version, copied to
 # jwt_auth--$(EXTVERSION).sql at build time.  Released versions keep their

@@ -36,7 +36,8 @@
 #include "utils/tuplestore.h"
 
 #include "config.h"
-#include "jwt_auth.h"
+#include "callable.h"
+#include "invalidation.h"
 #include "tables.h"
 
 /* What auth.settings holds, as last read. */

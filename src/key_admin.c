@@ -31,9 +31,9 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "jwt_auth.h"
+#include "callable.h"
 #include "secrets.h"
-#include "key_admin.h"
+
 #include "keys.h"
 #include "tables.h"
 #include "token.h"

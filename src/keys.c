@@ -29,7 +29,8 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
-#include "jwt_auth.h"
+#include "callable.h"
+#include "invalidation.h"
 #include "keys.h"
 #include "tables.h"
 

@@ -28,12 +28,12 @@
 #include "utils/tuplestore.h"
 
 #include "config.h"
-#include "jwt_auth.h"
+#include "callable.h"
 #include "secrets.h"
-#include "refresh.h"
+
 #include "revocation.h"
 #include "sessions.h"
-#include "signin.h"
+#include "access_token.h"
 #include "tables.h"
 
 static void

@@ -51,7 +51,8 @@
 #include <openssl/evp.h>
 
 #include "guc.h"
-#include "jwt_auth.h"
+#include "callable.h"
+#include "invalidation.h"
 #include "pg_compat.h"
 #include "sessions.h"
 #include "tables.h"

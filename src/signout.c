@@ -20,15 +20,14 @@
 #include "utils/builtins.h"
 #include "utils/uuid.h"
 
+#include "callable.h"
 #include "config.h"
 #include "identity.h"
-#include "jwt_auth.h"
-#include "secrets.h"
 #include "password.h"
-#include "signout.h"
-#include "throttle.h"
+#include "secrets.h"
 #include "tables.h"
-#include "verify.h"
+#include "throttle.h"
+#include "token_argument.h"
 
 static Datum
 signout_impl(PG_FUNCTION_ARGS)

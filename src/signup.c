@@ -22,11 +22,11 @@
 
 #include "email.h"
 #include "config.h"
-#include "jwt_auth.h"
+#include "callable.h"
 #include "secrets.h"
 #include "password.h"
 #include "tables.h"
-#include "signup.h"
+
 
 static void
 report_duplicate(void)

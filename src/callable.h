@@ -1,21 +1,20 @@
 /*-------------------------------------------------------------------------
  *
- * jwt_auth.h
- *	  Helpers shared by the SQL-callable functions.
+ * callable.h
+ *	  What the SQL-callable functions of jwt_auth check first: arguments
+ *	  that must not be NULL, a transaction that may write; and the clock.
  *
- * src/jwt_auth.h
+ * src/callable.h
  *
  *-------------------------------------------------------------------------
  */
-#ifndef JWT_AUTH_H
-#define JWT_AUTH_H
+#ifndef JWT_AUTH_CALLABLE_H
+#define JWT_AUTH_CALLABLE_H
 
 #include "fmgr.h"
-
 
 extern void require_argument(FunctionCallInfo fcinfo, int argno, const char *name);
 extern void require_writable(const char *function, const char *detail);
 extern int64 unix_now(void);
-extern Datum invalidate_trigger_table(FunctionCallInfo fcinfo, const char *function);
 
-#endif							/* JWT_AUTH_H */
+#endif							/* JWT_AUTH_CALLABLE_H */

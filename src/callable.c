@@ -1,0 +1,49 @@
+/*-------------------------------------------------------------------------
+ *
+ * callable.c
+ *	  What the SQL-callable functions of jwt_auth check first: arguments
+ *	  that must not be NULL, a transaction that may write; and the clock.
+ *
+ * src/callable.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "fmgr.h"
+#include "utils/timestamp.h"
+
+#include "callable.h"
+
+/*
+ * Raise 25006 in a read-only transaction, and so on a hot standby, for a
+ * function that writes; "detail" may be NULL.
+ */
+void
+require_writable(const char *function, const char *detail)
+{
+	if (XactReadOnly)
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot execute %s in a read-only transaction", function),
+				 detail ? errdetail_internal("%s", detail) : 0,
+				 errhint("On a standby, call it through the primary server.")));
+}
+
+/* Raise 22004 if argument "argno" is NULL. */
+void
+require_argument(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+}
+
+/* Seconds since the Unix epoch, now. */
+int64
+unix_now(void)
+{
+	return (int64) timestamptz_to_time_t(GetCurrentTimestamp());
+}
