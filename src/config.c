@@ -26,6 +26,7 @@
  */
 #include "postgres.h"
 
+#include "access/detoast.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -71,12 +72,8 @@ config_invalidate(Oid relid)
 static const SettingDef *
 find_setting(const char *name, bool missing_ok)
 {
-	const SettingDef *def;
+	const SettingDef *def = guc_setting_find(name);
 
-	/* "jwt_auth.token_ttl" names token_ttl as well. */
-	if (strncmp(name, "jwt_auth.", 9) == 0)
-		name += 9;
-	def = guc_setting_find(name);
 	if (def == NULL && !missing_ok)
 	{
 		StringInfoData names;
@@ -178,15 +175,8 @@ config_get(void)
 	effective = guc_settings;
 	for (int i = 0; i < guc_nsettings; i++)
 	{
-		const SettingDef *def = &guc_setting_defs[i];
-
 		if (is_stored[i])
-		{
-			size_t		size = def->type == SETTING_INT ? sizeof(int) :
-				def->type == SETTING_BOOL ? sizeof(bool) : sizeof(char *);
-
-			memcpy((char *) &effective + def->offset, (char *) &stored + def->offset, size);
-		}
+			guc_setting_copy(&guc_setting_defs[i], &effective, &stored);
 	}
 	return &effective;
 }
@@ -196,14 +186,13 @@ config_get(void)
 static char *
 bounded_text_argument(FunctionCallInfo fcinfo, int argno, const char *what)
 {
-	text	   *t = PG_GETARG_TEXT_PP(argno);
-
-	if (VARSIZE_ANY_EXHDR(t) > MAX_ARGUMENT)
+	/* Bound the size before detoasting. */
+	if (toast_raw_datum_size(PG_GETARG_DATUM(argno)) - VARHDRSZ > MAX_ARGUMENT)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s is too long", what),
 				 errdetail("It may be at most %d bytes long.", MAX_ARGUMENT)));
-	return text_to_cstring(t);
+	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }
 
 /*
@@ -223,12 +212,13 @@ jwt_auth_configure(PG_FUNCTION_ARGS)
 
 	require_argument(fcinfo, 0, "setting");
 	name = bounded_text_argument(fcinfo, 0, "setting name");
+	/* "jwt_auth.token_ttl" names token_ttl as well. */
+	if (strncmp(name, "jwt_auth.", 9) == 0)
+		name += 9;
 	/* NULL removes any row of that name, even one no setting reads any more. */
 	def = find_setting(name, PG_ARGISNULL(1));
 	require_writable("auth.configure()", NULL);
 	(void) auth_table("settings", &owner);
-	if (strncmp(name, "jwt_auth.", 9) == 0)
-		name += 9;
 	values[0] = CStringGetTextDatum(name);
 
 	if (SPI_connect() != SPI_OK_CONNECT)

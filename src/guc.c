@@ -187,6 +187,24 @@ guc_setting_parse(const SettingDef *def, const char *value, Settings *into,
 	return false;
 }
 
+/* Copy setting "def" from "from" into "to" (a name is shared, not copied). */
+void
+guc_setting_copy(const SettingDef *def, Settings *to, const Settings *from)
+{
+	switch (def->type)
+	{
+		case SETTING_INT:
+			*FIELD(to, def, int) = *FIELD(from, def, const int);
+			break;
+		case SETTING_BOOL:
+			*FIELD(to, def, bool) = *FIELD(from, def, const bool);
+			break;
+		case SETTING_NAME:
+			*FIELD(to, def, char *) = *FIELD(from, def, char *const);
+			break;
+	}
+}
+
 /* The value of setting "def" in "from", as text that guc_setting_parse() reads back. */
 char *
 guc_setting_format(const SettingDef *def, const Settings *from)

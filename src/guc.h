@@ -63,5 +63,6 @@ extern const SettingDef *guc_setting_find(const char *name);
 extern bool guc_setting_parse(const SettingDef *def, const char *value,
 							  Settings *into, const char **detail);
 extern char *guc_setting_format(const SettingDef *def, const Settings *from);
+extern void guc_setting_copy(const SettingDef *def, Settings *to, const Settings *from);
 
 #endif							/* JWT_AUTH_GUC_H */

@@ -126,8 +126,6 @@ check_user_id(char **newval, void **extra, GucSource source)
 	return true;
 }
 
-
-/* Claims are a JSON object with a UUID "sub" (auth.verify() made sure). */
 static void
 assign_user_id(const char *newval, void *extra)
 {
@@ -136,6 +134,7 @@ assign_user_id(const char *newval, void *extra)
 	has_user_id = (extra != NULL);
 }
 
+/* Claims are a JSON object with a UUID "sub" (auth.verify() made sure). */
 static bool
 check_claims(char **newval, void **extra, GucSource source)
 {

@@ -97,7 +97,7 @@ parse_public_key(const char *pem, const char *alg)
 
 	BIO_free(bio);
 	ERR_clear_error();
-	if (pkey != NULL && !keys_fit_alg(pkey, alg))
+	if (pkey != NULL && keys_problem(pkey, alg, false) != NULL)
 	{
 		EVP_PKEY_free(pkey);
 		pkey = NULL;
@@ -263,7 +263,7 @@ keys_private_key(const JwtKey *key)
 
 		BIO_free(bio);
 		ERR_clear_error();
-		if (pkey != NULL && !keys_fit_alg(pkey, k->alg))
+		if (pkey != NULL && keys_problem(pkey, k->alg, false) != NULL)
 		{
 			EVP_PKEY_free(pkey);
 			pkey = NULL;
@@ -331,13 +331,6 @@ keys_problem(EVP_PKEY *pkey, const char *alg, bool check_private)
 			"The key fails OpenSSL's key check: its private and public parts do not match, or one is invalid." :
 			"The public key fails OpenSSL's public-key check (for EC, a point that is not on the curve).";
 	return NULL;
-}
-
-/* True if "pkey" is a public key "alg" may use (keys_problem()). */
-bool
-keys_fit_alg(EVP_PKEY *pkey, const char *alg)
-{
-	return keys_problem(pkey, alg, false) == NULL;
 }
 
 /* The newest key (ties broken by kid) signs. */

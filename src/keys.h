@@ -34,7 +34,6 @@ extern const JwtKey *keys_signing_key(void);
 extern int	keys_all(const JwtKey **all);
 extern EVP_PKEY *keys_private_key(const JwtKey *key);
 extern const char *keys_problem(EVP_PKEY *pkey, const char *alg, bool check_private);
-extern bool keys_fit_alg(EVP_PKEY *pkey, const char *alg);
 extern int	keys_no_passphrase(char *buf, int size, int rwflag, void *u);
 
 #endif							/* JWT_AUTH_KEYS_H */

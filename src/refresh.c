@@ -45,6 +45,16 @@ refuse(const char *msg, const char *detail)
 			 detail ? errdetail_internal("%s", detail) : 0));
 }
 
+/* Refuse the refresh token of a session that was revoked or has expired. */
+static void
+refuse_ended(bool revoked, bool expired)
+{
+	if (revoked)
+		refuse("refresh token has been revoked", "Its session has ended.");
+	if (expired)
+		refuse("refresh token has expired", "Its session was not refreshed within refresh_ttl.");
+}
+
 /* Run one statement with text parameters. */
 static void
 exec(const char *sql, int nargs, Datum *values, Oid *types, int expected)
@@ -123,10 +133,7 @@ refresh_impl(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(spi);
 	}
 
-	if (revoked)
-		refuse("refresh token has been revoked", "Its session has ended.");
-	if (expired)
-		refuse("refresh token has expired", "Its session was not refreshed within refresh_ttl.");
+	refuse_ended(revoked, expired);
 
 	if (retired)
 	{
@@ -185,10 +192,8 @@ refresh_impl(PG_FUNCTION_ARGS)
 		{
 			bool		isnull;
 
-			if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
-				refuse("refresh token has been revoked", "Its session has ended.");
-			if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
-				refuse("refresh token has expired", "Its session was not refreshed within refresh_ttl.");
+			refuse_ended(DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)),
+						 DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)));
 		}
 	}
 

@@ -78,17 +78,12 @@ failure_cost(int cost)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT pg_catalog.max(pg_catalog.substr(password_hash, 5, 2)) FROM auth.users",
+	if (SPI_execute("SELECT password_hash FROM auth.users "
+					"ORDER BY pg_catalog.substr(password_hash, 5, 2) DESC LIMIT 1",
 					true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read auth.users");
 	if (SPI_processed == 1)
-	{
-		char	   *two = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-
-		if (two != NULL && isdigit((unsigned char) two[0]) && isdigit((unsigned char) two[1]) &&
-			two[2] == '\0')
-			highest = (two[0] - '0') * 10 + (two[1] - '0');
-	}
+		highest = password_cost(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
 	SPI_finish();
 	return Max(cost, Min(highest, 31));
 }

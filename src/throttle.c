@@ -159,10 +159,10 @@ table_bytes(uint32 nentries, uint32 nbuckets)
 
 /*
  * Under the lock: make the file a fresh table of this server if it is not
- * one already.  Returns an errno, or 0.
+ * one already; its header goes to *out.  Returns an errno, or 0.
  */
 static int
-prepare_file(int fd)
+prepare_file(int fd, ThrottleHeader *out)
 {
 	ThrottleHeader h;
 	struct stat st;
@@ -176,7 +176,10 @@ prepare_file(int fd)
 		h.magic == THROTTLE_MAGIC && h.version == THROTTLE_VERSION &&
 		h.started == PgStartTime && h.nentries > 0 && h.nentries % THROTTLE_WAYS == 0 &&
 		h.nbuckets > 0 && st.st_size == (off_t) table_bytes(h.nentries, h.nbuckets))
+	{
+		*out = h;
 		return 0;
+	}
 
 	nentries = (uint32) TYPEALIGN(THROTTLE_WAYS, throttle_size);
 	nbuckets = Max(nentries / 8, 256);
@@ -200,6 +203,7 @@ prepare_file(int fd)
 		return err;
 	if (pg_pwrite(fd, &h, sizeof(h), 0) != sizeof(h))
 		return errno ? errno : EIO;
+	*out = h;
 	return 0;
 }
 
@@ -234,9 +238,7 @@ open_table(void)
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	err = prepare_file(fd);
-	if (err == 0 && pg_pread(fd, &h, sizeof(h), 0) != sizeof(h))
-		err = errno ? errno : EIO;
+	err = prepare_file(fd, &h);
 	if (err == 0)
 	{
 		map = mmap(NULL, table_bytes(h.nentries, h.nbuckets), PROT_READ | PROT_WRITE,
