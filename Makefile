@@ -3,7 +3,8 @@ EXTVERSION = 1.1
 
 MODULE_big = jwt_auth
 OBJS = src/jwt_auth.o src/callable.o src/invalidation.o src/guc.o src/config.o src/identity.o \
-	src/keys.o src/key_admin.o src/tables.o src/token.o src/token_cache.o src/json_strict.o \
+	src/keys.o src/key_admin.o src/tables.o src/codec.o src/json_strict.o src/mac.o src/signature.o \
+	src/token.o src/claims.o src/token_cache.o \
 	src/token_argument.o src/access_token.o src/email.o src/password.o src/sessions.o \
 	src/revocation.o src/throttle.o src/secrets.o \
 	src/signup.o src/signin.o src/verify.o src/refresh.o src/signout.o
@@ -39,9 +40,10 @@ $(OBJS): $(wildcard $(srcdir)/src/*.h)
 # "make fuzz" runs it for FUZZ_SECONDS (default 600); "make fuzz-smoke" for 30.
 FUZZ_SECONDS ?= 600
 FUZZ_CC ?= clang
-FUZZ_SRCS = test/fuzz/fuzz_token.c src/token.c src/json_strict.c
+FUZZ_SRCS = test/fuzz/fuzz_token.c src/codec.c src/json_strict.c src/mac.c src/signature.c \
+	src/token.c src/claims.c
 
-test/fuzz/fuzz_token: $(FUZZ_SRCS) src/token.h src/json_strict.h
+test/fuzz/fuzz_token: $(FUZZ_SRCS) $(wildcard $(srcdir)/src/*.h)
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-I$(srcdir)/src -o $@ $(FUZZ_SRCS) -lcrypto
 

@@ -57,7 +57,7 @@ issue_access_token(const char *user_id, const char *email, const char *session_i
 	int64		now = unix_now();
 	char		signed_token[TOKEN_MAX_LENGTH + 1];
 	size_t		len;
-	EVP_PKEY   *pkey = NULL;
+	SignatureKey sigkey;
 
 	if (key == NULL)
 		ereport(ERROR,
@@ -65,10 +65,13 @@ issue_access_token(const char *user_id, const char *email, const char *session_i
 				 errmsg("no signing key is available"),
 				 errdetail("auth.keys holds no key that is not retired."),
 				 errhint("Create one with auth.rotate_key().")));
+	sigkey.alg = signature_alg(key->alg);
+	sigkey.hmac = key->hmac;
+	sigkey.pkey = NULL;
 	if (strcmp(key->alg, "HS256") != 0)
 	{
-		pkey = keys_private_key(key);
-		if (pkey == NULL)
+		sigkey.pkey = keys_private_key(key);
+		if (sigkey.pkey == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("signing key is unusable"),
@@ -91,8 +94,7 @@ issue_access_token(const char *user_id, const char *email, const char *session_i
 	add_string(&claims, "jti", jti);
 	appendStringInfoChar(&claims, '}');
 
-	len = token_sign(key->alg, key->kid, key->hmac, pkey, claims.data,
-					 signed_token, sizeof(signed_token));
+	len = token_sign(&sigkey, key->kid, claims.data, signed_token, sizeof(signed_token));
 	if (len == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),

@@ -50,7 +50,7 @@
 
 #include "identity.h"
 #include "json_strict.h"
-#include "token.h"
+#include "codec.h"
 
 static char *identity_user_id = NULL;
 static char *identity_claims = NULL;
@@ -116,7 +116,7 @@ check_user_id(char **newval, void **extra, GucSource source)
 	uid = (pg_uuid_t *) malloc(sizeof(pg_uuid_t));
 	if (uid == NULL)
 		return false;
-	if (!token_uuid_parse(*newval, strlen(*newval), uid->data))
+	if (!codec_uuid_parse(*newval, strlen(*newval), uid->data))
 	{
 		free(uid);
 		GUC_check_errdetail("The identity must be a UUID.");
@@ -153,7 +153,7 @@ check_claims(char **newval, void **extra, GucSource source)
 		memcpy(&ce->uid, &assigning_sub, sizeof(pg_uuid_t));	/* verified already */
 	else if (!js_parse_object(*newval, strlen(*newval), &doc) ||
 		(sub = js_get(&doc, "sub")) == NULL || sub->type != JS_STRING ||
-		!token_uuid_parse(sub->str, sub->len, ce->uid.data))
+		!codec_uuid_parse(sub->str, sub->len, ce->uid.data))
 	{
 		free(ce);
 		GUC_check_errdetail("The claims must be a JSON object with a UUID \"sub\".");
@@ -355,7 +355,7 @@ jwt_auth_user_id(PG_FUNCTION_ARGS)
 
 	if (!identity_valid())
 		PG_RETURN_NULL();
-	token_uuid_format(claims_in_force.uid.data, text);
+	codec_uuid_format(claims_in_force.uid.data, text);
 	PG_RETURN_TEXT_P(cstring_to_text(text));
 }
 

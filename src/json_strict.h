@@ -4,7 +4,7 @@
  *	  A strict, allocation-free JSON object parser for token headers and
  *	  claims.
  *
- * Like token.c, this unit does not depend on the PostgreSQL server.
+ * This unit does not depend on the PostgreSQL server.
  *
  * src/json_strict.h
  *

@@ -14,8 +14,12 @@
  *	  identity.c       the verified identity and auth.uid(), auth.jwt(), ...
  *	  keys.c           the keys in auth.keys, cached per backend
  *	  key_admin.c      auth.rotate_key(), auth.import_key(), auth.jwks()
- *	  token.c          JWT signing, parsing and claim checks (no server code)
- *	  json_strict.c    the strict JSON parser token.c uses (no server code)
+ *	  codec.c          base64url and UUID text (no server code)
+ *	  json_strict.c    the strict JSON parser (no server code)
+ *	  mac.c            HMAC-SHA256 with a key prepared once (no server code)
+ *	  signature.c      making and checking signatures per algorithm (no server code)
+ *	  token.c          a JWT's compact form: parsing, signature, signing (no server code)
+ *	  claims.c         checking the claims of a signed JWT (no server code)
  *	  token_cache.c    tokens this backend has verified
  *	  token_argument.c checking a token passed to a SQL function
  *	  access_token.c   issuing access tokens

@@ -36,6 +36,8 @@
 
 #include "keys.h"
 #include "tables.h"
+#include "codec.h"
+#include "mac.h"
 #include "token.h"
 
 #define MAX_IMPORTED_KEY	16384
@@ -230,11 +232,11 @@ import_key_impl(PG_FUNCTION_ARGS)
 
 	if (strcmp(alg, "HS256") == 0)
 	{
-		if (len < TOKEN_MIN_SECRET)
+		if (len < HMAC_MIN_SECRET)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("HS256 key is too short"),
-					 errdetail("An HS256 secret must be at least %d bytes long.", TOKEN_MIN_SECRET)));
+					 errdetail("An HS256 secret must be at least %d bytes long.", HMAC_MIN_SECRET)));
 		PG_RETURN_TEXT_P(store_key(alg, kid, (unsigned char *) VARDATA_ANY(key), len, NULL));
 	}
 
@@ -283,7 +285,7 @@ add_bn(StringInfo buf, EVP_PKEY *pkey, const char *param, const char *name, int 
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not read a public key")));
-	token_b64url_encode(bytes, (size_t) n, b64);
+	codec_b64url_encode(bytes, (size_t) n, b64);
 	appendStringInfo(buf, ",\"%s\":\"%s\"", name, b64);
 }
 

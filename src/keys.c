@@ -73,7 +73,7 @@ free_keys(void *arg)
 	{
 		if (k->secret != NULL)
 			explicit_bzero(k->secret, k->secret_len);
-		token_hmac_key_free(k->hmac);
+		hmac_key_free(k->hmac);
 		k->hmac = NULL;
 		EVP_PKEY_free(k->public_key);
 		EVP_PKEY_free(k->private_key);
@@ -191,9 +191,9 @@ keys_load(void)
 		k->secret = MemoryContextAlloc(fresh, Max(k->secret_len, 1));
 		memcpy(k->secret, VARDATA_ANY(secret), k->secret_len);
 		/* A secret too short to use gets no HMAC key: it verifies nothing. */
-		if (strcmp(k->alg, "HS256") == 0 && k->secret_len >= TOKEN_MIN_SECRET)
+		if (strcmp(k->alg, "HS256") == 0 && k->secret_len >= HMAC_MIN_SECRET)
 		{
-			k->hmac = token_hmac_key_new(k->secret, k->secret_len);
+			k->hmac = hmac_key_new(k->secret, k->secret_len);
 			if (k->hmac == NULL)
 				ereport(ERROR,
 						(errcode(ERRCODE_OUT_OF_MEMORY),
@@ -277,7 +277,7 @@ keys_private_key(const JwtKey *key)
  * What makes "pkey" unfit for "alg", as a sentence for errdetail, or NULL if
  * it is fit: an EC key on P-256 whose point is on the curve for ES256; for
  * RS256 an RSA key of 2048 to 4096 bits (the largest signature a token may
- * carry is TOKEN_MAX_SIGLEN bytes) with an odd public exponent of at least
+ * carry is SIGNATURE_MAX_LEN bytes) with an odd public exponent of at least
  * 65537, that passes OpenSSL's public-key checks.  With check_private, the
  * private key must also pass OpenSSL's full check (for RSA, its primes; for
  * both, that it matches the public key): that is for keys being imported,

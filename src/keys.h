@@ -11,6 +11,7 @@
 #define JWT_AUTH_KEYS_H
 
 #include "datatype/timestamp.h"
+#include "mac.h"
 #include "token.h"
 
 typedef struct JwtKey
@@ -19,7 +20,7 @@ typedef struct JwtKey
 	char		alg[TOKEN_MAX_ALG + 1];
 	unsigned char *secret;		/* HS256: the HMAC key; else the private PEM */
 	size_t		secret_len;
-	TokenHmacKey *hmac;			/* HS256: the secret set up for HMAC; NULL if
+	HmacKey    *hmac;			/* HS256: the secret set up for HMAC; NULL if
 								 * it is too short to use */
 	TimestampTz created_at;
 	char	   *public_pem;		/* ES256, RS256 */

@@ -27,7 +27,7 @@
 #include <openssl/evp.h>
 
 #include "password.h"
-#include "token.h"
+#include "codec.h"
 
 #define PREHASH_LEN 43
 
@@ -90,7 +90,7 @@ prehash(text *password)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not hash password")));
-	token_b64url_encode(digest, digest_len, out);
+	codec_b64url_encode(digest, digest_len, out);
 	result = cstring_to_text_with_len(out, PREHASH_LEN);
 	explicit_bzero(digest, sizeof(digest));
 	explicit_bzero(out, sizeof(out));

@@ -35,7 +35,7 @@
 #include "utils/uuid.h"
 
 #include "revocation.h"
-#include "token.h"
+#include "codec.h"
 
 #define REVOCATION_WAIT_MS	20000
 
@@ -90,7 +90,7 @@ revoke_session_apart(const char *session_id, Oid owner)
 
 	memset(&req, 0, sizeof(req));
 	req.owner = owner;
-	if (!token_uuid_parse(session_id, strlen(session_id), req.session))
+	if (!codec_uuid_parse(session_id, strlen(session_id), req.session))
 		return false;
 
 	memset(&worker, 0, sizeof(worker));

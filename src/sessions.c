@@ -56,7 +56,7 @@
 #include "pg_compat.h"
 #include "sessions.h"
 #include "tables.h"
-#include "token.h"
+#include "codec.h"
 
 /* A random (version 4) UUID, as text. */
 void
@@ -70,7 +70,7 @@ random_uuid(char out[37])
 				 errmsg("could not generate random values")));
 	u[6] = (u[6] & 0x0f) | 0x40;
 	u[8] = (u[8] & 0x3f) | 0x80;
-	token_uuid_format(u, out);
+	codec_uuid_format(u, out);
 }
 
 /* Insert a session; the caller runs as the owner of auth.sessions. */
@@ -361,7 +361,7 @@ refresh_token_create(const char *session_id)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not generate random values")));
-	token_b64url_encode(raw, sizeof(raw), token);
+	codec_b64url_encode(raw, sizeof(raw), token);
 	explicit_bzero(raw, sizeof(raw));
 
 	values[0] = PointerGetDatum(refresh_token_hash(token, REFRESH_TOKEN_LENGTH));

@@ -21,6 +21,7 @@
 #include "utils/uuid.h"
 
 #include "callable.h"
+#include "codec.h"
 #include "config.h"
 #include "identity.h"
 #include "password.h"
@@ -47,8 +48,8 @@ signout_impl(PG_FUNCTION_ARGS)
 	if (!claims.has_sid)
 		PG_RETURN_BOOL(false);
 
-	token_uuid_format(claims.sid, sid);
-	token_uuid_format(claims.sub, sub);
+	codec_uuid_format(claims.sid, sid);
+	codec_uuid_format(claims.sub, sub);
 	values[0] = CStringGetTextDatum(sid);
 	values[1] = CStringGetTextDatum(sub);
 	(void) auth_table("sessions", &owner);
@@ -98,7 +99,7 @@ change_password_impl(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PASSWORD),
 				 errmsg("invalid password")));
 
-	token_uuid_format(uid.data, uid_text);
+	codec_uuid_format(uid.data, uid_text);
 	values[0] = CStringGetTextDatum(uid_text);
 	(void) auth_table("users", &owner);
 	(void) auth_table("sessions", &owner);

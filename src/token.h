@@ -1,13 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * token.h
- *	  Compact JWS (JWT) encoding, parsing and claim checks.
+ *	  The compact JWS serialization of a JWT: parsing, checking the
+ *	  signature, signing.
  *
  * This unit does not depend on the PostgreSQL server: it is linked into the
- * extension and, on its own, into the fuzz target.  Apart from the HMAC keys
- * its caller creates and frees, it never allocates memory that outlives a
- * call; it never prints token content, and reports failures through
- * TokenStatus plus a static detail sentence.
+ * extension and, on its own, into the fuzz target.  It never allocates
+ * memory that outlives a call, never prints token content, and reports
+ * failures through TokenStatus plus a static detail sentence.
  *
  * src/token.h
  *
@@ -20,7 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <openssl/evp.h>
+#include "json_strict.h"
+#include "signature.h"
 
 /* Longest token accepted, in bytes; checked before any decoding. */
 #define TOKEN_MAX_LENGTH		8192
@@ -33,12 +34,6 @@
 #define TOKEN_MAX_NAME			255
 /* Nesting depth allowed in header and claims JSON. */
 #define TOKEN_MAX_DEPTH			16
-/* Shortest HMAC secret that may verify or sign anything, in bytes. */
-#define TOKEN_MIN_SECRET		32
-#define TOKEN_HS256_SIGLEN		32
-#define TOKEN_ES256_SIGLEN		64
-/* Longest signature accepted: RS256 with a 4096-bit modulus. */
-#define TOKEN_MAX_SIGLEN		512
 
 typedef enum TokenStatus
 {
@@ -65,70 +60,36 @@ typedef struct TokenHeader
 	size_t		signature_len;
 } TokenHeader;
 
-/* What a valid token must satisfy. */
-typedef struct TokenRules
-{
-	int64_t		now;			/* seconds since the Unix epoch */
-	int64_t		leeway;			/* seconds of clock skew tolerated */
-	const char *issuer;
-	const char *audience;
-	bool		ignore_expiry;	/* for signing out with an expired token */
-} TokenRules;
-
-/* What a verified token tells. */
-typedef struct TokenClaims
-{
-	unsigned char sub[16];		/* the subject, a UUID */
-	char		sub_text[37];	/* the same, canonical lower-case text */
-	bool		has_sid;
-	unsigned char sid[16];		/* the session ("sid"), a UUID */
-	int64_t		exp;
-	bool		has_nbf;
-	int64_t		nbf;
-	bool		has_iat;
-	int64_t		iat;
-	size_t		json_len;
-	char		json[TOKEN_MAX_JSON + 1];	/* the decoded payload */
-} TokenClaims;
-
 /*
- * An HMAC-SHA256 key, its two padded key blocks already hashed, so that a
- * MAC costs the hashing of the message alone.  Not thread-safe: it holds
- * its own working state.
+ * The header segment of the last token whose header was accepted, and what
+ * it said.  The tokens a server sees share a few headers (one per key), so
+ * a caller that keeps one of these lets most headers be recognised by
+ * comparing bytes instead of decoding and parsing them again.
  */
-typedef struct TokenHmacKey TokenHmacKey;
+typedef struct TokenHeaderCache
+{
+	size_t		len;			/* 0: none */
+	char		segment[256];
+	char		alg[TOKEN_MAX_ALG + 1];
+	char		kid[TOKEN_MAX_KID + 1];
+	bool		has_kid;
+} TokenHeaderCache;
 
 extern TokenStatus token_parse_header(const char *token, size_t len,
+									  TokenHeaderCache *cache,
 									  TokenHeader *hdr, const char **detail);
-extern TokenHmacKey *token_hmac_key_new(const unsigned char *secret, size_t len);
-extern void token_hmac_key_free(TokenHmacKey *key);
-extern bool token_hmac(TokenHmacKey *key, const unsigned char *data, size_t len,
-					   unsigned char mac[TOKEN_HS256_SIGLEN]);
-extern TokenStatus token_check_hs256(const char *token, const TokenHeader *hdr,
-									 TokenHmacKey *key, const char **detail);
-extern TokenStatus token_check_pkey(const char *token, const TokenHeader *hdr,
-									EVP_PKEY *pkey, const char **detail);
-extern TokenStatus token_check_claims(const TokenHeader *hdr,
-									  const TokenRules *rules,
-									  TokenClaims *claims, const char **detail);
-extern TokenStatus token_check_times(const TokenClaims *claims,
-									 const TokenRules *rules, const char **detail);
-
-extern size_t token_b64url_encode(const unsigned char *src, size_t len, char *dst);
-extern bool token_b64url_decode(const char *src, size_t len,
-								unsigned char *dst, size_t dstcap,
-								size_t *outlen);
-extern bool token_uuid_parse(const char *text, size_t len, unsigned char uuid[16]);
-extern void token_uuid_format(const unsigned char uuid[16], char out[37]);
+extern TokenStatus token_check_signature(const char *token, const TokenHeader *hdr,
+										 const SignatureKey *key,
+										 const char **detail);
+extern bool token_decode_payload(const TokenHeader *hdr, char *buf, size_t *buflen,
+								 JsDoc *doc, const char **detail);
 
 /*
- * Sign a token with "alg" (HS256 with "hmac"; ES256 or RS256 with the
- * private key "pkey").  "claims_json" must be a JSON object, "kid" plain
- * text.  Writes the NUL-terminated token to "out" and returns its length,
- * or 0 if it cannot be signed or would exceed TOKEN_MAX_LENGTH.
+ * Sign a token with "key".  "claims_json" must be a JSON object, "kid"
+ * plain text.  Writes the NUL-terminated token to "out" and returns its
+ * length, or 0 if it cannot be signed or would exceed TOKEN_MAX_LENGTH.
  */
-extern size_t token_sign(const char *alg, const char *kid,
-						 TokenHmacKey *hmac, EVP_PKEY *pkey, const char *claims_json,
-						 char *out, size_t outcap);
+extern size_t token_sign(const SignatureKey *key, const char *kid,
+						 const char *claims_json, char *out, size_t outcap);
 
 #endif							/* JWT_AUTH_TOKEN_H */

@@ -19,11 +19,15 @@
 #include "fmgr.h"
 
 #include "callable.h"
+#include "claims.h"
 #include "config.h"
 #include "keys.h"
 #include "token.h"
 #include "token_argument.h"
 #include "token_cache.h"
+
+/* The header of the last token checked here (see token.h). */
+static TokenHeaderCache header_cache;
 
 static void
 refuse(TokenStatus st, const char *detail)
@@ -86,6 +90,7 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 	TokenRules	rules;
 	const Settings *cfg;
 	const JwtKey *key;
+	SignatureKey sigkey;
 	const char *detail = NULL;
 	TokenStatus st;
 
@@ -114,13 +119,13 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 
 	if (token_cache_lookup(data, len, &rules, claims))
 	{
-		st = token_check_times(claims, &rules, &detail);
+		st = claims_check_times(claims, &rules, &detail);
 		if (st != TOKEN_OK)
 			refuse(st, detail);
 		return;
 	}
 
-	st = token_parse_header(data, len, &hdr, &detail);
+	st = token_parse_header(data, len, &header_cache, &hdr, &detail);
 	if (st != TOKEN_OK)
 		refuse(st, detail);
 
@@ -132,21 +137,19 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 	if (strcmp(hdr.alg, key->alg) != 0)
 		refuse(TOKEN_UNSUPPORTED, "The token's \"alg\" is not the algorithm of its key.");
 
-	if (strcmp(key->alg, "HS256") == 0)
-	{
-		if (key->hmac == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-					 errmsg("token key is unusable"),
-					 errdetail("The key's secret is shorter than %d bytes.", TOKEN_MIN_SECRET)));
-		st = token_check_hs256(data, &hdr, key->hmac, &detail);
-	}
-	else
-		st = token_check_pkey(data, &hdr, key->public_key, &detail);
+	if (strcmp(key->alg, "HS256") == 0 && key->hmac == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("token key is unusable"),
+				 errdetail("The key's secret is shorter than %d bytes.", HMAC_MIN_SECRET)));
+	sigkey.alg = signature_alg(key->alg);
+	sigkey.hmac = key->hmac;
+	sigkey.pkey = key->public_key;
+	st = token_check_signature(data, &hdr, &sigkey, &detail);
 	if (st != TOKEN_OK)
 		refuse(st, detail);
 
-	st = token_check_claims(&hdr, &rules, claims, &detail);
+	st = claims_check(&hdr, &rules, claims, &detail);
 	if (st != TOKEN_OK)
 		refuse(st, detail);
 	token_cache_store(data, len, &rules, claims);

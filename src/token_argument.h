@@ -11,7 +11,7 @@
 #define JWT_AUTH_TOKEN_ARGUMENT_H
 
 #include "fmgr.h"
-#include "token.h"
+#include "claims.h"
 
 extern void check_token_argument(FunctionCallInfo fcinfo, int argno,
 								 bool ignore_expiry, TokenClaims *claims);

@@ -22,7 +22,7 @@
 #include "secrets.h"
 #include "sessions.h"
 #include "tables.h"
-#include "token.h"
+#include "claims.h"
 #include "token_argument.h"
 
 static Datum

@@ -3,14 +3,15 @@
  * fuzz_token.c
  *	  libFuzzer target for the token parser and claim checks.
  *
- * Built without the server (token.c and json_strict.c need none), with
+ * Built without the server (codec.c, json_strict.c, mac.c, signature.c,
+ * token.c and claims.c need none), with
  * AddressSanitizer and UndefinedBehaviorSanitizer: see "make fuzz".  Each
  * input goes through the whole verification path as auth.verify() runs it
  * (header, HS256 signature with a fixed key, claims), once more with a
  * valid signature computed over it so the claims code is reached for any
  * payload, and straight into the JSON parser.  Tokens that say ES256 or
  * RS256 go through the public-key path with fixed keys made at start-up.
- * The HMAC of token.c is compared with OpenSSL's HMAC() on every input, for
+ * The HMAC of mac.c is compared with OpenSSL's HMAC() on every input, for
  * a key shorter and a key longer than a SHA-256 block; a difference aborts.
  *
  * test/fuzz/fuzz_token.c
@@ -24,15 +25,21 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "claims.h"
+#include "codec.h"
 #include "json_strict.h"
+#include "mac.h"
+#include "signature.h"
 #include "token.h"
 
 static const unsigned char key[32] = "fuzzing key of thirty-two bytes";
 static unsigned char long_key[100];
-static TokenHmacKey *hkey;
-static TokenHmacKey *long_hkey;
+static HmacKey *hkey;
+static HmacKey *long_hkey;
 static EVP_PKEY *es_key;
 static EVP_PKEY *rs_key;
+static SignatureKey hs_key = {SIG_HS256, NULL, NULL};
+static TokenHeaderCache header_cache;
 
 int			LLVMFuzzerInitialize(int *argc, char ***argv);
 
@@ -41,25 +48,26 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	for (size_t i = 0; i < sizeof(long_key); i++)
 		long_key[i] = (unsigned char) (i * 7 + 1);
-	hkey = token_hmac_key_new(key, sizeof(key));
-	long_hkey = token_hmac_key_new(long_key, sizeof(long_key));
+	hkey = hmac_key_new(key, sizeof(key));
+	long_hkey = hmac_key_new(long_key, sizeof(long_key));
+	hs_key.hmac = hkey;
 	es_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	rs_key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t) 2048);
 	return hkey != NULL && long_hkey != NULL && es_key != NULL && rs_key != NULL ? 0 : 1;
 }
 
-/* token_hmac() must agree with OpenSSL's HMAC(). */
+/* hmac_sha256() must agree with OpenSSL's HMAC(). */
 static void
-compare_hmac(TokenHmacKey *ours, const unsigned char *secret, size_t secret_len,
+compare_hmac(HmacKey *ours, const unsigned char *secret, size_t secret_len,
 			 const uint8_t *data, size_t size)
 {
-	unsigned char a[TOKEN_HS256_SIGLEN];
+	unsigned char a[HMAC_SHA256_LEN];
 	unsigned char b[EVP_MAX_MD_SIZE];
 	unsigned int blen = 0;
 
-	if (!token_hmac(ours, data, size, a) ||
+	if (!hmac_sha256(ours, data, size, a) ||
 		HMAC(EVP_sha256(), secret, (int) secret_len, data, size, b, &blen) == NULL ||
-		blen != TOKEN_HS256_SIGLEN || memcmp(a, b, TOKEN_HS256_SIGLEN) != 0)
+		blen != HMAC_SHA256_LEN || memcmp(a, b, HMAC_SHA256_LEN) != 0)
 		abort();
 }
 
@@ -76,9 +84,9 @@ check_claims(const TokenHeader *hdr)
 	};
 	const char *detail = NULL;
 
-	(void) token_check_claims(hdr, &rules, &claims, &detail);
+	(void) claims_check(hdr, &rules, &claims, &detail);
 	rules.ignore_expiry = true;
-	(void) token_check_claims(hdr, &rules, &claims, &detail);
+	(void) claims_check(hdr, &rules, &claims, &detail);
 }
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -97,21 +105,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The JSON parser on raw bytes. */
 	(void) js_parse_object((const char *) data, size, &doc);
 
-	/* The token as given. */
-	if (token_parse_header((const char *) data, size, &hdr, &detail) == TOKEN_OK)
+	/* The token as given, with and without a header cache. */
+	(void) token_parse_header((const char *) data, size, NULL, &hdr, &detail);
+	if (token_parse_header((const char *) data, size, &header_cache, &hdr, &detail) == TOKEN_OK)
 	{
 		if (strcmp(hdr.alg, "ES256") == 0 || strcmp(hdr.alg, "RS256") == 0)
 		{
-			EVP_PKEY   *pkey = hdr.alg[0] == 'E' ? es_key : rs_key;
+			SignatureKey pk = {signature_alg(hdr.alg), NULL, NULL};
 
-			if (token_check_pkey((const char *) data, &hdr, pkey, &detail) == TOKEN_OK)
+			pk.pkey = pk.alg == SIG_ES256 ? es_key : rs_key;
+			if (token_check_signature((const char *) data, &hdr, &pk, &detail) == TOKEN_OK)
 				check_claims(&hdr);
 			/* The wrong kind of key for the alg must be refused, not crash. */
-			(void) token_check_pkey((const char *) data, &hdr,
-									pkey == es_key ? rs_key : es_key, &detail);
+			pk.pkey = pk.alg == SIG_ES256 ? rs_key : es_key;
+			(void) token_check_signature((const char *) data, &hdr, &pk, &detail);
 			return 0;
 		}
-		if (token_check_hs256((const char *) data, &hdr, hkey, &detail) == TOKEN_OK)
+		if (token_check_signature((const char *) data, &hdr, &hs_key, &detail) == TOKEN_OK)
 			check_claims(&hdr);
 
 		/* Re-sign "header.payload" so that the claims are checked too. */
@@ -127,9 +137,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (HMAC(EVP_sha256(), key, sizeof(key), (const unsigned char *) token,
 					 hdr.signing_input_len, mac, &maclen) != NULL)
 			{
-				len += token_b64url_encode(mac, maclen, token + len);
-				if (token_parse_header(token, len, &hdr2, &detail) == TOKEN_OK &&
-					token_check_hs256(token, &hdr2, hkey, &detail) == TOKEN_OK)
+				len += codec_b64url_encode(mac, maclen, token + len);
+				if (token_parse_header(token, len, &header_cache, &hdr2, &detail) == TOKEN_OK &&
+					token_check_signature(token, &hdr2, &hs_key, &detail) == TOKEN_OK)
 					check_claims(&hdr2);
 			}
 		}

@@ -1,0 +1,203 @@
+/*-------------------------------------------------------------------------
+ *
+ * claims.c
+ *	  The claims of a JWT whose signature has been checked: their types,
+ *	  the issuer, the audience and the times.
+ *
+ * A claim jwt_auth reads is refused when it has another JSON type than the
+ * one RFC 7519 gives it; it is never read as zero or as an empty string.
+ *
+ * src/claims.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "claims.h"
+
+#include "codec.h"
+#include "json_strict.h"
+
+/* NumericDate values outside [0, 9999-12-31T23:59:59Z] are refused. */
+#define TOKEN_MAX_NUMERIC_DATE	INT64_C(253402300799)
+
+/*
+ * Read an optional NumericDate claim.  Returns false if present but not an
+ * integer in range.
+ */
+static bool
+get_date(const JsDoc *doc, const char *name, bool *present, int64_t *value)
+{
+	const JsValue *v = js_get(doc, name);
+
+	*present = (v != NULL);
+	if (v == NULL)
+		return true;
+	if (v->type != JS_INTEGER || v->integer < 0 || v->integer > TOKEN_MAX_NUMERIC_DATE)
+		return false;
+	*value = v->integer;
+	return true;
+}
+
+static bool
+optional_string(const JsDoc *doc, const char *name)
+{
+	const JsValue *v = js_get(doc, name);
+
+	return v == NULL || v->type == JS_STRING;
+}
+
+static TokenStatus
+check_audience(const JsDoc *doc, const char *audience, const char **detail)
+{
+	const JsValue *v = js_get(doc, "aud");
+	bool		found = false;
+
+	if (v == NULL)
+	{
+		*detail = "The token has no \"aud\" claim.";
+		return TOKEN_WRONG_AUDIENCE;
+	}
+	if (v->type == JS_STRING)
+		found = js_string_equals(v, audience);
+	else if (v->type == JS_ARRAY)
+	{
+		for (int i = 0; i < v->count; i++)
+		{
+			const JsValue *e = &doc->elems[v->first + i];
+
+			if (e->type != JS_STRING)
+			{
+				*detail = "The \"aud\" claim holds a value that is not a string.";
+				return TOKEN_MALFORMED;
+			}
+			if (js_string_equals(e, audience))
+				found = true;
+		}
+	}
+	else
+	{
+		*detail = "The \"aud\" claim is neither a string nor an array of strings.";
+		return TOKEN_MALFORMED;
+	}
+	if (!found)
+	{
+		*detail = "The \"aud\" claim does not contain the audience setting in force.";
+		return TOKEN_WRONG_AUDIENCE;
+	}
+	return TOKEN_OK;
+}
+
+/*
+ * Decode the payload of a token whose signature was found good, and check
+ * its claims against "rules".  Claims jwt_auth reads must have their type;
+ * "iss" must equal the issuer and "aud" name the audience.
+ */
+TokenStatus
+claims_check(const TokenHeader *hdr, const TokenRules *rules,
+			 TokenClaims *claims, const char **detail)
+{
+	JsDoc		doc;
+	const JsValue *v;
+	TokenStatus st;
+	bool		has_exp,
+				has_nbf,
+				has_iat;
+	int64_t		exp = 0,
+				nbf = 0,
+				iat = 0;
+
+	if (!token_decode_payload(hdr, claims->json, &claims->json_len, &doc, detail))
+		return TOKEN_MALFORMED;
+
+	v = js_get(&doc, "sub");
+	if (v == NULL || v->type != JS_STRING || !codec_uuid_parse(v->str, v->len, claims->sub))
+	{
+		*detail = "The \"sub\" claim is not a UUID.";
+		return TOKEN_MALFORMED;
+	}
+	v = js_get(&doc, "sid");
+	claims->has_sid = (v != NULL);
+	if (v != NULL && (v->type != JS_STRING || !codec_uuid_parse(v->str, v->len, claims->sid)))
+	{
+		*detail = "The \"sid\" claim is not a UUID.";
+		return TOKEN_MALFORMED;
+	}
+	if (!get_date(&doc, "exp", &has_exp, &exp))
+	{
+		*detail = "The \"exp\" claim is not an integer NumericDate.";
+		return TOKEN_MALFORMED;
+	}
+	if (!has_exp)
+	{
+		*detail = "The token has no \"exp\" claim.";
+		return TOKEN_MALFORMED;
+	}
+	if (!get_date(&doc, "nbf", &has_nbf, &nbf))
+	{
+		*detail = "The \"nbf\" claim is not an integer NumericDate.";
+		return TOKEN_MALFORMED;
+	}
+	if (!get_date(&doc, "iat", &has_iat, &iat))
+	{
+		*detail = "The \"iat\" claim is not an integer NumericDate.";
+		return TOKEN_MALFORMED;
+	}
+	if (!optional_string(&doc, "iss") || !optional_string(&doc, "email") ||
+		!optional_string(&doc, "role") || !optional_string(&doc, "jti"))
+	{
+		*detail = "A string claim (\"iss\", \"email\", \"role\" or \"jti\") has another JSON type.";
+		return TOKEN_MALFORMED;
+	}
+
+	v = js_get(&doc, "iss");
+	if (v == NULL)
+	{
+		*detail = "The token has no \"iss\" claim.";
+		return TOKEN_WRONG_ISSUER;
+	}
+	if (!js_string_equals(v, rules->issuer))
+	{
+		*detail = "The \"iss\" claim does not equal the issuer setting in force.";
+		return TOKEN_WRONG_ISSUER;
+	}
+
+	st = check_audience(&doc, rules->audience, detail);
+	if (st != TOKEN_OK)
+		return st;
+
+	claims->exp = exp;
+	claims->has_nbf = has_nbf;
+	claims->nbf = nbf;
+	claims->has_iat = has_iat;
+	claims->iat = iat;
+	st = claims_check_times(claims, rules, detail);
+	if (st != TOKEN_OK)
+		return st;
+	codec_uuid_format(claims->sub, claims->sub_text);
+	return TOKEN_OK;
+}
+
+/*
+ * The checks of a token's validity that depend on the time: "exp" (unless
+ * the rules ignore it), "nbf" and "iat", each with the leeway.
+ */
+TokenStatus
+claims_check_times(const TokenClaims *claims, const TokenRules *rules,
+				   const char **detail)
+{
+	if (!rules->ignore_expiry && rules->now >= claims->exp + rules->leeway)
+	{
+		*detail = "The time in the \"exp\" claim has passed.";
+		return TOKEN_EXPIRED;
+	}
+	if (claims->has_nbf && rules->now + rules->leeway < claims->nbf)
+	{
+		*detail = "The time in the \"nbf\" claim has not come yet.";
+		return TOKEN_NOT_YET_VALID;
+	}
+	if (claims->has_iat && rules->now + rules->leeway < claims->iat)
+	{
+		*detail = "The \"iat\" claim says the token was issued in the future.";
+		return TOKEN_NOT_YET_VALID;
+	}
+	return TOKEN_OK;
+}

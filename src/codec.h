@@ -1,0 +1,29 @@
+/*-------------------------------------------------------------------------
+ *
+ * codec.h
+ *	  Text encodings of bytes: unpadded base64url and UUIDs.
+ *
+ * No server dependency: linked into the extension and into the fuzz target.
+ *
+ * src/codec.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef JWT_AUTH_CODEC_H
+#define JWT_AUTH_CODEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Characters base64url needs for "n" bytes, without the terminating NUL. */
+#define CODEC_B64URL_LEN(n)		(((n) * 4 + 2) / 3)
+
+extern bool codec_b64url_char(unsigned char c);
+extern size_t codec_b64url_encode(const unsigned char *src, size_t len, char *dst);
+extern bool codec_b64url_decode(const char *src, size_t len,
+								unsigned char *dst, size_t dstcap,
+								size_t *outlen);
+extern bool codec_uuid_parse(const char *text, size_t len, unsigned char uuid[16]);
+extern void codec_uuid_format(const unsigned char uuid[16], char out[37]);
+
+#endif							/* JWT_AUTH_CODEC_H */

@@ -1,0 +1,248 @@
+/*-------------------------------------------------------------------------
+ *
+ * signature.c
+ *	  Making and checking JWS signatures, one algorithm at a time: HS256
+ *	  (HMAC-SHA256), ES256 (ECDSA on P-256) and RS256 (RSASSA-PKCS1-v1_5).
+ *
+ * The caller has already tied the key to the token: the key was chosen by
+ * "kid" and the token's "alg" was found equal to the key's.  This unit works
+ * on bytes: the signing input and the decoded signature.  An HMAC is
+ * compared in constant time.  ECDSA signatures are carried as r || s, as
+ * JOSE does, and only in low-S form: (r, s) verifies as (r, n - s) too, and
+ * accepting one form only keeps one token string per set of claims.
+ *
+ * src/signature.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "signature.h"
+
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+
+/* Bytes of an ES256 signature, r || s. */
+#define ES256_LEN				64
+
+/* The order n of P-256's base point, and n / 2 rounded down, big-endian. */
+static const unsigned char p256_order[32] = {
+	0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51
+};
+static const unsigned char p256_half_order[32] = {
+	0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8
+};
+
+static const char *const alg_names[] = {
+	[SIG_UNKNOWN] = NULL,
+	[SIG_HS256] = "HS256",
+	[SIG_ES256] = "ES256",
+	[SIG_RS256] = "RS256",
+};
+
+/* The algorithm an "alg" value names; SIG_UNKNOWN if none is supported. */
+SignatureAlg
+signature_alg(const char *name)
+{
+	for (int i = SIG_UNKNOWN + 1; i < (int) (sizeof(alg_names) / sizeof(alg_names[0])); i++)
+		if (strcmp(name, alg_names[i]) == 0)
+			return (SignatureAlg) i;
+	return SIG_UNKNOWN;
+}
+
+const char *
+signature_alg_name(SignatureAlg alg)
+{
+	return alg_names[alg];
+}
+
+/* The longest signature "alg" makes. */
+size_t
+signature_max_len(SignatureAlg alg)
+{
+	switch (alg)
+	{
+		case SIG_HS256:
+			return HMAC_SHA256_LEN;
+		case SIG_ES256:
+			return ES256_LEN;
+		case SIG_RS256:
+			return SIGNATURE_MAX_LEN;
+		default:
+			return 0;
+	}
+}
+
+/* Encode r || s as a DER ECDSA-Sig-Value; returns its length or 0. */
+static size_t
+es256_to_der(const unsigned char *sig, unsigned char *der, size_t dercap)
+{
+	ECDSA_SIG  *esig = ECDSA_SIG_new();
+	BIGNUM	   *r = BN_bin2bn(sig, 32, NULL);
+	BIGNUM	   *s = BN_bin2bn(sig + 32, 32, NULL);
+	unsigned char *p = der;
+	int			n;
+
+	if (esig == NULL || r == NULL || s == NULL || !ECDSA_SIG_set0(esig, r, s))
+	{
+		BN_free(r);
+		BN_free(s);
+		ECDSA_SIG_free(esig);
+		return 0;
+	}
+	n = i2d_ECDSA_SIG(esig, NULL);
+	if (n <= 0 || (size_t) n > dercap || i2d_ECDSA_SIG(esig, &p) != n)
+		n = 0;
+	ECDSA_SIG_free(esig);
+	return (size_t) n;
+}
+
+/* Decode a DER ECDSA-Sig-Value into low-S r || s; false on failure. */
+static bool
+es256_from_der(const unsigned char *der, size_t derlen, unsigned char out[ES256_LEN])
+{
+	const unsigned char *p = der;
+	ECDSA_SIG  *esig = d2i_ECDSA_SIG(NULL, &p, (long) derlen);
+	const BIGNUM *r,
+			   *s;
+	bool		ok;
+
+	if (esig == NULL)
+		return false;
+	ECDSA_SIG_get0(esig, &r, &s);
+	ok = BN_bn2binpad(r, out, 32) == 32 && BN_bn2binpad(s, out + 32, 32) == 32;
+	ECDSA_SIG_free(esig);
+	/* Low S: replace s by n - s when s > n / 2. */
+	if (ok && memcmp(out + 32, p256_half_order, 32) > 0)
+	{
+		BIGNUM	   *n = BN_bin2bn(p256_order, 32, NULL);
+		BIGNUM	   *high = BN_bin2bn(out + 32, 32, NULL);
+
+		ok = n != NULL && high != NULL && BN_sub(high, n, high) == 1 &&
+			BN_bn2binpad(high, out + 32, 32) == 32;
+		BN_free(n);
+		BN_free(high);
+	}
+	return ok;
+}
+
+/*
+ * Check "sig" over "input" with "key".  On failure, "detail" says why in a
+ * sentence that holds nothing from the token.
+ */
+bool
+signature_check(const SignatureKey *key, const unsigned char *input, size_t len,
+				const unsigned char *sig, size_t siglen, const char **detail)
+{
+	unsigned char der[ES256_LEN + 16];
+	EVP_MD_CTX *ctx;
+	bool		ok;
+
+	switch (key->alg)
+	{
+		case SIG_HS256:
+			{
+				unsigned char mac[HMAC_SHA256_LEN];
+
+				if (siglen != HMAC_SHA256_LEN)
+				{
+					*detail = "The signature is not 32 bytes of canonical base64url.";
+					return false;
+				}
+				if (key->hmac == NULL || !hmac_sha256(key->hmac, input, len, mac))
+				{
+					*detail = "The signature could not be computed.";
+					return false;
+				}
+				ok = CRYPTO_memcmp(mac, sig, HMAC_SHA256_LEN) == 0;
+				OPENSSL_cleanse(mac, sizeof(mac));
+				if (!ok)
+					*detail = "The signature does not match the token's header and payload.";
+				return ok;
+			}
+		case SIG_ES256:
+			if (siglen != ES256_LEN)
+			{
+				*detail = "The signature is not 64 bytes.";
+				return false;
+			}
+			/* Big-endian numbers of one width compare as bytes. */
+			if (memcmp(sig + 32, p256_half_order, 32) > 0)
+			{
+				*detail = "The ECDSA signature is not in low-S form (s greater than half the curve order).";
+				return false;
+			}
+			siglen = es256_to_der(sig, der, sizeof(der));
+			if (siglen == 0)
+			{
+				*detail = "The signature could not be decoded.";
+				return false;
+			}
+			sig = der;
+			break;
+		case SIG_RS256:
+			if (key->pkey == NULL || siglen != (size_t) EVP_PKEY_get_size(key->pkey))
+			{
+				*detail = "The signature is not as long as the key's modulus.";
+				return false;
+			}
+			break;
+		default:
+			*detail = "The token's algorithm is not the key's algorithm.";
+			return false;
+	}
+
+	ctx = EVP_MD_CTX_new();
+	ok = ctx != NULL && key->pkey != NULL &&
+		EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key->pkey) == 1 &&
+		EVP_DigestVerify(ctx, sig, siglen, input, len) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		*detail = "The signature does not match the token's header and payload.";
+	return ok;
+}
+
+/*
+ * Sign "input" with "key" into "out"; returns the signature's length, or 0
+ * if it cannot be made or does not fit in "outcap" bytes.
+ */
+size_t
+signature_make(const SignatureKey *key, const unsigned char *input, size_t len,
+			   unsigned char *out, size_t outcap)
+{
+	unsigned char der[SIGNATURE_MAX_LEN + 16];
+	size_t		derlen = sizeof(der);
+	EVP_MD_CTX *ctx;
+	bool		ok;
+
+	if (key->alg == SIG_HS256)
+	{
+		if (key->hmac == NULL || outcap < HMAC_SHA256_LEN ||
+			!hmac_sha256(key->hmac, input, len, out))
+			return 0;
+		return HMAC_SHA256_LEN;
+	}
+	if ((key->alg != SIG_ES256 && key->alg != SIG_RS256) || key->pkey == NULL)
+		return 0;
+
+	ctx = EVP_MD_CTX_new();
+	ok = ctx != NULL &&
+		EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key->pkey) == 1 &&
+		EVP_DigestSign(ctx, der, &derlen, input, len) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return 0;
+	if (key->alg == SIG_ES256)
+	{
+		if (outcap < ES256_LEN || !es256_from_der(der, derlen, out))
+			return 0;
+		return ES256_LEN;
+	}
+	if (derlen > outcap)
+		return 0;
+	memcpy(out, der, derlen);
+	return derlen;
+}
