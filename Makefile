@@ -6,7 +6,7 @@ OBJS = src/jwt_auth.o src/callable.o src/invalidation.o src/guc.o src/config.o s
 	src/keys.o src/key_admin.o src/tables.o src/codec.o src/json_strict.o src/mac.o src/signature.o \
 	src/token.o src/claims.o src/token_cache.o \
 	src/token_argument.o src/access_token.o src/email.o src/password.o src/sessions.o \
-	src/revocation.o src/throttle.o src/secrets.o \
+	src/revocation.o src/throttle_file.o src/throttle.o src/secrets.o \
 	src/signup.o src/signin.o src/verify.o src/refresh.o src/signout.o
 
 # jwt_auth.sql is the install script of the current version, copied to

@@ -27,7 +27,8 @@
  *	  revocation.c     ending a session in a transaction of its own
  *	  email.c          email normalisation and validation
  *	  password.c       password rules and bcrypt hashing through pgcrypto
- *	  throttle.c       throttling of failed sign-ins, in a file every backend maps
+ *	  throttle.c       throttling of failed sign-ins: the counting rules
+ *	  throttle_file.c  the throttling table, a file every backend maps
  *	  signup.c, signin.c, verify.c, refresh.c, signout.c  the SQL functions
  *
  * src/jwt_auth.c
@@ -47,7 +48,7 @@
 #include "pg_compat.h"
 #include "secrets.h"
 #include "sessions.h"
-#include "throttle.h"
+#include "throttle_file.h"
 
 #ifdef PG_MODULE_MAGIC_EXT
 PG_MODULE_MAGIC_EXT(.name = "jwt_auth", .version = "1.1");
@@ -62,7 +63,7 @@ _PG_init(void)
 {
 	guc_init();
 	identity_init();
-	throttle_init();
+	throttle_file_init();
 	secrets_init();
 	invalidation_init();
 	invalidation_watch(keys_invalidate);

@@ -1,25 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * throttle.c
- *	  Throttling of failed sign-ins, per database and email, in a table
- *	  that every backend of the server maps.
+ *	  Throttling of failed sign-ins, per database and email.
  *
  * auth.signin() fails with an error, which rolls back the caller's
  * transaction: a failure counter kept in a table would be undone by the
  * very failure it counts.  The counters therefore live outside any
- * transaction, in memory shared by every backend.  PostgreSQL 15 offers
- * shared memory to a library only when it is preloaded, which managed
- * services do not allow, so the table is a file, THROTTLE_FILE in the data
- * directory, that each backend maps (MAP_SHARED) on its first sign-in.  Its
- * header records the server's start time: the first backend of a newly
- * started server finds a stale header and empties the table.  The file
- * lives in pg_stat_tmp, which base backups leave out.
- *
- * Every read and change of the table happens under an exclusive flock() of
- * the file, held for a few hundred instructions that cannot fail.  The
- * kernel drops the lock of a process that dies, so a backend killed at any
- * moment never leaves the table locked (a spinlock would stay taken, and
- * the file outlives a crash restart).
+ * transaction, in a table every backend of the server maps
+ * (throttle_file.c).
  *
  * An attempt is counted as a failure before the password is checked, so
  * parallel attempts cannot slip past the limit; a success then forgets it.
@@ -35,16 +23,17 @@
  * entries of its set, and an entry is reused only once it holds nothing
  * alive (its failures forgotten and its lock over).  A flood of junk emails
  * therefore never pushes out a victim's count.  One database may hold at
- * most half of each set, so that no database can crowd the others out.  An email whose set is full
- * is counted in the overflow counters instead: two shared counters per
- * email, of which the smaller is at least its own number of failures (a
- * count-min sketch with conservative update).  An email counted there is
- * refused while both of its counters reach max_failed_signins, until one
- * of them has seen no failure for signin_lockout (the server's, if a
- * database chose a longer one); a success cannot reset
- * counters it shares with other emails.  So a flood can make emails that
- * were not yet failing be locked sooner and for longer than the rules say,
- * but it can never make the table forget or shorten a count or a lock.
+ * most half of each set, so that no database can crowd the others out.
+ * An email whose set is full is counted in the overflow counters instead:
+ * two shared counters per email, of which the smaller is at least its own
+ * number of failures (a count-min sketch with conservative update).  An
+ * email counted there is refused while both of its counters reach
+ * max_failed_signins, until one of them has seen no failure for
+ * signin_lockout (the server's, if a database chose a longer one); a
+ * success cannot reset counters it shares with other emails.  So a flood
+ * can make emails that were not yet failing be locked sooner and for
+ * longer than the rules say, but it can never make the table forget or
+ * shorten a count or a lock.
  *
  * src/throttle.c
  *
@@ -52,215 +41,20 @@
  */
 #include "postgres.h"
 
-#include <sys/file.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include "common/file_perm.h"
 #include "miscadmin.h"
-#include "pgstat.h"
-#include "storage/fd.h"
-#include "storage/latch.h"
-#include "utils/guc.h"
 #include "utils/timestamp.h"
 
 #include <openssl/evp.h>
 
 #include "config.h"
+#include "guc.h"
 #include "throttle.h"
+#include "throttle_file.h"
 
-#define THROTTLE_FILE		PG_STAT_TMP_DIR "/jwt_auth_throttle"
-#define THROTTLE_MAGIC		0x4A415454	/* "JATT" */
-#define THROTTLE_VERSION	1
-#define THROTTLE_WAYS		16
 #define THROTTLE_FIRST_LOCK	30		/* seconds */
 
-typedef struct ThrottleHeader
-{
-	uint32		magic;
-	uint32		version;
-	TimestampTz started;		/* start time of the server that made it */
-	uint32		nentries;		/* a multiple of THROTTLE_WAYS */
-	uint32		nbuckets;
-	unsigned char salt[16];
-	char		pad[24];		/* to 64 bytes */
-} ThrottleHeader;
-
-StaticAssertDecl(sizeof(ThrottleHeader) == 64, "the file's layout is fixed");
-
-typedef struct ThrottleEntry
-{
-	uint64		key;			/* 0: never used */
-	Oid			dbid;
-	int32		failures;
-	TimestampTz forget_at;		/* the failures count until then */
-	TimestampTz locked_until;
-} ThrottleEntry;
-
-StaticAssertDecl(sizeof(ThrottleEntry) == 32, "the file's layout is fixed");
-
-typedef struct ThrottleBucket
-{
-	int32		failures;
-	int32		unused;
-	TimestampTz forget_at;
-} ThrottleBucket;
-
-static int	throttle_size = 65536;
-
-/* This backend's mapping of the file. */
-static ThrottleHeader *header = NULL;
-static ThrottleEntry *entries = NULL;
-static ThrottleBucket *buckets = NULL;
-static int	throttle_fd = -1;
-
-void
-throttle_init(void)
-{
-	DefineCustomIntVariable("jwt_auth.throttle_size",
-							"Emails whose failed sign-ins the server tracks one by one, for all databases.",
-							"Takes effect when the server restarts. Emails beyond it share overflow counters.",
-							&throttle_size,
-							65536, 64, 4 * 1024 * 1024,
-							PGC_SIGHUP, 0,
-							NULL, NULL, NULL);
-}
-
-/*
- * Take (LOCK_EX) or drop (LOCK_UN) the table's lock.  Waiting for it stays
- * interruptible: a cancel or a terminate is served between tries.
- */
-static void
-lock_table(int fd, int op)
-{
-	for (;;)
-	{
-		if (flock(fd, op == LOCK_EX ? LOCK_EX | LOCK_NB : op) == 0)
-			return;
-		if (errno != EINTR && errno != EWOULDBLOCK)
-			ereport(ERROR,
-					(errcode_for_file_access(),
-					 errmsg("could not lock file \"%s\": %m", THROTTLE_FILE)));
-		if (errno == EWOULDBLOCK)
-			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1,
-							 PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-	}
-}
-
-static size_t
-table_bytes(uint32 nentries, uint32 nbuckets)
-{
-	return sizeof(ThrottleHeader) + sizeof(ThrottleEntry) * (size_t) nentries +
-		sizeof(ThrottleBucket) * (size_t) nbuckets;
-}
-
-/*
- * Under the lock: make the file a fresh table of this server if it is not
- * one already; its header goes to *out.  Returns an errno, or 0.
- */
-static int
-prepare_file(int fd, ThrottleHeader *out)
-{
-	ThrottleHeader h;
-	struct stat st;
-	uint32		nentries;
-	uint32		nbuckets;
-	int			err;
-
-	if (fstat(fd, &st) != 0)
-		return errno;
-	if (st.st_size >= (off_t) sizeof(h) && pg_pread(fd, &h, sizeof(h), 0) == sizeof(h) &&
-		h.magic == THROTTLE_MAGIC && h.version == THROTTLE_VERSION &&
-		h.started == PgStartTime && h.nentries > 0 && h.nentries % THROTTLE_WAYS == 0 &&
-		h.nbuckets > 0 && st.st_size == (off_t) table_bytes(h.nentries, h.nbuckets))
-	{
-		*out = h;
-		return 0;
-	}
-
-	nentries = (uint32) TYPEALIGN(THROTTLE_WAYS, throttle_size);
-	nbuckets = Max(nentries / 8, 256);
-	memset(&h, 0, sizeof(h));
-	h.magic = THROTTLE_MAGIC;
-	h.version = THROTTLE_VERSION;
-	h.started = PgStartTime;
-	h.nentries = nentries;
-	h.nbuckets = nbuckets;
-	if (!pg_strong_random(h.salt, sizeof(h.salt)))
-		return EIO;
-	/*
-	 * Truncating to zero first zeroes every counter; the blocks are then
-	 * allocated, so that a full disk fails here, with an error, rather than
-	 * as a fault when a backend writes through its mapping.
-	 */
-	if (ftruncate(fd, 0) != 0 || ftruncate(fd, (off_t) table_bytes(nentries, nbuckets)) != 0)
-		return errno;
-	err = posix_fallocate(fd, 0, (off_t) table_bytes(nentries, nbuckets));
-	if (err != 0)
-		return err;
-	if (pg_pwrite(fd, &h, sizeof(h), 0) != sizeof(h))
-		return errno ? errno : EIO;
-	*out = h;
-	return 0;
-}
-
-/* Map the table, making it first if needed; once per backend. */
-static void
-open_table(void)
-{
-	int			fd;
-	int			err;
-	ThrottleHeader h;
-	void	   *map = MAP_FAILED;
-
-	if (header != NULL)
-		return;
-	ReserveExternalFD();
-	fd = BasicOpenFilePerm(THROTTLE_FILE, O_RDWR | O_CREAT | PG_BINARY, pg_file_create_mode);
-	if (fd < 0)
-	{
-		ReleaseExternalFD();
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not open file \"%s\": %m", THROTTLE_FILE)));
-	}
-	PG_TRY();
-	{
-		lock_table(fd, LOCK_EX);
-	}
-	PG_CATCH();
-	{
-		close(fd);
-		ReleaseExternalFD();
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	err = prepare_file(fd, &h);
-	if (err == 0)
-	{
-		map = mmap(NULL, table_bytes(h.nentries, h.nbuckets), PROT_READ | PROT_WRITE,
-				   MAP_SHARED, fd, 0);
-		if (map == MAP_FAILED)
-			err = errno;
-	}
-	(void) flock(fd, LOCK_UN);
-	if (err != 0)
-	{
-		close(fd);
-		ReleaseExternalFD();
-		errno = err;
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not set up file \"%s\": %m", THROTTLE_FILE)));
-	}
-	throttle_fd = fd;
-	header = (ThrottleHeader *) map;
-	entries = (ThrottleEntry *) (header + 1);
-	buckets = (ThrottleBucket *) (entries + header->nentries);
-}
+/* This backend's mapping of the table, once it has one. */
+static const ThrottleTable *table = NULL;
 
 /* Work out where the email's counters are (before taking the lock). */
 static void
@@ -273,7 +67,7 @@ locate(const char *email, size_t len, ThrottleKey *tk)
 
 	if (ctx == NULL ||
 		!EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
-		!EVP_DigestUpdate(ctx, header->salt, sizeof(header->salt)) ||
+		!EVP_DigestUpdate(ctx, table->header->salt, sizeof(table->header->salt)) ||
 		!EVP_DigestUpdate(ctx, &MyDatabaseId, sizeof(MyDatabaseId)) ||
 		!EVP_DigestUpdate(ctx, email, len) ||
 		!EVP_DigestFinal_ex(ctx, digest, &n) || n < 20)
@@ -288,11 +82,11 @@ locate(const char *email, size_t len, ThrottleKey *tk)
 	if (tk->key == 0)
 		tk->key = 1;
 	memcpy(parts, digest + 8, sizeof(parts));
-	tk->set = (parts[0] % (header->nentries / THROTTLE_WAYS)) * THROTTLE_WAYS;
-	tk->bucket[0] = parts[1] % header->nbuckets;
-	tk->bucket[1] = parts[2] % header->nbuckets;
+	tk->set = (parts[0] % (table->header->nentries / THROTTLE_WAYS)) * THROTTLE_WAYS;
+	tk->bucket[0] = parts[1] % table->header->nbuckets;
+	tk->bucket[1] = parts[2] % table->header->nbuckets;
 	if (tk->bucket[1] == tk->bucket[0])
-		tk->bucket[1] = (tk->bucket[0] + 1) % header->nbuckets;
+		tk->bucket[1] = (tk->bucket[0] + 1) % table->header->nbuckets;
 }
 
 /* The email's entry, or NULL. */
@@ -301,7 +95,7 @@ find_entry(const ThrottleKey *tk)
 {
 	for (int i = 0; i < THROTTLE_WAYS; i++)
 	{
-		ThrottleEntry *e = &entries[tk->set + i];
+		ThrottleEntry *e = &table->entries[tk->set + i];
 
 		if (e->key == tk->key && e->dbid == MyDatabaseId)
 			return e;
@@ -323,7 +117,7 @@ free_entry(const ThrottleKey *tk, TimestampTz now)
 
 	for (int i = 0; i < THROTTLE_WAYS; i++)
 	{
-		ThrottleEntry *e = &entries[tk->set + i];
+		ThrottleEntry *e = &table->entries[tk->set + i];
 		bool		alive = e->key != 0 && (now < e->forget_at || now < e->locked_until);
 
 		if (!alive && found == NULL)
@@ -366,8 +160,8 @@ count_in_entry(ThrottleEntry *e, TimestampTz now, int max_failures, int lockout)
 static TimestampTz
 count_in_buckets(const ThrottleKey *tk, TimestampTz now, int max_failures, int lockout)
 {
-	ThrottleBucket *a = &buckets[tk->bucket[0]];
-	ThrottleBucket *b = &buckets[tk->bucket[1]];
+	ThrottleBucket *a = &table->buckets[tk->bucket[0]];
+	ThrottleBucket *b = &table->buckets[tk->bucket[1]];
 	int32		estimate;
 	TimestampTz forget_at = TimestampTzPlusMilliseconds(now, (int64) lockout * 1000);
 
@@ -396,8 +190,8 @@ count_in_buckets(const ThrottleKey *tk, TimestampTz now, int max_failures, int l
 static bool
 in_buckets(const ThrottleKey *tk, TimestampTz now)
 {
-	const ThrottleBucket *a = &buckets[tk->bucket[0]];
-	const ThrottleBucket *b = &buckets[tk->bucket[1]];
+	const ThrottleBucket *a = &table->buckets[tk->bucket[0]];
+	const ThrottleBucket *b = &table->buckets[tk->bucket[1]];
 
 	return a->failures > 0 && now < a->forget_at && b->failures > 0 && now < b->forget_at;
 }
@@ -419,12 +213,12 @@ throttle_attempt(const char *email, size_t len, ThrottleKey *tk)
 	memset(tk, 0, sizeof(*tk));
 	if (cfg->max_failed_signins == 0)
 		return;
-	open_table();
+	table = throttle_file_open();
 	locate(email, len, tk);
 	tk->active = true;
 
 	now = GetCurrentTimestamp();
-	lock_table(throttle_fd, LOCK_EX);
+	throttle_file_lock();
 	e = find_entry(tk);
 	/*
 	 * A new email takes a free entry, unless the overflow counters already
@@ -451,7 +245,7 @@ throttle_attempt(const char *email, size_t len, ThrottleKey *tk)
 	else
 		locked_until = count_in_buckets(tk, now, cfg->max_failed_signins,
 										Min(cfg->signin_lockout, guc_settings.signin_lockout));
-	lock_table(throttle_fd, LOCK_UN);
+	throttle_file_unlock();
 
 	if (locked_until > now)
 	{
@@ -476,9 +270,9 @@ throttle_success(const ThrottleKey *tk)
 
 	if (!tk->active)
 		return;
-	lock_table(throttle_fd, LOCK_EX);
+	throttle_file_lock();
 	e = find_entry(tk);
 	if (e != NULL)
 		memset(e, 0, sizeof(*e));
-	lock_table(throttle_fd, LOCK_UN);
+	throttle_file_unlock();
 }

@@ -20,7 +20,6 @@ typedef struct ThrottleKey
 	uint32		bucket[2];		/* its overflow counters */
 } ThrottleKey;
 
-extern void throttle_init(void);
 extern void throttle_attempt(const char *email, size_t len, ThrottleKey *tk);
 extern void throttle_success(const ThrottleKey *tk);
 
