@@ -2,7 +2,7 @@ EXTENSION = jwt_auth
 EXTVERSION = 1.1
 
 MODULE_big = jwt_auth
-OBJS = src/jwt_auth.o src/callable.o src/invalidation.o src/guc.o src/config.o src/identity.o \
+OBJS = src/jwt_auth.o src/memory.o src/callable.o src/invalidation.o src/guc.o src/config.o src/identity.o \
 	src/keys.o src/key_admin.o src/tables.o src/codec.o src/json_strict.o src/mac.o src/signature.o \
 	src/token.o src/claims.o src/token_cache.o \
 	src/token_argument.o src/access_token.o src/email.o src/password.o src/sessions.o \

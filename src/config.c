@@ -39,6 +39,7 @@
 #include "config.h"
 #include "callable.h"
 #include "invalidation.h"
+#include "memory.h"
 #include "tables.h"
 
 /* What auth.settings holds, as last read. */
@@ -147,7 +148,7 @@ config_load(void)
 
 	if (config_context != NULL)
 		MemoryContextDelete(config_context);
-	MemoryContextSetParent(fresh, TopMemoryContext);
+	MemoryContextSetParent(fresh, jwt_auth_memory());
 	config_context = fresh;
 	stored = loaded;
 	memcpy(is_stored, loaded_is_stored, sizeof(is_stored));

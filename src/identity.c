@@ -48,9 +48,10 @@
 #include "utils/memutils.h"
 #include "utils/uuid.h"
 
+#include "codec.h"
 #include "identity.h"
 #include "json_strict.h"
-#include "codec.h"
+#include "memory.h"
 
 static char *identity_user_id = NULL;
 static char *identity_claims = NULL;
@@ -85,6 +86,7 @@ static ExecutorStart_hook_type prev_executor_start = NULL;
 static uint64 claims_generation = 1;
 static uint64 cached_generation = 0;
 static Jsonb *cached_claims = NULL;
+static MemoryContext claims_context = NULL;
 
 /* True only while identity_set() assigns the settings. */
 static bool identity_assigning = false;
@@ -282,6 +284,16 @@ identity_set(const unsigned char sub[16], const char *user_id, const char *claim
 	PG_END_TRY();
 }
 
+/* The context auth.jwt()'s parsed claims are kept in. */
+static MemoryContext
+claims_memory(void)
+{
+	if (claims_context == NULL)
+		claims_context = AllocSetContextCreate(jwt_auth_memory(), "jwt_auth identity",
+											   ALLOCSET_SMALL_SIZES);
+	return claims_context;
+}
+
 /*
  * The claims as jsonb (owned by the cache: copy before returning it), or
  * NULL when no identity is set.
@@ -298,7 +310,7 @@ current_claims(void)
 
 		parsed = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
 													CStringGetDatum(identity_claims)));
-		old = MemoryContextSwitchTo(TopMemoryContext);
+		old = MemoryContextSwitchTo(claims_memory());
 		if (cached_claims != NULL)
 			pfree(cached_claims);
 		cached_claims = (Jsonb *) palloc(VARSIZE(parsed));

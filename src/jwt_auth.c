@@ -5,6 +5,7 @@
  *	  identity for row-level security, inside PostgreSQL.
  *
  * This file holds the module magic and _PG_init() alone.  Where things live:
+ *	  memory.c         the "jwt_auth" memory context the caches live under
  *	  callable.c       what every SQL function checks first; the clock
  *	  invalidation.c   the relcache callback and the cache triggers' body
  *	  guc.c            the jwt_auth.* settings of the server

@@ -32,6 +32,7 @@
 #include "callable.h"
 #include "invalidation.h"
 #include "keys.h"
+#include "memory.h"
 #include "tables.h"
 
 static MemoryContext keys_context = NULL;
@@ -207,7 +208,7 @@ keys_load(void)
 
 	if (keys_context != NULL)
 		MemoryContextDelete(keys_context);
-	MemoryContextSetParent(fresh, TopMemoryContext);
+	MemoryContextSetParent(fresh, jwt_auth_memory());
 	keys_context = fresh;
 	keys = loaded;
 	nkeys = nloaded;

@@ -38,6 +38,7 @@
 
 #include "guc.h"
 #include "keys.h"
+#include "memory.h"
 #include "token_cache.h"
 
 /* The members of TokenClaims that precede its JSON. */
@@ -101,7 +102,7 @@ reset(const TokenRules *rules)
 	for (int i = 0; i < nslots; i++)
 		wipe(&slots[i]);
 	if (cache_context == NULL)
-		cache_context = AllocSetContextCreate(TopMemoryContext, "jwt_auth token cache",
+		cache_context = AllocSetContextCreate(jwt_auth_memory(), "jwt_auth token cache",
 											  ALLOCSET_DEFAULT_SIZES);
 	else
 		MemoryContextReset(cache_context);

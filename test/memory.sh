@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One million auth.verify() calls in one backend leave its memory flat:
 # after 100,000 calls that warm every cache, a million more must not grow
-# the backend's resident size by more than 256 kB.
+# the backend's resident size by more than 256 kB.  Every cache is a named
+# memory context under one "jwt_auth" context.
 set -uo pipefail
 suite=memory
 cd "$(dirname "$0")/.."
@@ -32,11 +33,16 @@ SELECT pg_temp.verify_times(100000);
 SELECT pg_temp.verify_times(1000000);
 \! awk '/^VmRSS/ { print "rss_after", $2 }' /proc/$BACKEND_PID/status
 SELECT 'contexts', sum(total_bytes) FROM pg_backend_memory_contexts;
+SELECT 'jwt_auth_context', c.name, c.parent FROM pg_backend_memory_contexts c
+ WHERE c.name LIKE 'jwt_auth%' OR c.parent LIKE 'jwt_auth%' ORDER BY c.name;
 SQL
 )
 warm=$(printf '%s\n' "$out" | awk '/^rss_warm/ { print $2 }')
 after=$(printf '%s\n' "$out" | awk '/^rss_after/ { print $2 }')
 check "a million verifies ran" "$out" "^1000000$"
+caches=$(printf '%s\n' "$out" | awk -F'|' '/^jwt_auth_context/ { print $2 "<" $3 }' | paste -sd' ')
+check "the caches are named contexts under one jwt_auth context" "$caches" \
+    "^jwt_auth<TopMemoryContext jwt_auth configuration<jwt_auth jwt_auth identity<jwt_auth jwt_auth keys<jwt_auth jwt_auth token cache<jwt_auth$"
 check "resident size measured" "$warm $after" "^[0-9]+ [0-9]+$"
 growth=$(( ${after:-0} - ${warm:-0} ))
 echo "memory: resident size after 100k verifies ${warm} kB, after 1.1M ${after} kB, growth ${growth} kB"
