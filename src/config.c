@@ -222,16 +222,14 @@ jwt_auth_configure(PG_FUNCTION_ARGS)
 	(void) auth_table("settings", &owner);
 	values[0] = CStringGetTextDatum(name);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	auth_query_begin();
 	if (PG_ARGISNULL(1))
 	{
-		if (SPI_execute_with_args("DELETE FROM auth.settings WHERE setting OPERATOR(pg_catalog.=) $1",
-								  1, types, values, NULL, false, 0) != SPI_OK_DELETE)
-			elog(ERROR, "could not delete from auth.settings");
+		auth_query("DELETE FROM auth.settings WHERE setting OPERATOR(pg_catalog.=) $1",
+				   1, types, values, NULL, false, SPI_OK_DELETE);
 		if (def == NULL)
 		{
-			SPI_finish();
+			auth_query_end();
 			PG_RETURN_NULL();
 		}
 		result = guc_setting_format(def, &guc_settings);
@@ -248,12 +246,11 @@ jwt_auth_configure(PG_FUNCTION_ARGS)
 					 errdetail_internal("%s", detail)));
 		result = guc_setting_format(def, &parsed);
 		values[1] = CStringGetTextDatum(result);
-		if (SPI_execute_with_args("INSERT INTO auth.settings (setting, value) VALUES ($1, $2) "
-								  "ON CONFLICT (setting) DO UPDATE SET value = EXCLUDED.value",
-								  2, types, values, NULL, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "could not write auth.settings");
+		auth_query("INSERT INTO auth.settings (setting, value) VALUES ($1, $2) "
+				   "ON CONFLICT (setting) DO UPDATE SET value = EXCLUDED.value",
+				   2, types, values, NULL, false, SPI_OK_INSERT);
 	}
-	SPI_finish();
+	auth_query_end();
 	PG_RETURN_TEXT_P(cstring_to_text(result));
 }
 

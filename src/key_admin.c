@@ -136,14 +136,12 @@ store_key(const char *alg, const char *kid, const unsigned char *secret, size_t 
 	values[3] = public_pem ? CStringGetTextDatum(public_pem) : (Datum) 0;
 
 	(void) auth_table("keys", &owner);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	auth_query_begin();
 	/* clock_timestamp(): two keys made in one transaction are still ordered. */
-	if (SPI_execute_with_args("INSERT INTO auth.keys (kid, alg, secret, public_key, created_at) "
-							  "VALUES ($1, $2, $3, $4, pg_catalog.clock_timestamp())",
-							  4, types, values, nulls, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not insert into auth.keys");
-	SPI_finish();
+	auth_query("INSERT INTO auth.keys (kid, alg, secret, public_key, created_at) "
+			   "VALUES ($1, $2, $3, $4, pg_catalog.clock_timestamp())",
+			   4, types, values, nulls, false, SPI_OK_INSERT);
+	auth_query_end();
 	explicit_bzero(VARDATA(sec), secret_len);
 	return cstring_to_text(kid);
 }

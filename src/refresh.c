@@ -55,14 +55,6 @@ refuse_ended(bool revoked, bool expired)
 		refuse("refresh token has expired", "Its session was not refreshed within refresh_ttl.");
 }
 
-/* Run one statement with text parameters. */
-static void
-exec(const char *sql, int nargs, Datum *values, Oid *types, int expected)
-{
-	if (SPI_execute_with_args(sql, nargs, types, values, NULL, false, 0) != expected)
-		elog(ERROR, "could not run: %s", sql);
-}
-
 static Datum
 refresh_impl(PG_FUNCTION_ARGS)
 {
@@ -95,24 +87,22 @@ refresh_impl(PG_FUNCTION_ARGS)
 
 	(void) auth_table("refresh_tokens", &owner);
 	(void) auth_table("sessions", &owner);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	auth_query_begin();
 	/*
 	 * Lock the token (two refreshes of one token queue up), not yet its
 	 * session: a reused token's session is ended by a worker of its own,
 	 * which must not wait for this transaction.
 	 */
-	if (SPI_execute_with_args("SELECT s.id::pg_catalog.text, u.id::pg_catalog.text, u.email, "
-							  "rt.retired_at IS NOT NULL, s.revoked_at IS NOT NULL, "
-							  "s.expires_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp(), "
-							  "s.xmin, s.xmax "
-							  "FROM auth.refresh_tokens rt "
-							  "JOIN auth.sessions s ON s.id OPERATOR(pg_catalog.=) rt.session_id "
-							  "JOIN auth.users u ON u.id OPERATOR(pg_catalog.=) s.user_id "
-							  "WHERE rt.token_hash OPERATOR(pg_catalog.=) $1 "
-							  "FOR UPDATE OF rt",
-							  1, types, args, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up auth.refresh_tokens");
+	auth_query("SELECT s.id::pg_catalog.text, u.id::pg_catalog.text, u.email, "
+			   "rt.retired_at IS NOT NULL, s.revoked_at IS NOT NULL, "
+			   "s.expires_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp(), "
+			   "s.xmin, s.xmax "
+			   "FROM auth.refresh_tokens rt "
+			   "JOIN auth.sessions s ON s.id OPERATOR(pg_catalog.=) rt.session_id "
+			   "JOIN auth.users u ON u.id OPERATOR(pg_catalog.=) s.user_id "
+			   "WHERE rt.token_hash OPERATOR(pg_catalog.=) $1 "
+			   "FOR UPDATE OF rt",
+			   1, types, args, NULL, false, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 		refuse("refresh token is invalid", "No session has this refresh token.");
 	{
@@ -145,17 +135,16 @@ refresh_impl(PG_FUNCTION_ARGS)
 		 * End the session in a transaction of its own, so that it stays
 		 * ended whatever this one does; failing that, in this one.
 		 */
-		SPI_finish();
+		auth_query_end();
 		/* A worker would wait for this transaction's own row lock. */
 		apart = !ours && revoke_session_apart(session_id, owner);
 		if (!apart)
 		{
-			if (SPI_connect() != SPI_OK_CONNECT)
-				elog(ERROR, "SPI_connect failed");
-			exec("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
-				 "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid AND revoked_at IS NULL",
-				 1, sargs, stypes, SPI_OK_UPDATE);
-			SPI_finish();
+			auth_query_begin();
+			auth_query("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
+					   "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid AND revoked_at IS NULL",
+					   1, stypes, sargs, NULL, false, SPI_OK_UPDATE);
+			auth_query_end();
 		}
 		if (apart)
 			ereport(WARNING,
@@ -180,13 +169,11 @@ refresh_impl(PG_FUNCTION_ARGS)
 		Oid			stypes[1] = {TEXTOID};
 		Datum		sargs[1] = {CStringGetTextDatum(session_id)};
 
-		if (SPI_execute_with_args("SELECT revoked_at IS NOT NULL, "
-								  "expires_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
-								  "FROM auth.sessions WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
-								  "FOR UPDATE",
-								  1, stypes, sargs, NULL, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not look up auth.sessions");
-		if (SPI_processed == 0)
+		if (auth_query("SELECT revoked_at IS NOT NULL, "
+					   "expires_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
+					   "FROM auth.sessions WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
+					   "FOR UPDATE",
+					   1, stypes, sargs, NULL, false, SPI_OK_SELECT) == 0)
 			refuse("refresh token is invalid", "No session has this refresh token.");
 		else
 		{
@@ -201,16 +188,16 @@ refresh_impl(PG_FUNCTION_ARGS)
 		Oid			stypes[2] = {TEXTOID, INT4OID};
 		Datum		sargs[2] = {CStringGetTextDatum(session_id), Int32GetDatum(config_get()->refresh_ttl)};
 
-		exec("UPDATE auth.refresh_tokens SET retired_at = pg_catalog.now() "
-			 "WHERE token_hash OPERATOR(pg_catalog.=) $1",
-			 1, args, types, SPI_OK_UPDATE);
-		exec("UPDATE auth.sessions SET refreshed_at = pg_catalog.now(), "
-			 "expires_at = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) "
-			 "pg_catalog.make_interval(secs => $2) "
-			 "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid",
-			 2, sargs, stypes, SPI_OK_UPDATE);
+		auth_query("UPDATE auth.refresh_tokens SET retired_at = pg_catalog.now() "
+				   "WHERE token_hash OPERATOR(pg_catalog.=) $1",
+				   1, types, args, NULL, false, SPI_OK_UPDATE);
+		auth_query("UPDATE auth.sessions SET refreshed_at = pg_catalog.now(), "
+				   "expires_at = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) "
+				   "pg_catalog.make_interval(secs => $2) "
+				   "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid",
+				   2, stypes, sargs, NULL, false, SPI_OK_UPDATE);
 	}
-	SPI_finish();
+	auth_query_end();
 
 	{
 		Datum		values[3];

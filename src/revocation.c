@@ -34,8 +34,9 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
-#include "revocation.h"
 #include "codec.h"
+#include "revocation.h"
+#include "tables.h"
 
 #define REVOCATION_WAIT_MS	20000
 
@@ -54,8 +55,7 @@ revoked_for_good(pg_uuid_t *id)
 	SPIPlanPtr	plan;
 	bool		revoked = false;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	auth_query_begin();
 	plan = SPI_prepare("SELECT revoked_at IS NOT NULL FROM auth.sessions "
 					   "WHERE id OPERATOR(pg_catalog.=) $1", 1, types);
 	if (plan == NULL ||
@@ -68,7 +68,7 @@ revoked_for_good(pg_uuid_t *id)
 
 		revoked = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	}
-	SPI_finish();
+	auth_query_end();
 	return revoked;
 }
 
@@ -155,17 +155,15 @@ jwt_auth_revocation_main(Datum main_arg)
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	auth_query_begin();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	/* Never wait for a lock longer than the caller waits for this worker. */
-	if (SPI_execute("SET LOCAL lock_timeout = " CppAsString2(REVOCATION_WAIT_MS), false, 0) != SPI_OK_UTILITY)
-		elog(ERROR, "could not set lock_timeout");
-	if (SPI_execute_with_args("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
-							  "WHERE id OPERATOR(pg_catalog.=) $1 AND revoked_at IS NULL",
-							  1, types, values, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not update auth.sessions");
-	SPI_finish();
+	auth_query("SET LOCAL lock_timeout = " CppAsString2(REVOCATION_WAIT_MS),
+			   0, NULL, NULL, NULL, false, SPI_OK_UTILITY);
+	auth_query("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
+			   "WHERE id OPERATOR(pg_catalog.=) $1 AND revoked_at IS NULL",
+			   1, types, values, NULL, false, SPI_OK_UPDATE);
+	auth_query_end();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 	proc_exit(0);

@@ -56,14 +56,12 @@ rehash(const char *user_id, text *password, const char *checked_hash, int cost)
 	values[0] = CStringGetTextDatum(user_id);
 	values[1] = CStringGetTextDatum(password_hash(password, cost));
 	values[2] = CStringGetTextDatum(checked_hash);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("UPDATE auth.users SET password_hash = $2 "
-							  "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
-							  "AND password_hash OPERATOR(pg_catalog.=) $3",
-							  3, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not update auth.users");
-	SPI_finish();
+	auth_query_begin();
+	auth_query("UPDATE auth.users SET password_hash = $2 "
+			   "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
+			   "AND password_hash OPERATOR(pg_catalog.=) $3",
+			   3, argtypes, values, NULL, false, SPI_OK_UPDATE);
+	auth_query_end();
 }
 
 /*
@@ -76,15 +74,13 @@ failure_cost(int cost)
 {
 	int			highest = -1;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT password_hash FROM auth.users "
-					"ORDER BY pg_catalog.substr(password_hash, 5, 2) DESC LIMIT 1",
-					true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read auth.users");
+	auth_query_begin();
+	auth_query("SELECT password_hash FROM auth.users "
+			   "ORDER BY pg_catalog.substr(password_hash, 5, 2) DESC LIMIT 1",
+			   0, NULL, NULL, NULL, true, SPI_OK_SELECT);
 	if (SPI_processed == 1)
 		highest = password_cost(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
-	SPI_finish();
+	auth_query_end();
 	return Max(cost, Min(highest, 31));
 }
 
@@ -135,17 +131,15 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 		Oid			argtypes[1] = {TEXTOID};
 		Datum		values[1] = {CStringGetTextDatum(email)};
 
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
+		auth_query_begin();
 		/*
 		 * FOR SHARE: a concurrent auth.change_password() (which locks the
 		 * row FOR UPDATE) finishes first, and the password is then checked
 		 * against the new hash; the session is opened after its revocations.
 		 */
-		if (SPI_execute_with_args("SELECT id::pg_catalog.text, email, password_hash "
-								  "FROM auth.users WHERE email OPERATOR(pg_catalog.=) $1 FOR SHARE",
-								  1, argtypes, values, NULL, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not look up auth.users");
+		auth_query("SELECT id::pg_catalog.text, email, password_hash "
+				   "FROM auth.users WHERE email OPERATOR(pg_catalog.=) $1 FOR SHARE",
+				   1, argtypes, values, NULL, false, SPI_OK_SELECT);
 		if (SPI_processed == 1)
 		{
 			MemoryContext spi = MemoryContextSwitchTo(outer);
@@ -157,7 +151,7 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 			stored = SPI_getvalue(tup, desc, 3);
 			MemoryContextSwitchTo(spi);
 		}
-		SPI_finish();
+		auth_query_end();
 	}
 
 	if (!password_matches(password, stored, target) || *user_id == NULL)

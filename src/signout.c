@@ -53,16 +53,14 @@ signout_impl(PG_FUNCTION_ARGS)
 	values[0] = CStringGetTextDatum(sid);
 	values[1] = CStringGetTextDatum(sub);
 	(void) auth_table("sessions", &owner);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
-							  "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
-							  "AND user_id OPERATOR(pg_catalog.=) $2::pg_catalog.uuid "
-							  "AND revoked_at IS NULL",
-							  2, types, values, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not update auth.sessions");
+	auth_query_begin();
+	auth_query("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
+			   "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
+			   "AND user_id OPERATOR(pg_catalog.=) $2::pg_catalog.uuid "
+			   "AND revoked_at IS NULL",
+			   2, types, values, NULL, false, SPI_OK_UPDATE);
 	ended = SPI_processed > 0;
-	SPI_finish();
+	auth_query_end();
 	PG_RETURN_BOOL(ended);
 }
 
@@ -103,18 +101,16 @@ change_password_impl(PG_FUNCTION_ARGS)
 	values[0] = CStringGetTextDatum(uid_text);
 	(void) auth_table("users", &owner);
 	(void) auth_table("sessions", &owner);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	auth_query_begin();
 	/*
 	 * Guesses of the old password are throttled as sign-ins of the user's
 	 * email are (a stolen access token must not allow unlimited guesses),
 	 * and checked before the row is locked, so that a guess does not hold
 	 * up the user's sign-ins for the length of a hash.
 	 */
-	if (SPI_execute_with_args("SELECT email, password_hash FROM auth.users "
-							  "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid",
-							  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up auth.users");
+	auth_query("SELECT email, password_hash FROM auth.users "
+			   "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid",
+			   1, types, values, NULL, false, SPI_OK_SELECT);
 	if (SPI_processed == 1)
 	{
 		MemoryContext spi = MemoryContextSwitchTo(outer);
@@ -135,11 +131,10 @@ change_password_impl(PG_FUNCTION_ARGS)
 	hash = password_hash(new_password, config_get()->bcrypt_cost);
 	values[1] = CStringGetTextDatum(hash);
 	values[2] = CStringGetTextDatum(stored);
-	if (SPI_execute_with_args("UPDATE auth.users SET password_hash = $2, updated_at = pg_catalog.now() "
-							  "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
-							  "AND password_hash OPERATOR(pg_catalog.=) $3",
-							  3, types, values, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not update auth.users");
+	auth_query("UPDATE auth.users SET password_hash = $2, updated_at = pg_catalog.now() "
+			   "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
+			   "AND password_hash OPERATOR(pg_catalog.=) $3",
+			   3, types, values, NULL, false, SPI_OK_UPDATE);
 	if (SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PASSWORD),
@@ -149,14 +144,13 @@ change_password_impl(PG_FUNCTION_ARGS)
 	/* End every other session: whoever knew the old password is out. */
 	values[2] = sid ? PointerGetDatum(sid) : (Datum) 0;
 	nulls[2] = sid ? ' ' : 'n';
-	if (SPI_execute_with_args("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
-							  "WHERE user_id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
-							  "AND revoked_at IS NULL "
-							  "AND ($3::pg_catalog.uuid IS NULL OR id OPERATOR(pg_catalog.<>) $3::pg_catalog.uuid)",
-							  3, types, values, nulls, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not update auth.sessions");
+	auth_query("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
+			   "WHERE user_id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
+			   "AND revoked_at IS NULL "
+			   "AND ($3::pg_catalog.uuid IS NULL OR id OPERATOR(pg_catalog.<>) $3::pg_catalog.uuid)",
+			   3, types, values, nulls, false, SPI_OK_UPDATE);
 	ended = (int) SPI_processed;
-	SPI_finish();
+	auth_query_end();
 	PG_RETURN_INT32(ended);
 }
 

@@ -64,22 +64,19 @@ signup_impl(PG_FUNCTION_ARGS)
 	values[0] = CStringGetTextDatum(email);
 	(void) auth_table("users", &owner);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	auth_query_begin();
 
-	if (SPI_execute_with_args("SELECT 1 FROM auth.users WHERE email OPERATOR(pg_catalog.=) $1",
-							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up auth.users");
+	auth_query("SELECT 1 FROM auth.users WHERE email OPERATOR(pg_catalog.=) $1",
+			   1, argtypes, values, NULL, true, SPI_OK_SELECT);
 	if (SPI_processed > 0)
 		report_duplicate();
 
 	hash = password_hash(password, config_get()->bcrypt_cost);
 	values[1] = CStringGetTextDatum(hash);
 
-	if (SPI_execute_with_args("INSERT INTO auth.users (email, password_hash) VALUES ($1, $2) "
-							  "ON CONFLICT (email) DO NOTHING RETURNING id",
-							  2, argtypes, values, NULL, false, 0) != SPI_OK_INSERT_RETURNING)
-		elog(ERROR, "could not insert into auth.users");
+	auth_query("INSERT INTO auth.users (email, password_hash) VALUES ($1, $2) "
+			   "ON CONFLICT (email) DO NOTHING RETURNING id",
+			   2, argtypes, values, NULL, false, SPI_OK_INSERT_RETURNING);
 	if (SPI_processed == 0)
 		report_duplicate();
 	{
@@ -89,7 +86,7 @@ signup_impl(PG_FUNCTION_ARGS)
 		memcpy(result, DatumGetUUIDP(id), sizeof(pg_uuid_t));
 	}
 
-	SPI_finish();
+	auth_query_end();
 	PG_RETURN_UUID_P(result);
 }
 

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * tables.c
- *	  Finding the extension's tables in schema auth, safely.
+ *	  Finding the extension's tables in schema auth, safely, and querying
+ *	  them.
  *
  * Queries run as the tables' owner (SECURITY DEFINER functions, the key
  * cache) name their tables "auth.users" and "auth.keys".  That is only safe
@@ -13,6 +14,8 @@
  *
  * The caches (keys, settings) read their tables as that owner through
  * auth_read_begin(), whatever role calls the function that needs them.
+ * The SQL functions, which run as that owner, query them through
+ * auth_query(), between auth_query_begin() and auth_query_end().
  *
  * src/tables.c
  *
@@ -127,6 +130,39 @@ auth_read_end(AuthRead *state)
 {
 	SPI_finish();
 	SetUserIdAndSecContext(state->save_userid, state->save_sec_context);
+}
+
+/*
+ * Connect to SPI to run auth_query(); auth_query_end() disconnects.  The
+ * caller's function is SECURITY DEFINER or runs as the tables' owner.
+ */
+void
+auth_query_begin(void)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+}
+
+/*
+ * Run "sql" with its arguments (nargs values of the given types; "nulls"
+ * as SPI takes it, or NULL) and return the number of rows it returned or
+ * changed.  Any result but "expected" (SPI_OK_SELECT, SPI_OK_UPDATE, ...)
+ * is an internal error.  The SQL must schema-qualify every function and
+ * operator it names.
+ */
+uint64
+auth_query(const char *sql, int nargs, Oid *types, Datum *values,
+		   const char *nulls, bool read_only, int expected)
+{
+	if (SPI_execute_with_args(sql, nargs, types, values, nulls, read_only, 0) != expected)
+		elog(ERROR, "could not run: %s", sql);
+	return SPI_processed;
+}
+
+void
+auth_query_end(void)
+{
+	SPI_finish();
 }
 
 /*

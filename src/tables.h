@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * tables.h
- *	  Finding the extension's tables in schema auth, safely.
+ *	  Finding the extension's tables in schema auth, safely, and querying
+ *	  them.
  *
  * src/tables.h
  *
@@ -23,5 +24,10 @@ typedef struct AuthRead
 
 extern void auth_read_begin(Oid owner, const char *sql, AuthRead *state);
 extern void auth_read_end(AuthRead *state);
+
+extern void auth_query_begin(void);
+extern uint64 auth_query(const char *sql, int nargs, Oid *types, Datum *values,
+						 const char *nulls, bool read_only, int expected);
+extern void auth_query_end(void);
 
 #endif							/* JWT_AUTH_TABLES_H */
