@@ -2,7 +2,8 @@
  *
  * callable.c
  *	  What the SQL-callable functions of jwt_auth check first: arguments
- *	  that must not be NULL, a transaction that may write; and the clock.
+ *	  that must not be NULL, a transaction that may write; how they refuse
+ *	  a token; and the clock.
  *
  * src/callable.c
  *
@@ -39,6 +40,20 @@ require_argument(FunctionCallInfo fcinfo, int argno, const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be null", name)));
+}
+
+/*
+ * Refuse a token or a refresh token: SQLSTATE 28000 with "msg" and, unless
+ * NULL, "detail", both marked with gettext_noop() where they are written.
+ * Neither may hold anything from the token.
+ */
+void
+refuse(const char *msg, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+			 errmsg("%s", _(msg)),
+			 detail ? errdetail("%s", _(detail)) : 0));
 }
 
 /* Seconds since the Unix epoch, now. */

@@ -13,8 +13,11 @@
 
 #include "fmgr.h"
 
+#include "pg_compat.h"
+
 extern void require_argument(FunctionCallInfo fcinfo, int argno, const char *name);
 extern void require_writable(const char *function, const char *detail);
+pg_noreturn extern void refuse(const char *msg, const char *detail);
 extern int64 unix_now(void);
 
 #endif							/* JWT_AUTH_CALLABLE_H */

@@ -16,6 +16,11 @@
 #include "codec.h"
 #include "json_strict.h"
 
+/* Detail sentences are marked for translation; the server translates them. */
+#ifndef gettext_noop
+#define gettext_noop(x) (x)
+#endif
+
 /* NumericDate values outside [0, 9999-12-31T23:59:59Z] are refused. */
 #define TOKEN_MAX_NUMERIC_DATE	INT64_C(253402300799)
 
@@ -53,7 +58,7 @@ check_audience(const JsDoc *doc, const char *audience, const char **detail)
 
 	if (v == NULL)
 	{
-		*detail = "The token has no \"aud\" claim.";
+		*detail = gettext_noop("The token has no \"aud\" claim.");
 		return TOKEN_WRONG_AUDIENCE;
 	}
 	if (v->type == JS_STRING)
@@ -66,7 +71,7 @@ check_audience(const JsDoc *doc, const char *audience, const char **detail)
 
 			if (e->type != JS_STRING)
 			{
-				*detail = "The \"aud\" claim holds a value that is not a string.";
+				*detail = gettext_noop("The \"aud\" claim holds a value that is not a string.");
 				return TOKEN_MALFORMED;
 			}
 			if (js_string_equals(e, audience))
@@ -75,12 +80,12 @@ check_audience(const JsDoc *doc, const char *audience, const char **detail)
 	}
 	else
 	{
-		*detail = "The \"aud\" claim is neither a string nor an array of strings.";
+		*detail = gettext_noop("The \"aud\" claim is neither a string nor an array of strings.");
 		return TOKEN_MALFORMED;
 	}
 	if (!found)
 	{
-		*detail = "The \"aud\" claim does not contain the audience setting in force.";
+		*detail = gettext_noop("The \"aud\" claim does not contain the audience setting in force.");
 		return TOKEN_WRONG_AUDIENCE;
 	}
 	return TOKEN_OK;
@@ -111,52 +116,52 @@ claims_check(const TokenHeader *hdr, const TokenRules *rules,
 	v = js_get(&doc, "sub");
 	if (v == NULL || v->type != JS_STRING || !codec_uuid_parse(v->str, v->len, claims->sub))
 	{
-		*detail = "The \"sub\" claim is not a UUID.";
+		*detail = gettext_noop("The \"sub\" claim is not a UUID.");
 		return TOKEN_MALFORMED;
 	}
 	v = js_get(&doc, "sid");
 	claims->has_sid = (v != NULL);
 	if (v != NULL && (v->type != JS_STRING || !codec_uuid_parse(v->str, v->len, claims->sid)))
 	{
-		*detail = "The \"sid\" claim is not a UUID.";
+		*detail = gettext_noop("The \"sid\" claim is not a UUID.");
 		return TOKEN_MALFORMED;
 	}
 	if (!get_date(&doc, "exp", &has_exp, &exp))
 	{
-		*detail = "The \"exp\" claim is not an integer NumericDate.";
+		*detail = gettext_noop("The \"exp\" claim is not an integer NumericDate.");
 		return TOKEN_MALFORMED;
 	}
 	if (!has_exp)
 	{
-		*detail = "The token has no \"exp\" claim.";
+		*detail = gettext_noop("The token has no \"exp\" claim.");
 		return TOKEN_MALFORMED;
 	}
 	if (!get_date(&doc, "nbf", &has_nbf, &nbf))
 	{
-		*detail = "The \"nbf\" claim is not an integer NumericDate.";
+		*detail = gettext_noop("The \"nbf\" claim is not an integer NumericDate.");
 		return TOKEN_MALFORMED;
 	}
 	if (!get_date(&doc, "iat", &has_iat, &iat))
 	{
-		*detail = "The \"iat\" claim is not an integer NumericDate.";
+		*detail = gettext_noop("The \"iat\" claim is not an integer NumericDate.");
 		return TOKEN_MALFORMED;
 	}
 	if (!optional_string(&doc, "iss") || !optional_string(&doc, "email") ||
 		!optional_string(&doc, "role") || !optional_string(&doc, "jti"))
 	{
-		*detail = "A string claim (\"iss\", \"email\", \"role\" or \"jti\") has another JSON type.";
+		*detail = gettext_noop("A string claim (\"iss\", \"email\", \"role\" or \"jti\") has another JSON type.");
 		return TOKEN_MALFORMED;
 	}
 
 	v = js_get(&doc, "iss");
 	if (v == NULL)
 	{
-		*detail = "The token has no \"iss\" claim.";
+		*detail = gettext_noop("The token has no \"iss\" claim.");
 		return TOKEN_WRONG_ISSUER;
 	}
 	if (!js_string_equals(v, rules->issuer))
 	{
-		*detail = "The \"iss\" claim does not equal the issuer setting in force.";
+		*detail = gettext_noop("The \"iss\" claim does not equal the issuer setting in force.");
 		return TOKEN_WRONG_ISSUER;
 	}
 
@@ -186,17 +191,17 @@ claims_check_times(const TokenClaims *claims, const TokenRules *rules,
 {
 	if (!rules->ignore_expiry && rules->now >= claims->exp + rules->leeway)
 	{
-		*detail = "The time in the \"exp\" claim has passed.";
+		*detail = gettext_noop("The time in the \"exp\" claim has passed.");
 		return TOKEN_EXPIRED;
 	}
 	if (claims->has_nbf && rules->now + rules->leeway < claims->nbf)
 	{
-		*detail = "The time in the \"nbf\" claim has not come yet.";
+		*detail = gettext_noop("The time in the \"nbf\" claim has not come yet.");
 		return TOKEN_NOT_YET_VALID;
 	}
 	if (claims->has_iat && rules->now + rules->leeway < claims->iat)
 	{
-		*detail = "The \"iat\" claim says the token was issued in the future.";
+		*detail = gettext_noop("The \"iat\" claim says the token was issued in the future.");
 		return TOKEN_NOT_YET_VALID;
 	}
 	return TOKEN_OK;

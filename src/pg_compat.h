@@ -49,4 +49,12 @@
 #define compat_my_lxid() (MyProc->lxid)
 #endif
 
+/*
+ * PostgreSQL 18 marks a function that does not return with pg_noreturn, in
+ * front of the declaration; older releases have pg_attribute_noreturn().
+ */
+#ifndef pg_noreturn
+#define pg_noreturn pg_attribute_noreturn()
+#endif
+
 #endif							/* JWT_AUTH_PG_COMPAT_H */

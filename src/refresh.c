@@ -36,23 +36,16 @@
 #include "access_token.h"
 #include "tables.h"
 
-static void
-refuse(const char *msg, const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-			 errmsg_internal("%s", msg),
-			 detail ? errdetail_internal("%s", detail) : 0));
-}
-
 /* Refuse the refresh token of a session that was revoked or has expired. */
 static void
 refuse_ended(bool revoked, bool expired)
 {
 	if (revoked)
-		refuse("refresh token has been revoked", "Its session has ended.");
+		refuse(gettext_noop("refresh token has been revoked"),
+			   gettext_noop("Its session has ended."));
 	if (expired)
-		refuse("refresh token has expired", "Its session was not refreshed within refresh_ttl.");
+		refuse(gettext_noop("refresh token has expired"),
+			   gettext_noop("Its session was not refreshed within refresh_ttl."));
 }
 
 static Datum
@@ -77,9 +70,10 @@ refresh_impl(PG_FUNCTION_ARGS)
 	require_sessions();
 
 	if (PG_ARGISNULL(0))
-		refuse("refresh token is missing", NULL);
+		refuse(gettext_noop("refresh token is missing"), NULL);
 	if (toast_raw_datum_size(PG_GETARG_DATUM(0)) - VARHDRSZ != REFRESH_TOKEN_LENGTH)
-		refuse("refresh token is invalid", "A refresh token is 43 characters of base64url.");
+		refuse(gettext_noop("refresh token is invalid"),
+			   gettext_noop("A refresh token is 43 characters of base64url."));
 	require_writable("auth.refresh()", NULL);
 	token = PG_GETARG_TEXT_PP(0);
 	hash = refresh_token_hash(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token));
@@ -104,7 +98,8 @@ refresh_impl(PG_FUNCTION_ARGS)
 			   "FOR UPDATE OF rt",
 			   1, types, args, NULL, false, SPI_OK_SELECT);
 	if (SPI_processed == 0)
-		refuse("refresh token is invalid", "No session has this refresh token.");
+		refuse(gettext_noop("refresh token is invalid"),
+			   gettext_noop("No session has this refresh token."));
 	{
 		MemoryContext spi = MemoryContextSwitchTo(outer);
 		HeapTuple	tup = SPI_tuptable->vals[0];
@@ -174,7 +169,8 @@ refresh_impl(PG_FUNCTION_ARGS)
 					   "FROM auth.sessions WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
 					   "FOR UPDATE",
 					   1, stypes, sargs, NULL, false, SPI_OK_SELECT) == 0)
-			refuse("refresh token is invalid", "No session has this refresh token.");
+			refuse(gettext_noop("refresh token is invalid"),
+			   gettext_noop("No session has this refresh token."));
 		else
 		{
 			bool		isnull;

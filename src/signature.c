@@ -23,6 +23,11 @@
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 
+/* Detail sentences are marked for translation; the server translates them. */
+#ifndef gettext_noop
+#define gettext_noop(x) (x)
+#endif
+
 /* Bytes of an ES256 signature, r || s. */
 #define ES256_LEN				64
 
@@ -149,36 +154,36 @@ signature_check(const SignatureKey *key, const unsigned char *input, size_t len,
 
 				if (siglen != HMAC_SHA256_LEN)
 				{
-					*detail = "The signature is not 32 bytes of canonical base64url.";
+					*detail = gettext_noop("The signature is not 32 bytes of canonical base64url.");
 					return false;
 				}
 				if (key->hmac == NULL || !hmac_sha256(key->hmac, input, len, mac))
 				{
-					*detail = "The signature could not be computed.";
+					*detail = gettext_noop("The signature could not be computed.");
 					return false;
 				}
 				ok = CRYPTO_memcmp(mac, sig, HMAC_SHA256_LEN) == 0;
 				OPENSSL_cleanse(mac, sizeof(mac));
 				if (!ok)
-					*detail = "The signature does not match the token's header and payload.";
+					*detail = gettext_noop("The signature does not match the token's header and payload.");
 				return ok;
 			}
 		case SIG_ES256:
 			if (siglen != ES256_LEN)
 			{
-				*detail = "The signature is not 64 bytes.";
+				*detail = gettext_noop("The signature is not 64 bytes.");
 				return false;
 			}
 			/* Big-endian numbers of one width compare as bytes. */
 			if (memcmp(sig + 32, p256_half_order, 32) > 0)
 			{
-				*detail = "The ECDSA signature is not in low-S form (s greater than half the curve order).";
+				*detail = gettext_noop("The ECDSA signature is not in low-S form (s greater than half the curve order).");
 				return false;
 			}
 			siglen = es256_to_der(sig, der, sizeof(der));
 			if (siglen == 0)
 			{
-				*detail = "The signature could not be decoded.";
+				*detail = gettext_noop("The signature could not be decoded.");
 				return false;
 			}
 			sig = der;
@@ -186,12 +191,12 @@ signature_check(const SignatureKey *key, const unsigned char *input, size_t len,
 		case SIG_RS256:
 			if (key->pkey == NULL || siglen != (size_t) EVP_PKEY_get_size(key->pkey))
 			{
-				*detail = "The signature is not as long as the key's modulus.";
+				*detail = gettext_noop("The signature is not as long as the key's modulus.");
 				return false;
 			}
 			break;
 		default:
-			*detail = "The token's algorithm is not the key's algorithm.";
+			*detail = gettext_noop("The token's algorithm is not the key's algorithm.");
 			return false;
 	}
 
@@ -201,7 +206,7 @@ signature_check(const SignatureKey *key, const unsigned char *input, size_t len,
 		EVP_DigestVerify(ctx, sig, siglen, input, len) == 1;
 	EVP_MD_CTX_free(ctx);
 	if (!ok)
-		*detail = "The signature does not match the token's header and payload.";
+		*detail = gettext_noop("The signature does not match the token's header and payload.");
 	return ok;
 }
 

@@ -30,26 +30,31 @@
 
 #include "codec.h"
 
+/* Detail sentences are marked for translation; the server translates them. */
+#ifndef gettext_noop
+#define gettext_noop(x) (x)
+#endif
+
 /* Why a header (column 0) or payload (column 1) could not be read. */
 static const char *const segment_errors[][2] = {
-	[JS_ERR_NONE] = {"The token header is not canonical base64url.",
-	"The token payload is not canonical base64url."},
-	[JS_ERR_NOT_OBJECT] = {"The token header is not a JSON object.",
-	"The token payload is not a JSON object."},
-	[JS_ERR_SYNTAX] = {"The token header is not valid JSON.",
-	"The token payload is not valid JSON."},
-	[JS_ERR_DUPLICATE] = {"The token header has a duplicate member name.",
-	"The token payload has a duplicate member name."},
-	[JS_ERR_DEPTH] = {"The token header is nested more than 16 levels deep.",
-	"The token payload is nested more than 16 levels deep."},
-	[JS_ERR_NUL] = {"The token header contains a NUL character.",
-	"The token payload contains a NUL character."},
-	[JS_ERR_CONTROL] = {"The token header has a control character inside a string.",
-	"The token payload has a control character inside a string."},
-	[JS_ERR_UTF8] = {"The token header is not valid UTF-8.",
-	"The token payload is not valid UTF-8."},
-	[JS_ERR_LIMIT] = {"The token header exceeds the parser's limits.",
-	"The token payload exceeds the parser's limits."},
+	[JS_ERR_NONE] = {gettext_noop("The token header is not canonical base64url."),
+	gettext_noop("The token payload is not canonical base64url.")},
+	[JS_ERR_NOT_OBJECT] = {gettext_noop("The token header is not a JSON object."),
+	gettext_noop("The token payload is not a JSON object.")},
+	[JS_ERR_SYNTAX] = {gettext_noop("The token header is not valid JSON."),
+	gettext_noop("The token payload is not valid JSON.")},
+	[JS_ERR_DUPLICATE] = {gettext_noop("The token header has a duplicate member name."),
+	gettext_noop("The token payload has a duplicate member name.")},
+	[JS_ERR_DEPTH] = {gettext_noop("The token header is nested more than 16 levels deep."),
+	gettext_noop("The token payload is nested more than 16 levels deep.")},
+	[JS_ERR_NUL] = {gettext_noop("The token header contains a NUL character."),
+	gettext_noop("The token payload contains a NUL character.")},
+	[JS_ERR_CONTROL] = {gettext_noop("The token header has a control character inside a string."),
+	gettext_noop("The token payload has a control character inside a string.")},
+	[JS_ERR_UTF8] = {gettext_noop("The token header is not valid UTF-8."),
+	gettext_noop("The token payload is not valid UTF-8.")},
+	[JS_ERR_LIMIT] = {gettext_noop("The token header exceeds the parser's limits."),
+	gettext_noop("The token payload exceeds the parser's limits.")},
 };
 
 /*
@@ -91,12 +96,12 @@ token_parse_header(const char *token, size_t len, TokenHeaderCache *cache,
 
 	if (len == 0)
 	{
-		*detail = "The token is empty.";
+		*detail = gettext_noop("The token is empty.");
 		return TOKEN_MALFORMED;
 	}
 	if (len > TOKEN_MAX_LENGTH)
 	{
-		*detail = "The token is longer than 8192 bytes.";
+		*detail = gettext_noop("The token is longer than 8192 bytes.");
 		return TOKEN_MALFORMED;
 	}
 	for (i = 0; i < len; i++)
@@ -111,29 +116,29 @@ token_parse_header(const char *token, size_t len, TokenHeaderCache *cache,
 				dot2 = token + i;
 			else
 			{
-				*detail = "The token has more than three segments.";
+				*detail = gettext_noop("The token has more than three segments.");
 				return TOKEN_MALFORMED;
 			}
 		}
 		else if (!codec_b64url_char(c))
 		{
-			*detail = "The token contains a character outside the base64url alphabet.";
+			*detail = gettext_noop("The token contains a character outside the base64url alphabet.");
 			return TOKEN_MALFORMED;
 		}
 	}
 	if (dot2 == NULL)
 	{
-		*detail = "The token does not have three segments.";
+		*detail = gettext_noop("The token does not have three segments.");
 		return TOKEN_MALFORMED;
 	}
 	if (dot1 == token || dot2 == dot1 + 1)
 	{
-		*detail = "The token has an empty header or payload.";
+		*detail = gettext_noop("The token has an empty header or payload.");
 		return TOKEN_MALFORMED;
 	}
 	if (dot2 + 1 == token + len)
 	{
-		*detail = "The token has no signature.";
+		*detail = gettext_noop("The token has no signature.");
 		return TOKEN_MALFORMED;
 	}
 
@@ -161,12 +166,12 @@ token_parse_header(const char *token, size_t len, TokenHeaderCache *cache,
 	v = js_get(&doc, "alg");
 	if (v == NULL || v->type != JS_STRING)
 	{
-		*detail = "The token header has no \"alg\" string.";
+		*detail = gettext_noop("The token header has no \"alg\" string.");
 		return TOKEN_MALFORMED;
 	}
 	if (v->len == 0 || v->len > TOKEN_MAX_ALG)
 	{
-		*detail = "The token header names an unsupported algorithm.";
+		*detail = gettext_noop("The token header names an unsupported algorithm.");
 		return TOKEN_UNSUPPORTED;
 	}
 	memcpy(hdr->alg, v->str, v->len);
@@ -174,14 +179,14 @@ token_parse_header(const char *token, size_t len, TokenHeaderCache *cache,
 
 	if (js_get(&doc, "crit") != NULL)
 	{
-		*detail = "The token header has a \"crit\" member, which is not supported.";
+		*detail = gettext_noop("The token header has a \"crit\" member, which is not supported.");
 		return TOKEN_UNSUPPORTED;
 	}
 
 	v = js_get(&doc, "typ");
 	if (v != NULL && !(v->type == JS_STRING && v->len == 3 && strncasecmp(v->str, "JWT", 3) == 0))
 	{
-		*detail = "The token header has a \"typ\" other than \"JWT\".";
+		*detail = gettext_noop("The token header has a \"typ\" other than \"JWT\".");
 		return TOKEN_UNSUPPORTED;
 	}
 
@@ -190,7 +195,7 @@ token_parse_header(const char *token, size_t len, TokenHeaderCache *cache,
 	{
 		if (v->type != JS_STRING || v->len == 0 || v->len > TOKEN_MAX_KID)
 		{
-			*detail = "The token header has a \"kid\" that is not a string of 1 to 128 bytes.";
+			*detail = gettext_noop("The token header has a \"kid\" that is not a string of 1 to 128 bytes.");
 			return TOKEN_MALFORMED;
 		}
 		memcpy(hdr->kid, v->str, v->len);
@@ -222,27 +227,27 @@ token_check_signature(const char *token, const TokenHeader *hdr,
 	if (key->alg == SIG_UNKNOWN || strcmp(hdr->alg, signature_alg_name(key->alg)) != 0 ||
 		(key->alg != SIG_HS256 && key->pkey == NULL))
 	{
-		*detail = "The token's algorithm is not the key's algorithm.";
+		*detail = gettext_noop("The token's algorithm is not the key's algorithm.");
 		return TOKEN_UNSUPPORTED;
 	}
 	if (key->alg == SIG_HS256)
 	{
 		if (key->hmac == NULL)
 		{
-			*detail = "The key is too short to verify anything.";
+			*detail = gettext_noop("The key is too short to verify anything.");
 			return TOKEN_UNSUPPORTED;
 		}
 		if (hdr->signature_len != CODEC_B64URL_LEN(HMAC_SHA256_LEN) ||
 			!codec_b64url_decode(hdr->signature, hdr->signature_len, sig, sizeof(sig), &siglen))
 		{
-			*detail = "The signature is not 32 bytes of canonical base64url.";
+			*detail = gettext_noop("The signature is not 32 bytes of canonical base64url.");
 			return TOKEN_BAD_SIGNATURE;
 		}
 	}
 	else if (hdr->signature_len > CODEC_B64URL_LEN(SIGNATURE_MAX_LEN) ||
 			 !codec_b64url_decode(hdr->signature, hdr->signature_len, sig, sizeof(sig), &siglen))
 	{
-		*detail = "The signature is not canonical base64url of a possible length.";
+		*detail = gettext_noop("The signature is not canonical base64url of a possible length.");
 		return TOKEN_BAD_SIGNATURE;
 	}
 	if (!signature_check(key, (const unsigned char *) token, hdr->signing_input_len,

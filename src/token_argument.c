@@ -29,49 +29,17 @@
 /* The header of the last token checked here (see token.h). */
 static TokenHeaderCache header_cache;
 
-static void
-refuse(TokenStatus st, const char *detail)
-{
-	const char *msg;
-
-	switch (st)
-	{
-		case TOKEN_BAD_SIGNATURE:
-			msg = "token signature is invalid";
-			break;
-		case TOKEN_EXPIRED:
-			msg = "token has expired";
-			break;
-		case TOKEN_NOT_YET_VALID:
-			msg = "token is not yet valid";
-			break;
-		case TOKEN_WRONG_ISSUER:
-			msg = "token has the wrong issuer";
-			break;
-		case TOKEN_WRONG_AUDIENCE:
-			msg = "token has the wrong audience";
-			break;
-		case TOKEN_UNSUPPORTED:
-			msg = "token uses an unsupported algorithm or header";
-			break;
-		default:
-			msg = "token is malformed";
-			break;
-	}
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-			 errmsg_internal("%s", msg),
-			 detail ? errdetail_internal("%s", detail) : 0));
-}
-
-static void
-refuse_key(const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-			 errmsg("token key is unknown"),
-			 errdetail_internal("%s", detail)));
-}
+/* What each refusal of a token says, SQLSTATE 28000 for all. */
+static const char *const status_messages[] = {
+	[TOKEN_OK] = NULL,
+	[TOKEN_MALFORMED] = gettext_noop("token is malformed"),
+	[TOKEN_UNSUPPORTED] = gettext_noop("token uses an unsupported algorithm or header"),
+	[TOKEN_BAD_SIGNATURE] = gettext_noop("token signature is invalid"),
+	[TOKEN_EXPIRED] = gettext_noop("token has expired"),
+	[TOKEN_NOT_YET_VALID] = gettext_noop("token is not yet valid"),
+	[TOKEN_WRONG_ISSUER] = gettext_noop("token has the wrong issuer"),
+	[TOKEN_WRONG_AUDIENCE] = gettext_noop("token has the wrong audience"),
+};
 
 /*
  * Check a token argument (signature, key, claims; the expiry unless
@@ -95,20 +63,17 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 	TokenStatus st;
 
 	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errmsg("token is missing")));
+		refuse(gettext_noop("token is missing"), NULL);
 
 	/* Bound the size before detoasting or decoding anything. */
 	if (toast_raw_datum_size(PG_GETARG_DATUM(argno)) - VARHDRSZ > TOKEN_MAX_LENGTH)
-		refuse(TOKEN_MALFORMED, "The token is longer than 8192 bytes.");
+		refuse(status_messages[TOKEN_MALFORMED],
+			   gettext_noop("The token is longer than 8192 bytes."));
 	token = PG_GETARG_TEXT_PP(argno);
 	data = VARDATA_ANY(token);
 	len = VARSIZE_ANY_EXHDR(token);
 	if (len == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errmsg("token is missing")));
+		refuse(gettext_noop("token is missing"), NULL);
 
 	cfg = config_get();
 	rules.now = unix_now();
@@ -121,21 +86,24 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 	{
 		st = claims_check_times(claims, &rules, &detail);
 		if (st != TOKEN_OK)
-			refuse(st, detail);
+			refuse(status_messages[st], detail);
 		return;
 	}
 
 	st = token_parse_header(data, len, &header_cache, &hdr, &detail);
 	if (st != TOKEN_OK)
-		refuse(st, detail);
+		refuse(status_messages[st], detail);
 
 	if (!hdr.has_kid)
-		refuse_key("The token header has no \"kid\".");
+		refuse(gettext_noop("token key is unknown"),
+			   gettext_noop("The token header has no \"kid\"."));
 	key = keys_find(hdr.kid);
 	if (key == NULL)
-		refuse_key("No key in auth.keys has the token's \"kid\", or it is retired.");
+		refuse(gettext_noop("token key is unknown"),
+			   gettext_noop("No key in auth.keys has the token's \"kid\", or it is retired."));
 	if (strcmp(hdr.alg, key->alg) != 0)
-		refuse(TOKEN_UNSUPPORTED, "The token's \"alg\" is not the algorithm of its key.");
+		refuse(status_messages[TOKEN_UNSUPPORTED],
+			   gettext_noop("The token's \"alg\" is not the algorithm of its key."));
 
 	if (strcmp(key->alg, "HS256") == 0 && key->hmac == NULL)
 		ereport(ERROR,
@@ -147,10 +115,10 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 	sigkey.pkey = key->public_key;
 	st = token_check_signature(data, &hdr, &sigkey, &detail);
 	if (st != TOKEN_OK)
-		refuse(st, detail);
+		refuse(status_messages[st], detail);
 
 	st = claims_check(&hdr, &rules, claims, &detail);
 	if (st != TOKEN_OK)
-		refuse(st, detail);
+		refuse(status_messages[st], detail);
 	token_cache_store(data, len, &rules, claims);
 }
