@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * codec.c
- *	  Text encodings of bytes: unpadded base64url (RFC 4648, section 5)
- *	  and UUIDs.
+ *	  Text encodings of bytes: unpadded base64url (RFC 4648, section 5),
+ *	  UUIDs, hex digits and UTF-8.
  *
  * Decoding is strict: a token's segments have one spelling each, so a
  * signed token cannot be re-spelled into another string that verifies.
@@ -139,8 +139,9 @@ codec_b64url_decode(const char *src, size_t len, unsigned char *dst,
 	return true;
 }
 
-static int
-hexval(char c)
+/* The value of a hex digit, either case, or -1. */
+int
+codec_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -172,8 +173,8 @@ codec_uuid_parse(const char *text, size_t len, unsigned char uuid[16])
 			i++;
 			continue;
 		}
-		hi = hexval(text[i]);
-		lo = hexval(text[i + 1]);
+		hi = codec_hex_digit(text[i]);
+		lo = codec_hex_digit(text[i + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
 		uuid[n++] = (unsigned char) ((hi << 4) | lo);
@@ -199,3 +200,66 @@ codec_uuid_format(const unsigned char uuid[16], char out[37])
 	out[o] = '\0';
 }
 
+/* Write code point "cp" (at most U+10FFFF) as UTF-8; returns 1 to 4 bytes. */
+size_t
+codec_utf8_encode(uint32_t cp, char out[4])
+{
+	if (cp < 0x80)
+	{
+		out[0] = (char) cp;
+		return 1;
+	}
+	if (cp < 0x800)
+	{
+		out[0] = (char) (0xc0 | (cp >> 6));
+		out[1] = (char) (0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000)
+	{
+		out[0] = (char) (0xe0 | (cp >> 12));
+		out[1] = (char) (0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (char) (0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (char) (0xf0 | (cp >> 18));
+	out[1] = (char) (0x80 | ((cp >> 12) & 0x3f));
+	out[2] = (char) (0x80 | ((cp >> 6) & 0x3f));
+	out[3] = (char) (0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/*
+ * Length of the valid multi-byte UTF-8 sequence at p (at most "avail"
+ * bytes), or 0: no overlong form, surrogate or code point above U+10FFFF.
+ */
+size_t
+codec_utf8_length(const unsigned char *p, size_t avail)
+{
+	unsigned char c = p[0];
+
+	if (c >= 0xc2 && c <= 0xdf)
+		return (avail >= 2 && (p[1] & 0xc0) == 0x80) ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef)
+	{
+		if (avail < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xe0 && p[1] < 0xa0)
+			return 0;			/* overlong */
+		if (c == 0xed && p[1] >= 0xa0)
+			return 0;			/* surrogate */
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4)
+	{
+		if (avail < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+			(p[3] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xf0 && p[1] < 0x90)
+			return 0;			/* overlong */
+		if (c == 0xf4 && p[1] >= 0x90)
+			return 0;			/* above U+10FFFF */
+		return 4;
+	}
+	return 0;
+}

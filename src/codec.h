@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * codec.h
- *	  Text encodings of bytes: unpadded base64url and UUIDs.
+ *	  Text encodings of bytes: unpadded base64url, UUIDs, hex digits and
+ *	  UTF-8.
  *
  * No server dependency: linked into the extension and into the fuzz target.
  *
@@ -14,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Characters base64url needs for "n" bytes, without the terminating NUL. */
 #define CODEC_B64URL_LEN(n)		(((n) * 4 + 2) / 3)
@@ -25,5 +27,8 @@ extern bool codec_b64url_decode(const char *src, size_t len,
 								size_t *outlen);
 extern bool codec_uuid_parse(const char *text, size_t len, unsigned char uuid[16]);
 extern void codec_uuid_format(const unsigned char uuid[16], char out[37]);
+extern int	codec_hex_digit(char c);
+extern size_t codec_utf8_encode(uint32_t cp, char out[4]);
+extern size_t codec_utf8_length(const unsigned char *p, size_t avail);
 
 #endif							/* JWT_AUTH_CODEC_H */

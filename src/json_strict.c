@@ -18,6 +18,8 @@
 
 #include <string.h>
 
+#include "codec.h"
+
 typedef struct JsParser
 {
 	const char *p;
@@ -45,6 +47,18 @@ skip_ws(JsParser *ps)
 		ps->p++;
 }
 
+/* Append "n" bytes to the scratch space that decoded strings share. */
+static bool
+put_bytes(JsDoc *doc, const char *src, size_t n)
+{
+	if (doc->scratch_used + n > sizeof(doc->scratch))
+		return false;
+	memcpy(doc->scratch + doc->scratch_used, src, n);
+	doc->scratch_used += n;
+	return true;
+}
+
+/* The value of four hex digits at s, or -1. */
 static int
 hex4(const char *s)
 {
@@ -52,96 +66,55 @@ hex4(const char *s)
 
 	for (int i = 0; i < 4; i++)
 	{
-		char		c = s[i];
+		int			d = codec_hex_digit(s[i]);
 
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v |= c - 'A' + 10;
-		else
+		if (d < 0)
 			return -1;
+		v = (v << 4) | d;
 	}
 	return v;
 }
 
+/*
+ * Decode the escape "\uXXXX" whose "\u" ps->p has just passed, with the
+ * low surrogate that must follow a high one.  A lone surrogate is refused,
+ * and so is U+0000, which no claim may hold.
+ */
 static bool
-put_utf8(JsDoc *doc, uint32_t cp)
+parse_unicode_escape(JsParser *ps)
 {
+	int			hi,
+				lo;
+	uint32_t	cp;
 	char		buf[4];
-	size_t		n;
 
-	if (cp < 0x80)
-	{
-		buf[0] = (char) cp;
-		n = 1;
-	}
-	else if (cp < 0x800)
-	{
-		buf[0] = (char) (0xc0 | (cp >> 6));
-		buf[1] = (char) (0x80 | (cp & 0x3f));
-		n = 2;
-	}
-	else if (cp < 0x10000)
-	{
-		buf[0] = (char) (0xe0 | (cp >> 12));
-		buf[1] = (char) (0x80 | ((cp >> 6) & 0x3f));
-		buf[2] = (char) (0x80 | (cp & 0x3f));
-		n = 3;
-	}
-	else
-	{
-		buf[0] = (char) (0xf0 | (cp >> 18));
-		buf[1] = (char) (0x80 | ((cp >> 12) & 0x3f));
-		buf[2] = (char) (0x80 | ((cp >> 6) & 0x3f));
-		buf[3] = (char) (0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	if (doc->scratch_used + n > sizeof(doc->scratch))
+	if (ps->end - ps->p < 4 || (hi = hex4(ps->p)) < 0)
 		return false;
-	memcpy(doc->scratch + doc->scratch_used, buf, n);
-	doc->scratch_used += n;
-	return true;
-}
-
-/* Length of the valid UTF-8 sequence at p (at most "avail" bytes), or 0. */
-static size_t
-utf8_seq(const unsigned char *p, size_t avail)
-{
-	unsigned char c = p[0];
-
-	if (c >= 0xc2 && c <= 0xdf)
-		return (avail >= 2 && (p[1] & 0xc0) == 0x80) ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef)
+	ps->p += 4;
+	if (hi >= 0xd800 && hi <= 0xdbff)
 	{
-		if (avail < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xe0 && p[1] < 0xa0)
-			return 0;			/* overlong */
-		if (c == 0xed && p[1] >= 0xa0)
-			return 0;			/* surrogate */
-		return 3;
+		if (ps->end - ps->p < 6 || ps->p[0] != '\\' || ps->p[1] != 'u' ||
+			(lo = hex4(ps->p + 2)) < 0 || lo < 0xdc00 || lo > 0xdfff)
+			return false;
+		ps->p += 6;
+		cp = 0x10000 + (((uint32_t) hi - 0xd800) << 10) + ((uint32_t) lo - 0xdc00);
 	}
-	if (c >= 0xf0 && c <= 0xf4)
-	{
-		if (avail < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
-			(p[3] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xf0 && p[1] < 0x90)
-			return 0;			/* overlong */
-		if (c == 0xf4 && p[1] >= 0x90)
-			return 0;			/* above U+10FFFF */
-		return 4;
-	}
-	return 0;
+	else if (hi >= 0xdc00 && hi <= 0xdfff)
+		return false;
+	else if (hi == 0)
+		return fail(ps, JS_ERR_NUL);
+	else
+		cp = (uint32_t) hi;
+	return put_bytes(ps->doc, buf, codec_utf8_encode(cp, buf));
 }
 
 /* Parse a string at ps->p (on the opening quote), decoding into scratch. */
 static bool
 parse_string(JsParser *ps, const char **str, size_t *len)
 {
+	/* The short escapes, and what each stands for. */
+	static const char escapes[] = "\"\\/bfnrt";
+	static const char escaped[] = "\"\\/\b\f\n\r\t";
 	JsDoc	   *doc = ps->doc;
 	size_t		start = doc->scratch_used;
 
@@ -149,6 +122,7 @@ parse_string(JsParser *ps, const char **str, size_t *len)
 	for (;;)
 	{
 		unsigned char c;
+		size_t		n;
 
 		if (ps->p >= ps->end)
 			return false;
@@ -162,88 +136,30 @@ parse_string(JsParser *ps, const char **str, size_t *len)
 			return fail(ps, JS_ERR_CONTROL);
 		if (c == '\\')
 		{
-			char		e;
+			const char *at;
 
 			if (ps->p + 1 >= ps->end)
 				return false;
-			e = ps->p[1];
+			c = (unsigned char) ps->p[1];
 			ps->p += 2;
-			switch (e)
+			if (c == 'u')
 			{
-				case '"':
-				case '\\':
-				case '/':
-					c = (unsigned char) e;
-					break;
-				case 'b':
-					c = '\b';
-					break;
-				case 'f':
-					c = '\f';
-					break;
-				case 'n':
-					c = '\n';
-					break;
-				case 'r':
-					c = '\r';
-					break;
-				case 't':
-					c = '\t';
-					break;
-				case 'u':
-					{
-						int			hi,
-									lo;
-						uint32_t	cp;
-
-						if (ps->end - ps->p < 4 || (hi = hex4(ps->p)) < 0)
-							return false;
-						ps->p += 4;
-						if (hi >= 0xd800 && hi <= 0xdbff)
-						{
-							if (ps->end - ps->p < 6 || ps->p[0] != '\\' || ps->p[1] != 'u' ||
-								(lo = hex4(ps->p + 2)) < 0 || lo < 0xdc00 || lo > 0xdfff)
-								return false;
-							ps->p += 6;
-							cp = 0x10000 + (((uint32_t) hi - 0xd800) << 10) + ((uint32_t) lo - 0xdc00);
-						}
-						else if (hi >= 0xdc00 && hi <= 0xdfff)
-							return false;
-						else if (hi == 0)
-							return fail(ps, JS_ERR_NUL);
-						else
-							cp = (uint32_t) hi;
-						if (!put_utf8(doc, cp))
-							return false;
-						continue;
-					}
-				default:
+				if (!parse_unicode_escape(ps))
 					return false;
+				continue;
 			}
-			if (doc->scratch_used >= sizeof(doc->scratch))
+			at = c != '\0' ? strchr(escapes, c) : NULL;
+			if (at == NULL || !put_bytes(doc, &escaped[at - escapes], 1))
 				return false;
-			doc->scratch[doc->scratch_used++] = (char) c;
 			continue;
 		}
-		if (c < 0x80)
-		{
-			if (doc->scratch_used >= sizeof(doc->scratch))
-				return false;
-			doc->scratch[doc->scratch_used++] = (char) c;
-			ps->p++;
-		}
-		else
-		{
-			size_t		n = utf8_seq((const unsigned char *) ps->p, (size_t) (ps->end - ps->p));
-
-			if (n == 0)
-				return fail(ps, JS_ERR_UTF8);
-			if (doc->scratch_used + n > sizeof(doc->scratch))
-				return false;
-			memcpy(doc->scratch + doc->scratch_used, ps->p, n);
-			doc->scratch_used += n;
-			ps->p += n;
-		}
+		n = c < 0x80 ? 1 : codec_utf8_length((const unsigned char *) ps->p,
+											 (size_t) (ps->end - ps->p));
+		if (n == 0)
+			return fail(ps, JS_ERR_UTF8);
+		if (!put_bytes(doc, ps->p, n))
+			return false;
+		ps->p += n;
 	}
 	*str = doc->scratch + start;
 	*len = doc->scratch_used - start;
