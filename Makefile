@@ -7,7 +7,8 @@ OBJS = src/jwt_auth.o src/memory.o src/callable.o src/invalidation.o src/guc.o s
 	src/token.o src/claims.o src/token_cache.o \
 	src/token_argument.o src/access_token.o src/email.o src/password.o src/sessions.o \
 	src/revocation.o src/throttle_file.o src/throttle.o src/secrets.o \
-	src/signup.o src/signin.o src/verify.o src/refresh.o src/signout.o
+	src/signup.o src/signin.o src/verify.o src/refresh.o src/signout.o \
+	src/change_password.o src/jwks.o
 
 # jwt_auth.sql is the install script of the current version, copied to
 # jwt_auth--$(EXTVERSION).sql at build time.  Released versions keep their

@@ -14,7 +14,8 @@
  *	  secrets.c        keeping passwords and tokens out of errors and the log
  *	  identity.c       the verified identity and auth.uid(), auth.jwt(), ...
  *	  keys.c           the keys in auth.keys, cached per backend
- *	  key_admin.c      auth.rotate_key(), auth.import_key(), auth.jwks()
+ *	  key_admin.c      auth.rotate_key(), auth.import_key()
+ *	  jwks.c           auth.jwks()
  *	  codec.c          base64url and UUID text (no server code)
  *	  json_strict.c    the strict JSON parser (no server code)
  *	  mac.c            HMAC-SHA256 with a key prepared once (no server code)
@@ -30,7 +31,8 @@
  *	  password.c       password rules and bcrypt hashing through pgcrypto
  *	  throttle.c       throttling of failed sign-ins: the counting rules
  *	  throttle_file.c  the throttling table, a file every backend maps
- *	  signup.c, signin.c, verify.c, refresh.c, signout.c  the SQL functions
+ *	  signup.c, signin.c, verify.c, refresh.c, signout.c, change_password.c
+ *	                   the SQL functions they are named after
  *
  * src/jwt_auth.c
  *

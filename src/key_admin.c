@@ -1,12 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * key_admin.c
- *	  auth.rotate_key(), auth.import_key() and auth.jwks().
+ *	  auth.rotate_key() and auth.import_key(): making and importing keys.
  *
  * Keys are made with OpenSSL: 32 random bytes for HS256, an EC key on P-256
  * for ES256, a 2048-bit RSA key for RS256.  Private keys are stored as
  * PKCS#8 PEM in auth.keys.secret, readable by the table's owner only; the
- * public keys as PEM in auth.keys.public_key, and published by auth.jwks().
+ * public keys as PEM in auth.keys.public_key, published by auth.jwks()
+ * (jwks.c).
  * A new key is the newest, so it signs from the next token on; older keys
  * keep verifying until auth.retire_key() retires them.
  *
@@ -20,24 +21,17 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
-#include "lib/stringinfo.h"
 #include "utils/builtins.h"
-#include "utils/json.h"
-#include "utils/jsonb.h"
 
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include "callable.h"
-#include "secrets.h"
-
 #include "keys.h"
-#include "tables.h"
-#include "codec.h"
 #include "mac.h"
+#include "secrets.h"
+#include "tables.h"
 #include "token.h"
 
 #define MAX_IMPORTED_KEY	16384
@@ -260,73 +254,6 @@ import_key_impl(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(result);
 }
 
-/* Append an OpenSSL big number parameter as a base64url JSON member. */
-static void
-add_bn(StringInfo buf, EVP_PKEY *pkey, const char *param, const char *name, int width)
-{
-	BIGNUM	   *bn = NULL;
-	unsigned char bytes[1024];
-	char		b64[1400];
-	int			n;
-
-	if (!EVP_PKEY_get_bn_param(pkey, param, &bn) ||
-		BN_num_bytes(bn) > (width > 0 ? width : (int) sizeof(bytes)))
-	{
-		BN_free(bn);
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not read a public key")));
-	}
-	n = width > 0 ? BN_bn2binpad(bn, bytes, width) : BN_bn2bin(bn, bytes);
-	BN_free(bn);
-	if (n <= 0 || n > (int) sizeof(bytes))
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not read a public key")));
-	codec_b64url_encode(bytes, (size_t) n, b64);
-	appendStringInfo(buf, ",\"%s\":\"%s\"", name, b64);
-}
-
-static Datum
-jwks_impl(PG_FUNCTION_ARGS)
-{
-	const JwtKey *all;
-	int			n = keys_all(&all);
-	StringInfoData buf;
-	bool		first = true;
-
-	initStringInfo(&buf);
-	appendStringInfoString(&buf, "{\"keys\":[");
-	for (int i = 0; i < n; i++)
-	{
-		const JwtKey *k = &all[i];
-
-		if (k->public_key == NULL)
-			continue;			/* HS256: nothing public */
-		if (!first)
-			appendStringInfoChar(&buf, ',');
-		first = false;
-		appendStringInfoString(&buf, "{\"kid\":");
-		escape_json(&buf, k->kid);
-		appendStringInfo(&buf, ",\"alg\":\"%s\",\"use\":\"sig\"", k->alg);
-		if (strcmp(k->alg, "ES256") == 0)
-		{
-			appendStringInfoString(&buf, ",\"kty\":\"EC\",\"crv\":\"P-256\"");
-			add_bn(&buf, k->public_key, OSSL_PKEY_PARAM_EC_PUB_X, "x", 32);
-			add_bn(&buf, k->public_key, OSSL_PKEY_PARAM_EC_PUB_Y, "y", 32);
-		}
-		else
-		{
-			appendStringInfoString(&buf, ",\"kty\":\"RSA\"");
-			add_bn(&buf, k->public_key, OSSL_PKEY_PARAM_RSA_N, "n", 0);
-			add_bn(&buf, k->public_key, OSSL_PKEY_PARAM_RSA_E, "e", 0);
-		}
-		appendStringInfoChar(&buf, '}');
-	}
-	appendStringInfoString(&buf, "]}");
-	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
-}
-
 PG_FUNCTION_INFO_V1(jwt_auth_rotate_key);
 Datum
 jwt_auth_rotate_key(PG_FUNCTION_ARGS)
@@ -339,11 +266,4 @@ Datum
 jwt_auth_import_key(PG_FUNCTION_ARGS)
 {
 	return call_hiding_statement(import_key_impl, fcinfo);
-}
-
-PG_FUNCTION_INFO_V1(jwt_auth_jwks);
-Datum
-jwt_auth_jwks(PG_FUNCTION_ARGS)
-{
-	return jwks_impl(fcinfo);
 }
