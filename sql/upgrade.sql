@@ -70,9 +70,11 @@ SELECT setting, value, source FROM auth.configuration() WHERE setting = 'token_t
 SELECT count(*) AS keys, count(*) FILTER (WHERE signing) AS signing FROM auth.list_keys();
 SELECT auth.purge_sessions() AS purged;
 
--- Same objects, owners, defaults, constraints, indexes, privileges (initial
--- privileges and column privileges too), comments, function bodies, triggers and
--- configuration tables as a fresh install: both lists are empty.
+-- Same members of the extension, schema, relations (kind, owner, privileges,
+-- row security, options), columns, defaults, constraints, indexes, policies,
+-- functions (bodies, settings, privileges), triggers, comments, initial and
+-- column privileges and configuration tables (with their filters) as a fresh
+-- install: both lists are empty.
 \i test/catalog.sql
 SELECT line AS only_in_fresh_install FROM regexp_split_to_table(:'fresh_catalog', E'\n') AS line
 EXCEPT SELECT regexp_split_to_table(:'cat_text', E'\n');

@@ -28,10 +28,27 @@ SELECT string_agg(line, E'\n' ORDER BY line) AS cat_text FROM (
       JOIN pg_class c ON c.oid = t.tgrelid
      WHERE c.relnamespace = 'auth'::regnamespace AND NOT t.tgisinternal
     UNION ALL
-    SELECT format('config %s', unnest(extconfig)::regclass) FROM pg_extension WHERE extname = 'jwt_auth'
+    SELECT format('config %s %s', c.oid::regclass, c.cond)
+      FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS c(oid, cond) WHERE e.extname = 'jwt_auth'
     UNION ALL
-    SELECT format('table %s %s %s %s', relname, relowner::regrole, relacl, obj_description(oid, 'pg_class'))
-      FROM pg_class WHERE relnamespace = 'auth'::regnamespace AND relkind = 'r'
+    SELECT format('relation %s %s %s %s %s %s %s %s', relname, relkind, relowner::regrole, relacl,
+                  relrowsecurity, relforcerowsecurity, reloptions, obj_description(oid, 'pg_class'))
+      FROM pg_class WHERE relnamespace = 'auth'::regnamespace
+    UNION ALL
+    SELECT format('column comment %s.%s %s', c.relname, a.attname, col_description(c.oid, a.attnum))
+      FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+     WHERE c.relnamespace = 'auth'::regnamespace AND col_description(c.oid, a.attnum) IS NOT NULL
+    UNION ALL
+    SELECT format('policy %s %s %s %s %s %s %s', p.polname, p.polrelid::regclass, p.polcmd, p.polpermissive,
+                  p.polroles::regrole[], pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid))
+      FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE c.relnamespace = 'auth'::regnamespace
+    UNION ALL
+    SELECT format('schema %s %s %s %s', nspname, nspowner::regrole, nspacl, obj_description(oid, 'pg_namespace'))
+      FROM pg_namespace WHERE nspname = 'auth'
+    UNION ALL
+    SELECT format('member %s', pg_describe_object(dep.classid, dep.objid, dep.objsubid))
+      FROM pg_depend dep JOIN pg_extension e ON e.oid = dep.refobjid AND e.extname = 'jwt_auth'
+     WHERE dep.deptype = 'e'
     UNION ALL
     SELECT format('initprivs %s %s %s', pg_describe_object(i.classoid, i.objoid, i.objsubid), i.privtype, i.initprivs)
       FROM pg_init_privs i
