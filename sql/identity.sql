@@ -132,7 +132,7 @@ SELECT auth.uid() IS NULL AS no_uid, auth.jwt() IS NULL AS no_claims, auth.email
 SELECT current_setting('jwt_auth.user_id') = '' AS user_id_cleared,
        current_setting('jwt_auth.claims') = '' AS claims_cleared;
 BEGIN;
-SELECT regress.force_parallel() AS forced;
+CALL regress.force_parallel();
 SELECT auth.uid() IS NULL AS none_in_worker;
 COMMIT;
 SELECT auth.verify(:'tok', false) = :'mallory' AS again;

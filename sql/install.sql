@@ -48,9 +48,12 @@ SELECT * FROM auth.users;
 SELECT * FROM auth.keys;
 RESET ROLE;
 
--- The script refuses to run outside CREATE EXTENSION (its \echo ... \quit guard).
-SELECT pg_read_file(setting || '/extension/jwt_auth--1.0.sql') ~ '\\quit' AS guarded
-  FROM pg_config() AS c(name, setting) WHERE name = 'SHAREDIR';
+-- The install script of the installed version refuses to run outside
+-- CREATE EXTENSION (its \echo ... \quit guard).
+SELECT s.script, pg_read_file(c.setting || '/extension/' || s.script) ~ '\\quit' AS guarded
+  FROM pg_config() AS c(name, setting),
+       (SELECT 'jwt_auth--' || extversion || '.sql' FROM pg_extension WHERE extname = 'jwt_auth') AS s(script)
+ WHERE c.name = 'SHAREDIR';
 
 -- A database owner without superuser installs it (trusted) and uses it,
 -- but cannot read password hashes or keys, cannot change the security
@@ -235,10 +238,10 @@ CREATE FUNCTION regress.fails(statement text) RETURNS boolean LANGUAGE plpgsql
     AS $$ BEGIN EXECUTE statement; RETURN false; EXCEPTION WHEN OTHERS THEN RETURN true; END $$;
 -- Force parallel query for the rest of the transaction, under either name
 -- (force_parallel_mode became debug_parallel_query in PostgreSQL 16).
-CREATE FUNCTION regress.force_parallel() RETURNS boolean LANGUAGE sql
+CREATE PROCEDURE regress.force_parallel() LANGUAGE sql
     AS $$ SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000
                                  THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END,
-                            'on', true) = 'on' $$;
+                            'on', true) $$;
 GRANT USAGE ON SCHEMA regress TO PUBLIC;
 
 -- Keep password hashing cheap for the rest of the suite.

@@ -44,8 +44,7 @@ BEGIN
         || regress.b64url(substr(sig, 1, 32) || out);
 END
 $$;
-SELECT bool_and(regress.flip_s(regress.flip_s(t)) = t) AS round_trip,
-       bool_and(substr(decode(rpad(p, 88, '='), 'base64'), 33, 32)
+SELECT bool_and(substr(decode(rpad(p, 88, '='), 'base64'), 33, 32)
                 <= '\x7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8'::bytea) AS all_low_s
   FROM (SELECT t, translate(split_part(t, '.', 3), '-_', '+/') AS p
           FROM (SELECT auth.signin('kay@example.com', 'kay password 1') AS t FROM generate_series(1, 20)) s) tokens;

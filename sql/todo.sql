@@ -103,7 +103,7 @@ BEGIN;
 SELECT auth.verify(:'ada_tok') IS NOT NULL AS ada;
 WITH changed AS (UPDATE tasks SET title = 'Ada task 1 (edited)' WHERE id = :ada_task RETURNING id) SELECT count(*) AS rows_affected FROM changed;
 WITH changed AS (UPDATE tasks SET completed = true WHERE id = :ada_task RETURNING id) SELECT count(*) AS rows_affected FROM changed;
-SELECT title, completed, updated_at >= created_at AS touched FROM tasks WHERE id = :ada_task;
+SELECT title, completed, updated_at > created_at AS touched FROM tasks WHERE id = :ada_task;
 WITH changed AS (DELETE FROM tasks WHERE id = :ada_task RETURNING id) SELECT count(*) AS rows_affected FROM changed;
 SELECT count(*) AS ada_left FROM tasks;
 COMMIT;
