@@ -3,6 +3,8 @@
 -- such), and the backend survives them all (the file goes on).  Key
 -- confusion between key types is in keys.sql; the limits at their
 -- boundaries are in verify.sql.
+-- Fixtures (install.sql): regress.try_verify, regress.sign, regress.part,
+-- regress.kid, regress.secret, regress.b64url, regress.hmac256.
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 

@@ -1,5 +1,6 @@
 -- The verified identity: only auth.verify() can set it, clearing always
 -- works, and it lives exactly as long as it should.
+-- Fixtures (install.sql): regress.force_parallel; the role regress_app.
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 

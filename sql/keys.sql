@@ -1,6 +1,8 @@
 -- Keys: rotation, retirement, import, ES256/RS256, JWKS, and the
 -- algorithm pinned to the key (no key confusion).
 -- The PEM keys below are throwaway test keys, made for this file only.
+-- Fixtures (install.sql): regress.try_verify, regress.sign, regress.claims,
+-- regress.part, regress.b64url; the role regress_app.
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 

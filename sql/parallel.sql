@@ -1,5 +1,6 @@
 -- Parallel query: workers see the leader's verified identity, so RLS
 -- through auth.uid() returns exactly the verified user's rows.
+-- Fixtures (install.sql): regress.force_parallel; the role regress_app.
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 

@@ -1,5 +1,8 @@
 -- Sessions: signout, signout_all, change_password, deleted users, refresh
 -- tokens with rotation and reuse detection, and stateless mode.
+-- Fixtures (install.sql): regress.try_verify, regress.token, regress.sign,
+-- regress.header, regress.secret, regress.part, regress.fails; the role
+-- regress_app.
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 

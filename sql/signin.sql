@@ -1,4 +1,7 @@
 -- auth.signin(email, password): credentials, the token it issues, and refusals.
+-- Fixtures (install.sql): regress.part, regress.kid, regress.secret,
+-- regress.b64url, regress.hmac256, regress.fails; the role regress_app;
+-- bcrypt cost 10.
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 
@@ -44,10 +47,10 @@ SELECT auth.signin('grace@example.com', NULL);
 
 -- No silent truncation: passwords that share their first 72 (or more) bytes
 -- are still different passwords.
-SELECT auth.signup('long@example.com', repeat('a', 72) || 'first') IS NOT NULL AS signed_up;
-SELECT auth.signin('long@example.com', repeat('a', 72) || 'second');
-SELECT auth.signin('long@example.com', repeat('a', 72));
-SELECT auth.signin('long@example.com', repeat('a', 72) || 'first') IS NOT NULL AS right_password_works;
+SELECT auth.signup('long72@example.com', repeat('a', 72) || 'first') IS NOT NULL AS signed_up;
+SELECT auth.signin('long72@example.com', repeat('a', 72) || 'second');
+SELECT auth.signin('long72@example.com', repeat('a', 72));
+SELECT auth.signin('long72@example.com', repeat('a', 72) || 'first') IS NOT NULL AS right_password_works;
 SELECT auth.signup('euro72@example.com', repeat('€', 24) || 'tail one') IS NOT NULL AS signed_up;
 SELECT auth.signin('euro72@example.com', repeat('€', 24) || 'tail two');
 
@@ -111,7 +114,7 @@ SELECT regress.part(auth.signin('q"u\ote@example.com', 'long enough 1'), 2) ->> 
 -- The newest key signs; removing (or retiring) every key makes signin fail clearly.
 BEGIN;
 INSERT INTO auth.keys (kid, alg, secret, created_at)
-    VALUES ('newer-key', 'HS256', regress.random_bytes(32), now() + interval '1 second');
+    VALUES ('newer-key', 'HS256', sha256('newer key'), now() + interval '1 second');
 SELECT regress.part(auth.signin('grace@example.com', 'grace password 1'), 1) ->> 'kid' AS kid;
 DELETE FROM auth.keys;
 SELECT auth.signin('grace@example.com', 'grace password 1');

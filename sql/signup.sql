@@ -1,4 +1,5 @@
 -- auth.signup(email, password): validation, normalisation, duplicates, hashing.
+-- Fixtures (install.sql): the role regress_app; bcrypt cost 10.
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 

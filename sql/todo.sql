@@ -1,5 +1,7 @@
 -- The todo app (examples/todo/schema.sql): for each of the five features,
 -- one user can never see, change, complete, delete or insert another's tasks.
+-- Fixtures: examples/todo/schema.sql (the role todo_app, the table tasks);
+-- regress.token (install.sql).
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 

@@ -1,5 +1,7 @@
 -- Upgrade path: a 1.0 install with data, updated with ALTER EXTENSION, ends
 -- up with the same objects as a fresh install, and its data keeps working.
+-- Fixtures: test/catalog.sql; none of install.sql's (the database it works
+-- in is its own).
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 \set su :USER

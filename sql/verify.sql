@@ -1,6 +1,9 @@
 -- auth.verify(token, is_local): what it accepts, what it refuses and why,
 -- and the identity it sets.  The many malformed and forged tokens an
 -- attacker tries are in hostile.sql (no case is in both files).
+-- Fixtures (install.sql): regress.try_verify, regress.token, regress.claims,
+-- regress.header, regress.sign, regress.kid, regress.secret, regress.b64url,
+-- regress.hmac256; the role regress_app.
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 
@@ -27,12 +30,16 @@ SELECT auth.verify(:'tok', NULL);
 SELECT regress.try_verify(repeat('a', 8193));
 SELECT regress.try_verify(split_part(:'tok', '.', 1) || '.' || repeat('A', 9000) || '.' || split_part(:'tok', '.', 3));
 
+-- pg_temp.sign_raw(signing_input, secret): a header and payload encoded by
+-- hand, signed with HMAC-SHA256 under the secret.
+CREATE FUNCTION pg_temp.sign_raw(signing_input text, secret bytea) RETURNS text LANGUAGE sql
+    AS $$ SELECT signing_input || '.' || regress.b64url(regress.hmac256(convert_to(signing_input, 'UTF8'), secret)) $$;
 -- Canonical base64url only: "e30" is '{}'; "e31" decodes to the same bytes
 -- through non-zero spare bits, a second spelling, refused even when
 -- correctly signed.  A lone final character is refused.
-SELECT regress.try_verify(regress.sign_raw(regress.b64url(convert_to(regress.header(), 'UTF8')) || '.e30', regress.secret()));
-SELECT regress.try_verify(regress.sign_raw(regress.b64url(convert_to(regress.header(), 'UTF8')) || '.e31', regress.secret()));
-SELECT regress.try_verify(regress.sign_raw(regress.b64url(convert_to(regress.header(), 'UTF8')) || '.e30AB', regress.secret()));
+SELECT regress.try_verify(pg_temp.sign_raw(regress.b64url(convert_to(regress.header(), 'UTF8')) || '.e30', regress.secret()));
+SELECT regress.try_verify(pg_temp.sign_raw(regress.b64url(convert_to(regress.header(), 'UTF8')) || '.e31', regress.secret()));
+SELECT regress.try_verify(pg_temp.sign_raw(regress.b64url(convert_to(regress.header(), 'UTF8')) || '.e30AB', regress.secret()));
 
 -- Header JSON: not JSON, an "alg" that is not a string; "typ" is
 -- case-insensitive, "jku" is ignored.
