@@ -1,6 +1,8 @@
 -- The caches of verified tokens and of active sessions.  Each token below
 -- is verified twice first, so that it is cached; then whatever should end
 -- it must end it at once, and what should not must not.
+-- Fixtures (install.sql): regress.try_verify, regress.token, regress.part,
+-- regress.kid; the role regress_app.
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 
@@ -49,8 +51,8 @@ SELECT regress.try_verify(:'c5') AS truncated;
 ROLLBACK;
 SELECT regress.try_verify(:'c5') AS truncate_rolled_back;
 -- A deleted user's sessions go with it (ON DELETE CASCADE).
-SELECT auth.signup('gone@example.com', 'gone password 1') AS gone \gset
-SELECT auth.signin('gone@example.com', 'gone password 1') AS g1 \gset
+SELECT auth.signup('cache-gone@example.com', 'gone password 1') AS gone \gset
+SELECT auth.signin('cache-gone@example.com', 'gone password 1') AS g1 \gset
 SELECT regress.try_verify(:'g1'), regress.try_verify(:'g1');
 DELETE FROM auth.users WHERE id = :'gone';
 SELECT regress.try_verify(:'g1') AS user_deleted;

@@ -2,6 +2,8 @@
 -- their precedence over the jwt_auth.* settings of the server, their
 -- checks, and who may call them.  (install.sql: a database owner who is not
 -- a superuser; test/managed.sh: a managed tenant end to end.)
+-- Fixtures (install.sql): regress.try_verify, regress.token, regress.part;
+-- the role regress_app; bcrypt cost 10.
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 

@@ -1,6 +1,10 @@
--- Hostile tokens: every family an attacker tries. Each one is refused with
--- 28000 and a reason, and the backend survives them all (the file goes on).
--- Key confusion between key types is in keys.sql.
+-- Hostile tokens: every family an attacker tries.  Each is refused with
+-- 28000 and a reason (the few valid look-alikes among them are marked as
+-- such), and the backend survives them all (the file goes on).  Key
+-- confusion between key types is in keys.sql; the limits at their
+-- boundaries are in verify.sql.
+-- Fixtures (install.sql): regress.try_verify, regress.sign, regress.part,
+-- regress.kid, regress.secret, regress.b64url, regress.hmac256.
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 
@@ -130,7 +134,6 @@ SELECT name, regress.try_verify(t) AS result FROM (VALUES
     ('kid NUL',            pg_temp.signed('{"alg":"HS256","kid":"' || :'kid' || '\u0000"}', :'claims')),
     ('kid with key + NUL', pg_temp.signed('{"alg":"HS256","kid":"' || :'kid' || '\u0000x"}', :'claims')),
     ('kid number',         pg_temp.signed('{"alg":"HS256","kid":1}', :'claims')),
-    ('kid 129 bytes',      pg_temp.signed('{"alg":"HS256","kid":"' || repeat('k', 129) || '"}', :'claims')),
     ('embedded jwk, attacker key',
                            regress.sign(pg_temp.hdr(',"jwk":{"kty":"oct","k":"YXR0YWNrZXIga2V5IG9mIHRoaXJ0eS10d28gYnl0ZXMhIQ"}'), :'claims',
                                         convert_to('attacker key of thirty-two bytes!!', 'UTF8'))),
@@ -144,7 +147,6 @@ SELECT name, regress.try_verify(t) AS result FROM (VALUES
 
 -- Oversized and binary input.
 SELECT name, regress.try_verify(t) AS result FROM (VALUES
-    ('8193 bytes',         repeat('A', 8193)),
     ('8 MB',               repeat('eyJ', 3 * 1024 * 1024)),
     ('huge payload',       :'h' || '.' || repeat('A', 8000) || '.' || :'s'),
     ('all A',              repeat('A', 8192)),

@@ -1,5 +1,6 @@
 -- The verified identity: only auth.verify() can set it, clearing always
 -- works, and it lives exactly as long as it should.
+-- Fixtures (install.sql): regress.force_parallel; the role regress_app.
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 
@@ -132,7 +133,7 @@ SELECT auth.uid() IS NULL AS no_uid, auth.jwt() IS NULL AS no_claims, auth.email
 SELECT current_setting('jwt_auth.user_id') = '' AS user_id_cleared,
        current_setting('jwt_auth.claims') = '' AS claims_cleared;
 BEGIN;
-SELECT regress.force_parallel() AS forced;
+CALL regress.force_parallel();
 SELECT auth.uid() IS NULL AS none_in_worker;
 COMMIT;
 SELECT auth.verify(:'tok', false) = :'mallory' AS again;

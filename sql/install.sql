@@ -1,5 +1,6 @@
 -- Installation: the extension, its objects, their privileges, and an
 -- install by a database owner who is not a superuser (trusted extension).
+-- Ends with the fixtures that the other files use.
 
 -- pgcrypto is not installed yet: CASCADE installs it (into the default schema,
 -- here public; the extension finds it wherever it is).
@@ -48,9 +49,12 @@ SELECT * FROM auth.users;
 SELECT * FROM auth.keys;
 RESET ROLE;
 
--- The script refuses to run outside CREATE EXTENSION (its \echo ... \quit guard).
-SELECT pg_read_file(setting || '/extension/jwt_auth--1.0.sql') ~ '\\quit' AS guarded
-  FROM pg_config() AS c(name, setting) WHERE name = 'SHAREDIR';
+-- The install script of the installed version refuses to run outside
+-- CREATE EXTENSION (its \echo ... \quit guard).
+SELECT s.script, pg_read_file(c.setting || '/extension/' || s.script) ~ '\\quit' AS guarded
+  FROM pg_config() AS c(name, setting),
+       (SELECT 'jwt_auth--' || extversion || '.sql' FROM pg_extension WHERE extname = 'jwt_auth') AS s(script)
+ WHERE c.name = 'SHAREDIR';
 
 -- A database owner without superuser installs it (trusted) and uses it,
 -- but cannot read password hashes or keys, cannot change the security
@@ -176,46 +180,58 @@ DROP ROLE regress_owner;
 DROP OWNED BY regress_other;
 DROP ROLE regress_other;
 
--- Helpers for the other test files: sign any header and payload with any
--- secret, written independently of the extension (pgcrypto's hmac in SQL).
+-- Fixtures for the files that follow, each of which names at its top those
+-- it uses: the role regress_app (made above: an application role with no
+-- privilege of its own), bcrypt cost 10 for this database (at the end), and
+-- the helpers below, in schema regress, which build and read tokens
+-- independently of the extension (pgcrypto's HMAC, base64url and JSON in SQL).
 CREATE SCHEMA regress;
+-- regress.hmac256(data, key): HMAC-SHA256, by pgcrypto wherever it is installed.
 DO $$
 DECLARE
     crypto text := (SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pgcrypto');
 BEGIN
     EXECUTE format('CREATE FUNCTION regress.hmac256(data bytea, key bytea) RETURNS bytea LANGUAGE sql
                     AS $f$ SELECT %I.hmac(data, key, ''sha256'') $f$', crypto);
-    EXECUTE format('CREATE FUNCTION regress.random_bytes(n int) RETURNS bytea LANGUAGE sql
-                    AS $f$ SELECT %I.gen_random_bytes(n) $f$', crypto);
 END
 $$;
+-- regress.b64url(bytes): unpadded base64url.
 CREATE FUNCTION regress.b64url(bytea) RETURNS text LANGUAGE sql IMMUTABLE
     AS $$ SELECT translate(rtrim(encode($1, 'base64'), '='), E'+/\n', '-_') $$;
+-- regress.sign(header, payload, secret): the header and payload texts as a
+-- compact token, signed with HMAC-SHA256 under the secret.
 CREATE FUNCTION regress.sign(header text, payload text, secret bytea) RETURNS text LANGUAGE sql
     AS $$ SELECT s || '.' || regress.b64url(regress.hmac256(convert_to(s, 'UTF8'), secret))
           FROM (SELECT regress.b64url(convert_to(header, 'UTF8')) || '.'
                     || regress.b64url(convert_to(payload, 'UTF8')) AS s) parts $$;
-CREATE FUNCTION regress.sign_raw(signing_input text, secret bytea) RETURNS text LANGUAGE sql
-    AS $$ SELECT signing_input || '.' || regress.b64url(regress.hmac256(convert_to(signing_input, 'UTF8'), secret)) $$;
+-- regress.kid(), regress.secret(): the kid and the secret of the newest key.
+-- That key is HS256 wherever the files use them (keys.sql, which makes
+-- ES256 and RS256 keys, ends by making an HS256 one).
 CREATE FUNCTION regress.kid() RETURNS text LANGUAGE sql
     AS $$ SELECT kid FROM auth.keys ORDER BY created_at DESC, kid DESC LIMIT 1 $$;
 CREATE FUNCTION regress.secret() RETURNS bytea LANGUAGE sql
     AS $$ SELECT secret FROM auth.keys WHERE kid = regress.kid() $$;
+-- regress.header(): the header of an HS256 token of the newest key.
 CREATE FUNCTION regress.header() RETURNS text LANGUAGE sql
     AS $$ SELECT jsonb_build_object('alg', 'HS256', 'typ', 'JWT', 'kid', regress.kid())::text $$;
--- Valid claims for "sub", with "changes" merged over them (a JSON null removes a claim).
+-- regress.claims(sub, changes): valid claims for "sub", with "changes" merged
+-- over them (a JSON null removes a claim).  There is no "sid": auth.verify
+-- refuses them while jwt_auth.check_sessions is on, unless one is added.
 CREATE FUNCTION regress.claims(sub uuid, changes jsonb DEFAULT '{}') RETURNS jsonb LANGUAGE sql
     AS $$ SELECT jsonb_strip_nulls(jsonb_build_object(
               'iss', 'jwt_auth', 'aud', 'authenticated', 'sub', sub, 'role', 'authenticated',
               'email', 'someone@example.com',
               'iat', extract(epoch FROM now())::bigint,
               'exp', extract(epoch FROM now())::bigint + 600) || changes) $$;
+-- regress.token(sub, changes): those claims, signed with the newest key.
 CREATE FUNCTION regress.token(sub uuid, changes jsonb DEFAULT '{}') RETURNS text LANGUAGE sql
     AS $$ SELECT regress.sign(regress.header(), regress.claims(sub, changes)::text, regress.secret()) $$;
+-- regress.part(token, n): segment n of a token (1 header, 2 payload) as jsonb.
 CREATE FUNCTION regress.part(token text, n int) RETURNS jsonb LANGUAGE sql
     AS $$ SELECT convert_from(decode(rpad(translate(split_part(token, '.', n), '-_', '+/'),
                  (length(split_part(token, '.', n)) + 3) / 4 * 4, '='), 'base64'), 'UTF8')::jsonb $$;
--- 'ok', or the SQLSTATE, message and detail of the error auth.verify() raises.
+-- regress.try_verify(token, is_local): 'ok', or the SQLSTATE, message and
+-- detail of the error auth.verify() raises.
 CREATE FUNCTION regress.try_verify(token text, is_local boolean DEFAULT true) RETURNS text LANGUAGE plpgsql
     AS $$
 DECLARE
@@ -230,15 +246,17 @@ EXCEPTION WHEN OTHERS THEN
     RETURN state || ' ' || msg || coalesce(nullif(': ' || detail, ': '), '');
 END
 $$;
--- True if the statement fails (each run in its own subtransaction).
+-- regress.fails(statement): true if the statement fails (each run in its
+-- own subtransaction).
 CREATE FUNCTION regress.fails(statement text) RETURNS boolean LANGUAGE plpgsql
     AS $$ BEGIN EXECUTE statement; RETURN false; EXCEPTION WHEN OTHERS THEN RETURN true; END $$;
--- Force parallel query for the rest of the transaction, under either name
--- (force_parallel_mode became debug_parallel_query in PostgreSQL 16).
-CREATE FUNCTION regress.force_parallel() RETURNS boolean LANGUAGE sql
+-- CALL regress.force_parallel(): force parallel query for the rest of the
+-- transaction, under either name (force_parallel_mode became
+-- debug_parallel_query in PostgreSQL 16).
+CREATE PROCEDURE regress.force_parallel() LANGUAGE sql
     AS $$ SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000
                                  THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END,
-                            'on', true) = 'on' $$;
+                            'on', true) $$;
 GRANT USAGE ON SCHEMA regress TO PUBLIC;
 
 -- Keep password hashing cheap for the rest of the suite.

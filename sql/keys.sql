@@ -1,6 +1,8 @@
 -- Keys: rotation, retirement, import, ES256/RS256, JWKS, and the
 -- algorithm pinned to the key (no key confusion).
 -- The PEM keys below are throwaway test keys, made for this file only.
+-- Fixtures (install.sql): regress.try_verify, regress.sign, regress.claims,
+-- regress.part, regress.b64url; the role regress_app.
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 
@@ -44,8 +46,7 @@ BEGIN
         || regress.b64url(substr(sig, 1, 32) || out);
 END
 $$;
-SELECT bool_and(regress.flip_s(regress.flip_s(t)) = t) AS round_trip,
-       bool_and(substr(decode(rpad(p, 88, '='), 'base64'), 33, 32)
+SELECT bool_and(substr(decode(rpad(p, 88, '='), 'base64'), 33, 32)
                 <= '\x7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8'::bytea) AS all_low_s
   FROM (SELECT t, translate(split_part(t, '.', 3), '-_', '+/') AS p
           FROM (SELECT auth.signin('kay@example.com', 'kay password 1') AS t FROM generate_series(1, 20)) s) tokens;

@@ -1,5 +1,6 @@
 -- Parallel query: workers see the leader's verified identity, so RLS
 -- through auth.uid() returns exactly the verified user's rows.
+-- Fixtures (install.sql): regress.force_parallel; the role regress_app.
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 
@@ -23,7 +24,7 @@ SET LOCAL parallel_tuple_cost = 0;
 SET LOCAL min_parallel_table_scan_size = 0;
 SET LOCAL max_parallel_workers_per_gather = 2;
 SET LOCAL parallel_leader_participation = off;
-SELECT regress.force_parallel() AS forced;
+CALL regress.force_parallel();
 SELECT auth.verify(:'t1') IS NOT NULL AS verified;
 EXPLAIN (COSTS OFF) SELECT count(*), sum(n) FROM par_items;
 SELECT count(*), sum(n::bigint), count(*) FILTER (WHERE owner <> :'u1') AS foreign_rows FROM par_items;
@@ -34,7 +35,7 @@ COMMIT;
 BEGIN;
 SET LOCAL parallel_setup_cost = 0;
 SET LOCAL parallel_tuple_cost = 0;
-SELECT regress.force_parallel() AS forced;
+CALL regress.force_parallel();
 SELECT count(*) FROM par_items;
 COMMIT;
 RESET ROLE;
@@ -49,7 +50,7 @@ SELECT p.oid::regprocedure AS parallel_safe FROM pg_proc p
                      WHERE e.extname = 'pgcrypto' AND d.deptype = 'e')
  ORDER BY 1;
 BEGIN;
-SELECT regress.force_parallel() AS forced;
+CALL regress.force_parallel();
 SELECT jsonb_typeof(auth.jwks() -> 'keys') AS jwks_keys;
 SELECT auth.verify(:'t1') IS NOT NULL AS verified;
 SELECT auth.uid() = :'u1' AS uid, auth.user_id() = :'u1' AS user_id, auth.email(), auth.role(),

@@ -1,5 +1,6 @@
 -- Settings: defaults, bounds, and no way for an application role to change
 -- them for itself.
+-- Fixtures (install.sql): regress.part; the role regress_app; bcrypt cost 10.
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 

@@ -1,11 +1,11 @@
 -- auth.signup(email, password): validation, normalisation, duplicates, hashing.
+-- Fixtures (install.sql): the role regress_app; bcrypt cost 10.
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 
 -- A new account; its id is returned and the email is stored normalised.
 SELECT auth.signup('  Ada@Example.COM ', 'correct horse battery') AS ada_id \gset
-SELECT id = :'ada_id' AS same_id, email, created_at IS NOT NULL AS has_created, updated_at IS NOT NULL AS has_updated
-  FROM auth.users;
+SELECT id = :'ada_id' AS same_id, email FROM auth.users;
 
 -- The hash is bcrypt at the configured cost (10 in this suite), not the password.
 SELECT password_hash ~ '^\$2a\$10\$' AS bcrypt_cost_10, position('correct' IN password_hash) = 0 AS not_plain
@@ -65,11 +65,12 @@ SELECT auth.signup('long@example.com', repeat('x', 1025));
 SELECT count(*) AS long_not_created FROM auth.users WHERE email = 'long@example.com';
 
 -- A 1 MB password is refused before any hashing: at cost 20 one bcrypt hash
--- takes far longer than the statement timeout, yet the answer is 22023, not a
--- cancellation (57014).
+-- takes tens of seconds, far longer than the statement timeout, yet the
+-- answer is 22023, not a cancellation (57014).  (The password is built from
+-- 1 KB pieces, which is quick even under Valgrind.)
 SET jwt_auth.bcrypt_cost = 20;
-SET statement_timeout = '3s';
-SELECT auth.signup('huge@example.com', repeat('p', 1024 * 1024));
+SET statement_timeout = '300ms';
+SELECT auth.signup('huge@example.com', repeat(repeat('p', 1024), 1024));
 \echo :LAST_ERROR_SQLSTATE
 -- (The same timeout does cancel a signup that hashes.)
 SELECT auth.signup('hashes@example.com', 'long enough 1');

@@ -1,5 +1,7 @@
 -- The todo app (examples/todo/schema.sql): for each of the five features,
 -- one user can never see, change, complete, delete or insert another's tasks.
+-- Fixtures: examples/todo/schema.sql (the role todo_app, the table tasks);
+-- regress.token (install.sql).
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 
@@ -103,7 +105,7 @@ BEGIN;
 SELECT auth.verify(:'ada_tok') IS NOT NULL AS ada;
 WITH changed AS (UPDATE tasks SET title = 'Ada task 1 (edited)' WHERE id = :ada_task RETURNING id) SELECT count(*) AS rows_affected FROM changed;
 WITH changed AS (UPDATE tasks SET completed = true WHERE id = :ada_task RETURNING id) SELECT count(*) AS rows_affected FROM changed;
-SELECT title, completed, updated_at >= created_at AS touched FROM tasks WHERE id = :ada_task;
+SELECT title, completed, updated_at > created_at AS touched FROM tasks WHERE id = :ada_task;
 WITH changed AS (DELETE FROM tasks WHERE id = :ada_task RETURNING id) SELECT count(*) AS rows_affected FROM changed;
 SELECT count(*) AS ada_left FROM tasks;
 COMMIT;

@@ -1,4 +1,9 @@
--- auth.verify(token, is_local): every check, both outcomes.
+-- auth.verify(token, is_local): what it accepts, what it refuses and why,
+-- and the identity it sets.  The many malformed and forged tokens an
+-- attacker tries are in hostile.sql (no case is in both files).
+-- Fixtures (install.sql): regress.try_verify, regress.token, regress.claims,
+-- regress.header, regress.sign, regress.kid, regress.secret, regress.b64url,
+-- regress.hmac256; the role regress_app.
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 
@@ -23,76 +28,53 @@ SELECT auth.verify(:'tok', NULL);
 
 -- Length is bounded before any decoding (8192 bytes).
 SELECT regress.try_verify(repeat('a', 8193));
-SELECT regress.try_verify(repeat('a', 10 * 1024 * 1024));
 SELECT regress.try_verify(split_part(:'tok', '.', 1) || '.' || repeat('A', 9000) || '.' || split_part(:'tok', '.', 3));
 
--- Structure: segments, alphabet, padding, canonical base64url.
-SELECT regress.try_verify('abc');
-SELECT regress.try_verify('a.b');
-SELECT regress.try_verify(:'tok' || '.extra');
-SELECT regress.try_verify('..');
-SELECT regress.try_verify(split_part(:'tok', '.', 1) || '..' || split_part(:'tok', '.', 3));
-SELECT regress.try_verify(split_part(:'tok', '.', 1) || '.' || split_part(:'tok', '.', 2) || '.');
-SELECT regress.try_verify(:'tok' || '=');
-SELECT regress.try_verify(' ' || :'tok');
-SELECT regress.try_verify('+' || substr(:'tok', 2));
-SELECT regress.try_verify('/' || substr(:'tok', 2));
-SELECT regress.try_verify(E'\\x00' || :'tok');
--- "e30" is '{}'; "e31" decodes to the same bytes through non-zero spare bits: a
--- second spelling, refused even when correctly signed. A lone final character is refused.
-SELECT regress.try_verify(regress.sign_raw(regress.b64url(convert_to(regress.header(), 'UTF8')) || '.e30', regress.secret()));
-SELECT regress.try_verify(regress.sign_raw(regress.b64url(convert_to(regress.header(), 'UTF8')) || '.e31', regress.secret()));
-SELECT regress.try_verify(regress.sign_raw(regress.b64url(convert_to(regress.header(), 'UTF8')) || '.e30AB', regress.secret()));
+-- pg_temp.sign_raw(signing_input, secret): a header and payload encoded by
+-- hand, signed with HMAC-SHA256 under the secret.
+CREATE FUNCTION pg_temp.sign_raw(signing_input text, secret bytea) RETURNS text LANGUAGE sql
+    AS $$ SELECT signing_input || '.' || regress.b64url(regress.hmac256(convert_to(signing_input, 'UTF8'), secret)) $$;
+-- Canonical base64url only: "e30" is '{}'; "e31" decodes to the same bytes
+-- through non-zero spare bits, a second spelling, refused even when
+-- correctly signed.  A lone final character is refused.
+SELECT regress.try_verify(pg_temp.sign_raw(regress.b64url(convert_to(regress.header(), 'UTF8')) || '.e30', regress.secret()));
+SELECT regress.try_verify(pg_temp.sign_raw(regress.b64url(convert_to(regress.header(), 'UTF8')) || '.e31', regress.secret()));
+SELECT regress.try_verify(pg_temp.sign_raw(regress.b64url(convert_to(regress.header(), 'UTF8')) || '.e30AB', regress.secret()));
 
--- Header JSON: not an object, not JSON, duplicates, missing or odd members.
-SELECT regress.try_verify(regress.sign('[]', regress.claims(:'uid')::text, regress.secret()));
+-- Header JSON: not JSON, an "alg" that is not a string; "typ" is
+-- case-insensitive, "jku" is ignored.
 SELECT regress.try_verify(regress.sign('{"alg":"HS256",', regress.claims(:'uid')::text, regress.secret()));
-SELECT regress.try_verify(regress.sign('{"alg":"HS256","kid":"' || regress.kid() || '","alg":"none"}', regress.claims(:'uid')::text, regress.secret()));
-SELECT regress.try_verify(regress.sign('{"kid":"' || regress.kid() || '"}', regress.claims(:'uid')::text, regress.secret()));
 SELECT regress.try_verify(regress.sign('{"alg":256,"kid":"' || regress.kid() || '"}', regress.claims(:'uid')::text, regress.secret()));
-SELECT regress.try_verify(regress.sign('{"alg":"HS256","crit":["exp"],"kid":"' || regress.kid() || '"}', regress.claims(:'uid')::text, regress.secret()));
-SELECT regress.try_verify(regress.sign('{"alg":"HS256","typ":"JWS","kid":"' || regress.kid() || '"}', regress.claims(:'uid')::text, regress.secret()));
 SELECT auth.verify(regress.sign('{"alg":"HS256","typ":"jwt","kid":"' || regress.kid() || '"}', regress.claims(:'uid')::text, regress.secret())) = :'uid' AS typ_case_insensitive;
 SELECT auth.verify(regress.sign('{"alg":"HS256","jku":"https://attacker.example/jwks","kid":"' || regress.kid() || '"}', regress.claims(:'uid')::text, regress.secret())) = :'uid' AS jku_ignored;
 
 -- The key is chosen by kid; unknown, missing or odd kids are refused.
 SELECT regress.try_verify(regress.sign('{"alg":"HS256","kid":"no-such-key"}', regress.claims(:'uid')::text, regress.secret()));
 SELECT regress.try_verify(regress.sign('{"alg":"HS256"}', regress.claims(:'uid')::text, regress.secret()));
-SELECT regress.try_verify(regress.sign('{"alg":"HS256","kid":7}', regress.claims(:'uid')::text, regress.secret()));
 SELECT regress.try_verify(regress.sign('{"alg":"HS256","kid":""}', regress.claims(:'uid')::text, regress.secret()));
 SELECT regress.try_verify(regress.sign('{"alg":"HS256","kid":"' || repeat('k', 129) || '"}', regress.claims(:'uid')::text, regress.secret()));
 
--- The algorithm is pinned to the key: none and every other spelling or family is refused,
--- even with a correct HMAC over the content.
-SELECT regress.try_verify(regress.sign('{"alg":"none","kid":"' || regress.kid() || '"}', regress.claims(:'uid')::text, regress.secret()));
+-- The algorithm is pinned to the key: every other family, and HS256 with a
+-- trailing space, is refused even with a correct HMAC over the content
+-- ("none" and other spellings of HS256 are in hostile.sql).
 SELECT format('%L', alg) AS alg, regress.try_verify(regress.sign(jsonb_build_object('alg', alg, 'kid', regress.kid())::text,
                                             regress.claims(:'uid')::text, regress.secret())) AS result
-  FROM unnest(ARRAY['None', 'NONE', 'hs256', 'Hs256', 'HS256 ', 'HS384', 'HS512', 'RS256', 'ES256', 'PS256', 'EdDSA', '']) AS alg;
-SELECT regress.try_verify(regress.b64url('{"alg":"none","kid":"x"}') || '.' || regress.b64url(convert_to(regress.claims(:'uid')::text, 'UTF8')) || '.');
+  FROM unnest(ARRAY['HS256 ', 'HS384', 'HS512', 'RS256', 'ES256', 'PS256', 'EdDSA', '']) AS alg;
 
--- Signatures: a wrong secret, a changed payload, truncated or over-long, and
--- non-canonical spellings are all refused.
+-- Signatures: a wrong secret, a changed payload, a changed last character
+-- and a second spelling are all refused (wrong lengths: hostile.sql).
 SELECT regress.try_verify(regress.sign(regress.header(), regress.claims(:'uid')::text, 'another secret of thirty-two byte'::bytea));
 SELECT regress.try_verify(split_part(:'tok', '.', 1) || '.' || regress.b64url(convert_to(regress.claims(:'uid', '{"role":"admin"}')::text, 'UTF8')) || '.' || split_part(:'tok', '.', 3));
-SELECT regress.try_verify(left(:'tok', -1));
-SELECT regress.try_verify(:'tok' || 'A');
 SELECT regress.try_verify(left(:'tok', -1) || CASE WHEN right(:'tok', 1) = 'A' THEN 'E' ELSE 'A' END);
 -- The last of 43 characters carries 2 spare bits: setting one gives the same bytes, refused.
 SELECT right(:'tok', 1) AS last_char,
        translate(right(:'tok', 1), 'AEIMQUYcgkosw048', 'BFJNRVZdhlptx159') AS respelled \gset
 SELECT regress.try_verify(left(:'tok', -1) || :'respelled');
 
--- Claims: types and presence.
-SELECT regress.try_verify(regress.sign(regress.header(), '[]', regress.secret()));
+-- Claims: types and presence (more malformed numbers and JSON: hostile.sql).
 SELECT regress.try_verify(regress.sign(regress.header(), 'null', regress.secret()));
-SELECT regress.try_verify(regress.sign(regress.header(), '{"sub":"' || :'uid' || '","sub":"' || :'uid' || '"}', regress.secret()));
 SELECT regress.try_verify(regress.token(:'uid', '{"exp":null}'));
-SELECT regress.try_verify(regress.token(:'uid', jsonb_build_object('exp', (extract(epoch FROM now())::bigint + 600)::text)));
 SELECT regress.try_verify(regress.token(:'uid', jsonb_build_object('exp', extract(epoch FROM now()) + 600.5)));
-SELECT regress.try_verify(regress.token(:'uid', '{"exp":true}'));
-SELECT regress.try_verify(regress.token(:'uid', '{"exp":1e20}'));
-SELECT regress.try_verify(regress.sign(regress.header(), replace(regress.claims(:'uid')::text, '"exp": ', '"exp": 99999999999999999999999'), regress.secret()));
-SELECT regress.try_verify(regress.token(:'uid', '{"exp":-1}'));
 SELECT regress.try_verify(regress.token(:'uid', '{"nbf":"0"}'));
 SELECT regress.try_verify(regress.token(:'uid', '{"iat":{}}'));
 SELECT regress.try_verify(regress.token(:'uid', '{"sub":null}'));
@@ -101,7 +83,6 @@ SELECT regress.try_verify(regress.token(:'uid', '{"sub":42}'));
 SELECT regress.try_verify(regress.token(:'uid', jsonb_build_object('sub', '{' || :'uid' || '}')));
 SELECT regress.try_verify(regress.token(:'uid', '{"email":["a@b.c"]}'));
 SELECT regress.try_verify(regress.token(:'uid', '{"role":false}'));
-SELECT regress.try_verify(regress.sign(regress.header(), replace(regress.claims(:'uid')::text, '"role": "authenticated"', '"role": "auth\u0000enticated"'), regress.secret()));
 SELECT regress.try_verify(regress.sign(regress.header(), replace(regress.claims(:'uid')::text, '{', '{"deep":' || repeat('[', 16) || repeat(']', 16) || ','), regress.secret()));
 SELECT auth.verify(regress.sign(regress.header(), replace(regress.claims(:'uid')::text, '{', '{"deep":' || repeat('[', 15) || repeat(']', 15) || ','), regress.secret())) = :'uid' AS depth_16_ok;
 
