@@ -70,7 +70,6 @@ SELECT name, regress.try_verify(t) AS result FROM (VALUES
 SELECT name, regress.try_verify(pg_temp.signed(header, payload)) AS result FROM (VALUES
     ('header not object',    '["HS256"]', :'claims'),
     ('header string',        '"HS256"', :'claims'),
-    ('header empty',         '', :'claims'),
     ('header BOM',           E'\ufeff' || pg_temp.hdr(''), :'claims'),
     ('header comment',       pg_temp.hdr('') || '/* x */', :'claims'),
     ('header trailing',      pg_temp.hdr('') || 'x', :'claims'),
