@@ -5,7 +5,8 @@ MODULE_big = jwt_auth
 OBJS = src/jwt_auth.o src/memory.o src/callable.o src/invalidation.o src/guc.o src/config.o src/identity.o \
 	src/keys.o src/key_admin.o src/tables.o src/codec.o src/json_strict.o src/mac.o src/signature.o \
 	src/token.o src/claims.o src/token_cache.o \
-	src/token_argument.o src/access_token.o src/email.o src/password.o src/sessions.o \
+	src/token_argument.o src/access_token.o src/email.o src/password.o \
+	src/session_store.o src/session_lookup.o src/session_check.o src/refresh_token.o \
 	src/revocation.o src/throttle_file.o src/throttle.o src/secrets.o \
 	src/signup.o src/signin.o src/verify.o src/refresh.o src/signout.o \
 	src/change_password.o src/jwks.o

@@ -20,7 +20,7 @@
 #include "callable.h"
 #include "config.h"
 #include "keys.h"
-#include "sessions.h"
+#include "session_store.h"
 #include "token.h"
 
 static void

@@ -25,7 +25,10 @@
  *	  token_cache.c    tokens this backend has verified
  *	  token_argument.c checking a token passed to a SQL function
  *	  access_token.c   issuing access tokens
- *	  sessions.c       sessions and refresh tokens, and the session cache
+ *	  session_store.c  opening a session (a row of auth.sessions)
+ *	  session_check.c  whether a token's session is active: the session cache
+ *	  session_lookup.c reading a session by primary key, with a fresh snapshot
+ *	  refresh_token.c  issuing refresh tokens and hashing them
  *	  revocation.c     ending a session in a transaction of its own
  *	  email.c          email normalisation and validation
  *	  password.c       password rules and bcrypt hashing through pgcrypto
@@ -50,7 +53,7 @@
 #include "keys.h"
 #include "pg_compat.h"
 #include "secrets.h"
-#include "sessions.h"
+#include "session_check.h"
 #include "throttle_file.h"
 
 #ifdef PG_MODULE_MAGIC_EXT

@@ -32,7 +32,7 @@
 #include "secrets.h"
 
 #include "revocation.h"
-#include "sessions.h"
+#include "refresh_token.h"
 #include "access_token.h"
 #include "tables.h"
 

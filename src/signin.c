@@ -30,8 +30,9 @@
 #include "config.h"
 #include "email.h"
 #include "password.h"
+#include "refresh_token.h"
 #include "secrets.h"
-#include "sessions.h"
+#include "session_store.h"
 #include "tables.h"
 #include "throttle.h"
 

@@ -20,7 +20,7 @@
 #include "config.h"
 #include "identity.h"
 #include "secrets.h"
-#include "sessions.h"
+#include "session_check.h"
 #include "tables.h"
 #include "claims.h"
 #include "token_argument.h"

@@ -1,0 +1,20 @@
+/*-------------------------------------------------------------------------
+ *
+ * session_store.h
+ *	  Opening a session: a new row of auth.sessions, and the random UUIDs
+ *	  that name sessions and tokens.
+ *
+ * src/session_store.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef JWT_AUTH_SESSION_STORE_H
+#define JWT_AUTH_SESSION_STORE_H
+
+#include "datatype/timestamp.h"
+
+extern void random_uuid(char out[37]);
+extern void session_create(const char *session_id, const char *user_id,
+						   TimestampTz expires_at);
+
+#endif							/* JWT_AUTH_SESSION_STORE_H */
