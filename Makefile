@@ -6,7 +6,7 @@ OBJS = src/jwt_auth.o src/memory.o src/callable.o src/invalidation.o src/guc.o s
 	src/keys.o src/key_admin.o src/tables.o src/codec.o src/json_strict.o src/mac.o src/signature.o \
 	src/token.o src/claims.o src/token_cache.o \
 	src/token_argument.o src/access_token.o src/email.o src/password.o \
-	src/session_store.o src/session_lookup.o src/session_check.o src/refresh_token.o \
+	src/session_store.o src/session_scan.o src/session_lookup.o src/session_check.o src/refresh_token.o \
 	src/revocation.o src/throttle_file.o src/throttle.o src/secrets.o \
 	src/signup.o src/signin.o src/verify.o src/refresh.o src/signout.o \
 	src/change_password.o src/jwks.o
@@ -18,7 +18,7 @@ OBJS = src/jwt_auth.o src/memory.o src/callable.o src/invalidation.o src/guc.o s
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
-REGRESS = install signup signin verify hostile identity sessions keys settings configure cache todo parallel upgrade
+REGRESS = install signup signin verify hostile identity sessions session_scan keys settings configure cache todo parallel upgrade
 ISOLATION = signup_race key_revocation session_revocation password_race config_change
 
 SHLIB_LINK = -lcrypto

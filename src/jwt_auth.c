@@ -28,6 +28,7 @@
  *	  session_store.c  opening a session (a row of auth.sessions)
  *	  session_check.c  whether a token's session is active: the session cache
  *	  session_lookup.c reading a session by primary key, with a fresh snapshot
+ *	  session_scan.c   the table and scan the look-ups of a query share
  *	  refresh_token.c  issuing refresh tokens and hashing them
  *	  revocation.c     ending a session in a transaction of its own
  *	  email.c          email normalisation and validation
@@ -54,6 +55,7 @@
 #include "pg_compat.h"
 #include "secrets.h"
 #include "session_check.h"
+#include "session_scan.h"
 #include "throttle_file.h"
 
 #ifdef PG_MODULE_MAGIC_EXT
@@ -74,6 +76,7 @@ _PG_init(void)
 	invalidation_init();
 	invalidation_watch(keys_invalidate);
 	invalidation_watch(sessions_invalidate);
+	session_scan_init();
 	invalidation_watch(config_invalidate);
 	MarkGUCPrefixReserved("jwt_auth");
 }

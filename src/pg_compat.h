@@ -42,6 +42,15 @@
 #define compat_primary_key_index(rel) RelationGetPrimaryKeyIndex(rel)
 #endif
 
+/* PostgreSQL 18 dropped the execute_once argument of ExecutorRun(). */
+#if PG_VERSION_NUM >= 180000
+#define COMPAT_EXECUTE_ONCE_PARAM
+#define COMPAT_EXECUTE_ONCE_ARG
+#else
+#define COMPAT_EXECUTE_ONCE_PARAM , bool execute_once
+#define COMPAT_EXECUTE_ONCE_ARG , execute_once
+#endif
+
 /* PostgreSQL 17 moved the local transaction id into PGPROC.vxid. */
 #if PG_VERSION_NUM >= 170000
 #define compat_my_lxid() (MyProc->vxid.lxid)

@@ -15,31 +15,28 @@
  * the session cache (session_check.c) needs before it may remember what
  * it was told.
  *
+ * The table, its index and the scan stay open for the rest of the query
+ * that called auth.verify(), and are shared by its look-ups
+ * (session_scan.c); each look-up still takes a snapshot of its own.
+ *
  * src/session_lookup.c
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "access/genam.h"
-#include "access/relscan.h"
-#include "access/stratnum.h"
-#include "access/table.h"
-#include "access/tableam.h"
 #include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/pg_trigger.h"
 #include "commands/trigger.h"
 #include "executor/tuptable.h"
 #include "parser/parse_relation.h"
-#include "utils/fmgroids.h"
 #include "utils/rel.h"
-#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
-#include "pg_compat.h"
 #include "session_lookup.h"
+#include "session_scan.h"
 #include "tables.h"
 
 /*
@@ -115,12 +112,7 @@ session_lookup(const unsigned char sid[16], const unsigned char sub[16],
 			   TimestampTz now, TimestampTz *expires_at, bool *cacheable)
 {
 	Relation	rel;
-	Relation	idx;
-	Snapshot	snapshot;
-	ScanKeyData key;
-	IndexScanDesc scan;
 	TupleTableSlot *slot;
-	pg_uuid_t	wanted;
 	SessionState state = SESSION_UNKNOWN;
 	Oid			relid = sessions_relid;
 
@@ -130,10 +122,10 @@ session_lookup(const unsigned char sid[16], const unsigned char sub[16],
 
 		relid = auth_table("sessions", &owner);
 	}
-	rel = table_open(relid, AccessShareLock);
+	rel = session_scan_open(relid);
 	/*
-	 * Opening the table took in pending invalidations: if one reset what
-	 * was remembered (or nothing was), read it again from the open table.
+	 * If an invalidation taken in since (opening the table takes them in)
+	 * reset what was remembered, or nothing was, read it from the table.
 	 */
 	if (!OidIsValid(sessions_relid))
 	{
@@ -142,16 +134,8 @@ session_lookup(const unsigned char sid[16], const unsigned char sub[16],
 	}
 	*cacheable = false;
 
-	memcpy(wanted.data, sid, 16);
-	idx = index_open(compat_primary_key_index(rel), AccessShareLock);
-	snapshot = RegisterSnapshot(GetLatestSnapshot());
-
-	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_UUID_EQ, UUIDPGetDatum(&wanted));
-	scan = compat_index_beginscan(rel, idx, snapshot, 1, 0);
-	index_rescan(scan, &key, 1, NULL, 0);
-	slot = table_slot_create(rel, NULL);
-
-	if (index_getnext_slot(scan, ForwardScanDirection, slot))
+	slot = session_scan_fetch(sid);
+	if (slot != NULL)
 	{
 		bool		user_null;
 		bool		revoked_null;
@@ -178,11 +162,6 @@ session_lookup(const unsigned char sid[16], const unsigned char sub[16],
 				!TransactionIdIsCurrentTransactionId(DatumGetTransactionId(xmin));
 		}
 	}
-
-	ExecDropSingleTupleTableSlot(slot);
-	index_endscan(scan);
-	UnregisterSnapshot(snapshot);
-	index_close(idx, AccessShareLock);
-	table_close(rel, AccessShareLock);
+	session_scan_done();
 	return state;
 }
