@@ -219,7 +219,10 @@ scan_executor_finish(QueryDesc *queryDesc)
 void
 session_scan_init(void)
 {
+	MemoryContext old_context = MemoryContextSwitchTo(TopMemoryContext);
+
 	ScanKeyInit(&wanted_key, 1, BTEqualStrategyNumber, F_UUID_EQ, UUIDPGetDatum(&wanted));
+	MemoryContextSwitchTo(old_context);
 	RegisterXactCallback(scan_xact_callback, NULL);
 	RegisterSubXactCallback(scan_subxact_callback, NULL);
 	prev_executor_run = ExecutorRun_hook;
