@@ -28,6 +28,7 @@
 
 #include "guc.h"
 #include "invalidation.h"
+#include "memory.h"
 #include "session_check.h"
 #include "session_lookup.h"
 
@@ -47,6 +48,7 @@ typedef struct SessionSlot
 } SessionSlot;
 
 static uint64 sessions_generation = 1;
+static MemoryContext session_context = NULL;
 static SessionSlot *session_slots = NULL;
 static int	session_nslots = 0;
 
@@ -66,12 +68,15 @@ session_slot(const unsigned char sid[16])
 
 	if (session_nslots != jwt_auth_cache_size)
 	{
-		if (session_slots != NULL)
-			pfree(session_slots);
+		if (session_context == NULL)
+			session_context = AllocSetContextCreate(jwt_auth_memory(), "jwt_auth session cache",
+													ALLOCSET_SMALL_SIZES);
+		else
+			MemoryContextReset(session_context);
 		session_slots = NULL;
 		session_nslots = 0;
 		if (jwt_auth_cache_size > 0)
-			session_slots = MemoryContextAllocZero(TopMemoryContext,
+			session_slots = MemoryContextAllocZero(session_context,
 												   sizeof(SessionSlot) * jwt_auth_cache_size);
 		session_nslots = jwt_auth_cache_size;
 	}

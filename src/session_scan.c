@@ -56,6 +56,7 @@
 #include "utils/snapmgr.h"
 #include "utils/uuid.h"
 
+#include "memory.h"
 #include "pg_compat.h"
 #include "session_scan.h"
 
@@ -219,7 +220,7 @@ scan_executor_finish(QueryDesc *queryDesc)
 void
 session_scan_init(void)
 {
-	MemoryContext old_context = MemoryContextSwitchTo(TopMemoryContext);
+	MemoryContext old_context = MemoryContextSwitchTo(jwt_auth_memory());
 
 	ScanKeyInit(&wanted_key, 1, BTEqualStrategyNumber, F_UUID_EQ, UUIDPGetDatum(&wanted));
 	MemoryContextSwitchTo(old_context);

@@ -42,7 +42,7 @@ after=$(printf '%s\n' "$out" | awk '/^rss_after/ { print $2 }')
 check "a million verifies ran" "$out" "^1000000$"
 caches=$(printf '%s\n' "$out" | awk -F'|' '/^jwt_auth_context/ { print $2 "<" $3 }' | paste -sd' ')
 check "the caches are named contexts under one jwt_auth context" "$caches" \
-    "^jwt_auth<TopMemoryContext jwt_auth configuration<jwt_auth jwt_auth identity<jwt_auth jwt_auth keys<jwt_auth jwt_auth token cache<jwt_auth$"
+    "^jwt_auth<TopMemoryContext jwt_auth configuration<jwt_auth jwt_auth identity<jwt_auth jwt_auth keys<jwt_auth jwt_auth session cache<jwt_auth jwt_auth token cache<jwt_auth$"
 check "resident size measured" "$warm $after" "^[0-9]+ [0-9]+$"
 growth=$(( ${after:-0} - ${warm:-0} ))
 echo "memory: resident size after 100k verifies ${warm} kB, after 1.1M ${after} kB, growth ${growth} kB"
