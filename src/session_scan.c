@@ -12,7 +12,8 @@
  * way at the first look-up returns (its ExecutorRun or ExecutorFinish; a
  * cursor's FETCH is a run of its own).  A look-up outside any query run (a
  * PL/pgSQL assignment in a DO block, an argument of CALL) closes them at
- * once.  No page stays pinned between two look-ups.
+ * once.  No page stays pinned between two look-ups.  Sharing them saves
+ * 0.4 to 1.4 microseconds a look-up (README, Performance).
  *
  * That is as long as a sub-select of auth.sessions in the calling query
  * would keep its scan open, with one difference: the sub-select would keep
@@ -24,10 +25,11 @@
  * - On a hot standby, the replay of an AccessExclusiveLock on auth.sessions
  *   (TRUNCATE, ALTER TABLE, or VACUUM cutting off the empty end of the
  *   table) waits for the queries that hold the lock, and cancels them after
- *   max_standby_streaming_delay.  Queries verifying at that moment are
- *   cancelled, as are queries reading the table; a transaction that
- *   verified and now sits between two statements holds nothing and is left
- *   alone.
+ *   max_standby_streaming_delay.  Queries verifying at that moment can be
+ *   cancelled, as can queries reading the table (when every look-up opened
+ *   the table for itself, such a query was only held up between two
+ *   look-ups); a transaction that verified and now sits between two
+ *   statements holds nothing and is left alone.
  * - The transaction may truncate or alter auth.sessions after a verify.
  *
  * What is kept open belongs to a resource owner of its own, a child of the
