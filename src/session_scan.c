@@ -222,10 +222,6 @@ scan_executor_finish(QueryDesc *queryDesc)
 void
 session_scan_init(void)
 {
-	MemoryContext old_context = MemoryContextSwitchTo(jwt_auth_memory());
-
-	ScanKeyInit(&wanted_key, 1, BTEqualStrategyNumber, F_UUID_EQ, UUIDPGetDatum(&wanted));
-	MemoryContextSwitchTo(old_context);
 	RegisterXactCallback(scan_xact_callback, NULL);
 	RegisterSubXactCallback(scan_subxact_callback, NULL);
 	prev_executor_run = ExecutorRun_hook;
@@ -248,6 +244,14 @@ session_scan_open(Oid relid)
 		if (RelationGetRelid(held.rel) == relid)
 			return held.rel;
 		scan_close();
+	}
+	/* The key, once per backend, when the extension is first used. */
+	if (!OidIsValid(wanted_key.sk_func.fn_oid))
+	{
+		MemoryContext old_context = MemoryContextSwitchTo(jwt_auth_memory());
+
+		ScanKeyInit(&wanted_key, 1, BTEqualStrategyNumber, F_UUID_EQ, UUIDPGetDatum(&wanted));
+		MemoryContextSwitchTo(old_context);
 	}
 	if (held.owner == NULL)
 		held.owner = ResourceOwnerCreate(TopTransactionResourceOwner, "jwt_auth session scan");
