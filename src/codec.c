@@ -38,11 +38,15 @@ static const signed char b64url_value[256] = {
 	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
 };
 
-/* Is "c" a character of the base64url alphabet? */
-bool
-codec_b64url_char(unsigned char c)
+/* How many of the first "len" bytes of "s" are of the base64url alphabet. */
+size_t
+codec_b64url_span(const char *s, size_t len)
 {
-	return b64url_value[c] >= 0;
+	size_t		i = 0;
+
+	while (i < len && b64url_value[(unsigned char) s[i]] >= 0)
+		i++;
+	return i;
 }
 
 /*

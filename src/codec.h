@@ -20,7 +20,7 @@
 /* Characters base64url needs for "n" bytes, without the terminating NUL. */
 #define CODEC_B64URL_LEN(n)		(((n) * 4 + 2) / 3)
 
-extern bool codec_b64url_char(unsigned char c);
+extern size_t codec_b64url_span(const char *s, size_t len);
 extern size_t codec_b64url_encode(const unsigned char *src, size_t len, char *dst);
 extern bool codec_b64url_decode(const char *src, size_t len,
 								unsigned char *dst, size_t dstcap,

@@ -153,9 +153,16 @@ parse_string(JsParser *ps, const char **str, size_t *len)
 				return false;
 			continue;
 		}
-		n = c < 0x80 ? 1 : codec_utf8_length((const unsigned char *) ps->p,
-											 (size_t) (ps->end - ps->p));
-		if (n == 0)
+		if (c < 0x80)
+		{
+			/* A run of plain ASCII goes in at once. */
+			n = 1;
+			while (ps->p + n < ps->end && (unsigned char) ps->p[n] >= 0x20 &&
+				   (unsigned char) ps->p[n] < 0x80 && ps->p[n] != '"' && ps->p[n] != '\\')
+				n++;
+		}
+		else if ((n = codec_utf8_length((const unsigned char *) ps->p,
+										(size_t) (ps->end - ps->p))) == 0)
 			return fail(ps, JS_ERR_UTF8);
 		if (!put_bytes(doc, ps->p, n))
 			return false;

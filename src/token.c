@@ -104,25 +104,21 @@ token_parse_header(const char *token, size_t len, TokenHeaderCache *cache,
 		*detail = gettext_noop("The token is longer than 8192 bytes.");
 		return TOKEN_MALFORMED;
 	}
-	for (i = 0; i < len; i++)
+	/* Runs of the alphabet, each ended by a dot or by the end. */
+	for (i = codec_b64url_span(token, len); i < len; i += 1 + codec_b64url_span(token + i + 1, len - i - 1))
 	{
-		unsigned char c = (unsigned char) token[i];
-
-		if (c == '.')
-		{
-			if (dot1 == NULL)
-				dot1 = token + i;
-			else if (dot2 == NULL)
-				dot2 = token + i;
-			else
-			{
-				*detail = gettext_noop("The token has more than three segments.");
-				return TOKEN_MALFORMED;
-			}
-		}
-		else if (!codec_b64url_char(c))
+		if (token[i] != '.')
 		{
 			*detail = gettext_noop("The token contains a character outside the base64url alphabet.");
+			return TOKEN_MALFORMED;
+		}
+		if (dot1 == NULL)
+			dot1 = token + i;
+		else if (dot2 == NULL)
+			dot2 = token + i;
+		else
+		{
+			*detail = gettext_noop("The token has more than three segments.");
 			return TOKEN_MALFORMED;
 		}
 	}
