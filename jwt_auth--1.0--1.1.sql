@@ -8,7 +8,7 @@ ALTER TABLE auth.keys
     DROP CONSTRAINT keys_secret_length,
     ADD COLUMN public_key text,
     ADD COLUMN retired_at timestamptz,
-    ADD CONSTRAINT keys_alg_supported CHECK (alg OPERATOR(pg_catalog.=) ANY (ARRAY['HS256', 'ES256', 'RS256'])),
+    ADD CONSTRAINT keys_alg_supported CHECK (alg OPERATOR(pg_catalog.=) ANY (ARRAY['HS256', 'ES256', 'RS256', 'EdDSA'])),
     ADD CONSTRAINT keys_secret_length CHECK (alg OPERATOR(pg_catalog.<>) 'HS256'
                                              OR pg_catalog.octet_length(secret) OPERATOR(pg_catalog.>=) 32),
     ADD CONSTRAINT keys_public_key CHECK ((alg OPERATOR(pg_catalog.=) 'HS256') OPERATOR(pg_catalog.=) (public_key IS NULL));

@@ -108,13 +108,13 @@ CREATE INDEX users_password_cost_idx ON auth.users ((pg_catalog.substr(password_
 
 -- Signing keys.  The newest key that is not retired signs; every key that is
 -- not retired verifies the tokens that name its kid.  For HS256, secret is
--- the HMAC key; for ES256 and RS256 it is the private key (PEM) and
+-- the HMAC key; for ES256, RS256 and EdDSA it is the private key (PEM) and
 -- public_key the public one (PEM).
 CREATE TABLE auth.keys (
     kid text PRIMARY KEY
         CONSTRAINT keys_kid_length CHECK (pg_catalog.octet_length(kid) OPERATOR(pg_catalog.<=) 128),
     alg text NOT NULL
-        CONSTRAINT keys_alg_supported CHECK (alg OPERATOR(pg_catalog.=) ANY (ARRAY['HS256', 'ES256', 'RS256'])),
+        CONSTRAINT keys_alg_supported CHECK (alg OPERATOR(pg_catalog.=) ANY (ARRAY['HS256', 'ES256', 'RS256', 'EdDSA'])),
     secret bytea NOT NULL
         CONSTRAINT keys_secret_length CHECK (alg OPERATOR(pg_catalog.<>) 'HS256'
                                              OR pg_catalog.octet_length(secret) OPERATOR(pg_catalog.>=) 32),

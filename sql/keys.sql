@@ -1,4 +1,4 @@
--- Keys: rotation, retirement, import, ES256/RS256, JWKS, and the
+-- Keys: rotation, retirement, import, ES256/RS256/EdDSA, JWKS, and the
 -- algorithm pinned to the key (no key confusion).
 -- The PEM keys below are throwaway test keys, made for this file only.
 -- Fixtures (install.sql): regress.try_verify, regress.sign, regress.claims,
@@ -275,6 +275,40 @@ SELECT regress.try_verify(regress.sign(jsonb_build_object('alg', 'HS256', 'kid',
                                        convert_to(repeat('long secret ', 9), 'UTF8'))) AS other_secret;
 RESET jwt_auth.check_sessions;
 SELECT auth.retire_key('long-secret');
+
+-- EdDSA (Ed25519, RFC 8037): 64-byte signatures, published as an OKP key.
+SELECT auth.rotate_key('EdDSA') AS ed_kid \gset
+SELECT auth.signin('kay@example.com', 'kay password 1') AS ed_tok \gset
+SELECT regress.part(:'ed_tok', 1) - 'kid' AS header, regress.part(:'ed_tok', 1) ->> 'kid' = :'ed_kid' AS ed_key_signs,
+       length(split_part(:'ed_tok', '.', 3)) AS signature_chars;
+SELECT regress.try_verify(:'ed_tok') AS eddsa_verifies;
+SELECT regress.try_verify(left(:'ed_tok', -4) || 'AAAA');
+SELECT regress.try_verify(split_part(:'ed_tok', '.', 1) || '.' || split_part(:'es_tok', '.', 2) || '.' || split_part(:'ed_tok', '.', 3));
+-- Named HS256 and MACed with the public key's PEM, or named ES256: refused.
+SELECT regress.try_verify(regress.sign(jsonb_build_object('alg', 'HS256', 'kid', :'ed_kid')::text,
+                                       regress.part(:'ed_tok', 2)::text,
+                                       convert_to((SELECT public_key FROM auth.keys WHERE kid = :'ed_kid'), 'UTF8')));
+SELECT regress.try_verify(regress.b64url(convert_to(jsonb_build_object('alg', 'ES256', 'kid', :'ed_kid')::text, 'UTF8'))
+                          || '.' || split_part(:'ed_tok', '.', 2) || '.' || split_part(:'ed_tok', '.', 3));
+SELECT k ->> 'kty' AS kty, k ->> 'crv' AS crv, k ->> 'alg' AS alg, k ->> 'use' AS use,
+       length(k ->> 'x') AS x_chars, k ? 'd' AS has_private
+  FROM jsonb_array_elements(auth.jwks() -> 'keys') AS k WHERE k ->> 'kid' = :'ed_kid';
+-- An imported Ed25519 key signs too; an Ed25519 key is not an ES256 key,
+-- nor an EC key an EdDSA one.
+SELECT auth.import_key('EdDSA', convert_to('-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEILUBWaAiKhWSMGmCeTPcHAFGNu4i+qEg/soYyduK8PoG
+-----END PRIVATE KEY-----', 'UTF8'), 'imported-ed') AS imported;
+SELECT regress.part(auth.signin('kay@example.com', 'kay password 1'), 1) ->> 'kid' AS signing_kid,
+       regress.try_verify(auth.signin('kay@example.com', 'kay password 1')) AS imported_ed_verifies;
+SELECT auth.import_key('ES256', convert_to('-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEILUBWaAiKhWSMGmCeTPcHAFGNu4i+qEg/soYyduK8PoG
+-----END PRIVATE KEY-----', 'UTF8'));
+SELECT auth.import_key('EdDSA', convert_to('-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgbD6uEaN+8F49Pvz7
+fmKRxECZPOazKo5PfxBcevRCkXehRANCAAQf2SuoqMSf2UyCBY6XwW2uy/Avkwyt
+NfusxCG9+B9UkjpD4mLdplSubDk1+KfkQy2ZWlvkmPuzAkPNqrJQ1Iiy
+-----END PRIVATE KEY-----', 'UTF8'));
+SELECT auth.retire_key(:'ed_kid') AND auth.retire_key('imported-ed') AS retired;
 
 -- Back to an HS256 signing key for the files that follow.
 SELECT auth.rotate_key('HS256') IS NOT NULL AS rotated;

@@ -57,7 +57,7 @@ issue_access_token(const char *user_id, const char *email, const char *session_i
 	int64		now = unix_now();
 	char		signed_token[TOKEN_MAX_LENGTH + 1];
 	size_t		len;
-	SignatureKey sigkey;
+	SignatureKey sigkey = {0};
 
 	if (key == NULL)
 		ereport(ERROR,

@@ -6,7 +6,8 @@
  *
  * Every key that is not retired and has a public part is listed, with its
  * kid, alg and "use": "sig"; HS256 secrets never appear.  EC coordinates
- * are padded to the curve's size, as RFC 7518 requires.
+ * are padded to the curve's size, as RFC 7518 requires; an Ed25519 key is
+ * an OKP key (RFC 8037).
  *
  * src/jwks.c
  *
@@ -76,7 +77,20 @@ jwks_impl(PG_FUNCTION_ARGS)
 		appendStringInfoString(&buf, "{\"kid\":");
 		escape_json(&buf, k->kid);
 		appendStringInfo(&buf, ",\"alg\":\"%s\",\"use\":\"sig\"", k->alg);
-		if (strcmp(k->alg, "ES256") == 0)
+		if (strcmp(k->alg, "EdDSA") == 0)
+		{
+			unsigned char raw[32];
+			size_t		rawlen = sizeof(raw);
+			char		b64[CODEC_B64URL_LEN(32) + 1];
+
+			if (EVP_PKEY_get_raw_public_key(k->public_key, raw, &rawlen) != 1 || rawlen != 32)
+				ereport(ERROR,
+						(errcode(ERRCODE_INTERNAL_ERROR),
+						 errmsg("could not read a public key")));
+			codec_b64url_encode(raw, rawlen, b64);
+			appendStringInfo(&buf, ",\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"%s\"", b64);
+		}
+		else if (strcmp(k->alg, "ES256") == 0)
 		{
 			appendStringInfoString(&buf, ",\"kty\":\"EC\",\"crv\":\"P-256\"");
 			add_bn(&buf, k->public_key, OSSL_PKEY_PARAM_EC_PUB_X, "x", 32);

@@ -4,7 +4,7 @@
  *	  auth.rotate_key() and auth.import_key(): making and importing keys.
  *
  * Keys are made with OpenSSL: 32 random bytes for HS256, an EC key on P-256
- * for ES256, a 2048-bit RSA key for RS256.  Private keys are stored as
+ * for ES256, a 2048-bit RSA key for RS256, an Ed25519 key for EdDSA.  Private keys are stored as
  * PKCS#8 PEM in auth.keys.secret, readable by the table's owner only; the
  * public keys as PEM in auth.keys.public_key, published by auth.jwks()
  * (jwks.c).
@@ -43,11 +43,12 @@ check_alg(FunctionCallInfo fcinfo, const char **alg)
 
 	require_argument(fcinfo, 0, "alg");
 	a = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	if (strcmp(a, "HS256") != 0 && strcmp(a, "ES256") != 0 && strcmp(a, "RS256") != 0)
+	if (strcmp(a, "HS256") != 0 && strcmp(a, "ES256") != 0 && strcmp(a, "RS256") != 0 &&
+		strcmp(a, "EdDSA") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unsupported key algorithm \"%s\"", a),
-				 errhint("Use HS256, ES256 or RS256.")));
+				 errhint("Use HS256, ES256, RS256 or EdDSA.")));
 	*alg = a;
 }
 
@@ -173,8 +174,12 @@ rotate_key_impl(PG_FUNCTION_ARGS)
 		explicit_bzero(secret, sizeof(secret));
 		PG_RETURN_TEXT_P(kid);
 	}
-	pkey = strcmp(alg, "ES256") == 0 ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")
-		: EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t) 2048);
+	if (strcmp(alg, "ES256") == 0)
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	else if (strcmp(alg, "EdDSA") == 0)
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	else
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t) 2048);
 	if (pkey == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
@@ -240,7 +245,7 @@ import_key_impl(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("key is not a PEM private key"),
-				 errhint("For ES256 and RS256, pass the private key in PEM, e.g. convert_to(pem, 'UTF8').")));
+				 errhint("For ES256, RS256 and EdDSA, pass the private key in PEM, e.g. convert_to(pem, 'UTF8').")));
 	require_fit(pkey, alg);
 	PG_TRY();
 	{

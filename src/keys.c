@@ -251,7 +251,7 @@ keys_all(const JwtKey **all)
 	return nkeys;
 }
 
-/* The private key of an ES256 or RS256 key, parsed on first use. */
+/* The private key of an ES256, RS256 or EdDSA key, parsed on first use. */
 EVP_PKEY *
 keys_private_key(const JwtKey *key)
 {
@@ -276,9 +276,9 @@ keys_private_key(const JwtKey *key)
 
 /*
  * What makes "pkey" unfit for "alg", as a sentence for errdetail, or NULL if
- * it is fit: an EC key on P-256 whose point is on the curve for ES256; for
- * RS256 an RSA key of 2048 to 4096 bits (the largest signature a token may
- * carry is SIGNATURE_MAX_LEN bytes) with an odd public exponent of at least
+ * it is fit: an EC key on P-256 whose point is on the curve for ES256; an
+ * Ed25519 key for EdDSA; for RS256 an RSA key of 2048 to 4096 bits (the
+ * largest signature a token may carry is SIGNATURE_MAX_LEN bytes) with an odd public exponent of at least
  * 65537, that passes OpenSSL's public-key checks.  With check_private, the
  * private key must also pass OpenSSL's full check (for RSA, its primes; for
  * both, that it matches the public key): that is for keys being imported,
@@ -318,6 +318,11 @@ keys_problem(EVP_PKEY *pkey, const char *alg, bool check_private)
 			ERR_clear_error();
 			return "An RS256 key's public exponent must be odd and at least 65537.";
 		}
+	}
+	else if (strcmp(alg, "EdDSA") == 0)
+	{
+		if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519)
+			return "EdDSA needs an Ed25519 key.";
 	}
 	else
 		return "The algorithm takes no public key.";

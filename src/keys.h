@@ -23,9 +23,9 @@ typedef struct JwtKey
 	HmacKey    *hmac;			/* HS256: the secret set up for HMAC; NULL if
 								 * it is too short to use */
 	TimestampTz created_at;
-	char	   *public_pem;		/* ES256, RS256 */
-	EVP_PKEY   *public_key;		/* ES256, RS256: parsed public_pem */
-	EVP_PKEY   *private_key;	/* ES256, RS256: parsed on first signing */
+	char	   *public_pem;		/* ES256, RS256, EdDSA */
+	EVP_PKEY   *public_key;		/* the same: parsed public_pem */
+	EVP_PKEY   *private_key;	/* the same: parsed on first signing */
 } JwtKey;
 
 extern void keys_invalidate(Oid relid);

@@ -2,14 +2,18 @@
  *
  * signature.c
  *	  Making and checking JWS signatures, one algorithm at a time: HS256
- *	  (HMAC-SHA256), ES256 (ECDSA on P-256) and RS256 (RSASSA-PKCS1-v1_5).
+ *	  (HMAC-SHA256), ES256, ES384 and ES512 (ECDSA on P-256, P-384 and
+ *	  P-521), RS256 (RSASSA-PKCS1-v1_5), PS256 (RSASSA-PSS) and EdDSA
+ *	  (Ed25519), as RFC 7518 and RFC 8037 define them.
  *
  * The caller has already tied the key to the token: the key was chosen by
  * "kid" and the token's "alg" was found equal to the key's.  This unit works
  * on bytes: the signing input and the decoded signature.  An HMAC is
  * compared in constant time.  ECDSA signatures are carried as r || s, as
- * JOSE does, and only in low-S form: (r, s) verifies as (r, n - s) too, and
- * accepting one form only keeps one token string per set of claims.
+ * JOSE does.  jwt_auth makes ES256 signatures in low-S form only, and
+ * accepts only that form for its own keys: (r, s) verifies as (r, n - s)
+ * too, and one form keeps one token string per set of claims.  Other
+ * issuers' signers make both forms, so their keys accept both.
  *
  * src/signature.c
  *
@@ -22,14 +26,18 @@
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
+#include <openssl/rsa.h>
 
 /* Detail sentences are marked for translation; the server translates them. */
 #ifndef gettext_noop
 #define gettext_noop(x) (x)
 #endif
 
-/* Bytes of an ES256 signature, r || s. */
+/* Bytes of ECDSA signatures (r || s) and of an Ed25519 signature. */
 #define ES256_LEN				64
+#define ES384_LEN				96
+#define ES512_LEN				132
+#define EDDSA_LEN				64
 
 /* The order n of P-256's base point, and n / 2 rounded down, big-endian. */
 static const unsigned char p256_order[32] = {
@@ -46,12 +54,22 @@ static const char *const alg_names[] = {
 	[SIG_HS256] = "HS256",
 	[SIG_ES256] = "ES256",
 	[SIG_RS256] = "RS256",
+	[SIG_EDDSA] = "EdDSA",
+	[SIG_PS256] = "PS256",
+	[SIG_ES384] = "ES384",
+	[SIG_ES512] = "ES512",
 };
 
-/* The algorithm an "alg" value names; SIG_UNKNOWN if none is supported. */
+/*
+ * The algorithm an "alg" value names; SIG_UNKNOWN if none is supported.
+ * "Ed25519", the fully specified name (RFC 9864), is EdDSA on Ed25519, the
+ * only EdDSA curve supported.
+ */
 SignatureAlg
 signature_alg(const char *name)
 {
+	if (strcmp(name, "Ed25519") == 0)
+		return SIG_EDDSA;
 	for (int i = SIG_UNKNOWN + 1; i < (int) (sizeof(alg_names) / sizeof(alg_names[0])); i++)
 		if (strcmp(name, alg_names[i]) == 0)
 			return (SignatureAlg) i;
@@ -74,20 +92,61 @@ signature_max_len(SignatureAlg alg)
 			return HMAC_SHA256_LEN;
 		case SIG_ES256:
 			return ES256_LEN;
+		case SIG_ES384:
+			return ES384_LEN;
+		case SIG_ES512:
+			return ES512_LEN;
+		case SIG_EDDSA:
+			return EDDSA_LEN;
 		case SIG_RS256:
+		case SIG_PS256:
 			return SIGNATURE_MAX_LEN;
 		default:
 			return 0;
 	}
 }
 
-/* Encode r || s as a DER ECDSA-Sig-Value; returns its length or 0. */
+/* The digest an algorithm hashes with; NULL for EdDSA, which hashes itself. */
+static const EVP_MD *
+alg_digest(SignatureAlg alg)
+{
+	switch (alg)
+	{
+		case SIG_ES384:
+			return EVP_sha384();
+		case SIG_ES512:
+			return EVP_sha512();
+		case SIG_EDDSA:
+			return NULL;
+		default:
+			return EVP_sha256();
+	}
+}
+
+/* Bytes of r and of s in an ECDSA signature of "alg"; 0 if not ECDSA. */
+static int
+ecdsa_width(SignatureAlg alg)
+{
+	switch (alg)
+	{
+		case SIG_ES256:
+			return ES256_LEN / 2;
+		case SIG_ES384:
+			return ES384_LEN / 2;
+		case SIG_ES512:
+			return ES512_LEN / 2;
+		default:
+			return 0;
+	}
+}
+
+/* Encode r || s ("width" bytes each) as a DER ECDSA-Sig-Value; its length or 0. */
 static size_t
-es256_to_der(const unsigned char *sig, unsigned char *der, size_t dercap)
+ecdsa_to_der(const unsigned char *sig, int width, unsigned char *der, size_t dercap)
 {
 	ECDSA_SIG  *esig = ECDSA_SIG_new();
-	BIGNUM	   *r = BN_bin2bn(sig, 32, NULL);
-	BIGNUM	   *s = BN_bin2bn(sig + 32, 32, NULL);
+	BIGNUM	   *r = BN_bin2bn(sig, width, NULL);
+	BIGNUM	   *s = BN_bin2bn(sig + width, width, NULL);
 	unsigned char *p = der;
 	int			n;
 
@@ -105,7 +164,7 @@ es256_to_der(const unsigned char *sig, unsigned char *der, size_t dercap)
 	return (size_t) n;
 }
 
-/* Decode a DER ECDSA-Sig-Value into low-S r || s; false on failure. */
+/* Decode a DER ECDSA-Sig-Value into low-S ES256 r || s; false on failure. */
 static bool
 es256_from_der(const unsigned char *der, size_t derlen, unsigned char out[ES256_LEN])
 {
@@ -135,6 +194,18 @@ es256_from_der(const unsigned char *der, size_t derlen, unsigned char out[ES256_
 }
 
 /*
+ * RSASSA-PSS as RFC 7518 (section 3.5) uses it: MGF1 with SHA-256 and a
+ * salt as long as the digest.
+ */
+static bool
+set_pss(EVP_PKEY_CTX *pctx)
+{
+	return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
+		EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) > 0 &&
+		EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) > 0;
+}
+
+/*
  * Check "sig" over "input" with "key".  On failure, "detail" says why in a
  * sentence that holds nothing from the token.
  */
@@ -142,67 +213,72 @@ bool
 signature_check(const SignatureKey *key, const unsigned char *input, size_t len,
 				const unsigned char *sig, size_t siglen, const char **detail)
 {
-	unsigned char der[ES256_LEN + 16];
+	unsigned char der[ES512_LEN + 16];
+	int			width = ecdsa_width(key->alg);
 	EVP_MD_CTX *ctx;
+	EVP_PKEY_CTX *pctx = NULL;
 	bool		ok;
 
-	switch (key->alg)
+	if (key->alg == SIG_HS256)
 	{
-		case SIG_HS256:
-			{
-				unsigned char mac[HMAC_SHA256_LEN];
+		unsigned char mac[HMAC_SHA256_LEN];
 
-				if (siglen != HMAC_SHA256_LEN)
-				{
-					*detail = gettext_noop("The signature is not 32 bytes of canonical base64url.");
-					return false;
-				}
-				if (key->hmac == NULL || !hmac_sha256(key->hmac, input, len, mac))
-				{
-					*detail = gettext_noop("The signature could not be computed.");
-					return false;
-				}
-				ok = CRYPTO_memcmp(mac, sig, HMAC_SHA256_LEN) == 0;
-				OPENSSL_cleanse(mac, sizeof(mac));
-				if (!ok)
-					*detail = gettext_noop("The signature does not match the token's header and payload.");
-				return ok;
-			}
-		case SIG_ES256:
-			if (siglen != ES256_LEN)
-			{
-				*detail = gettext_noop("The signature is not 64 bytes.");
-				return false;
-			}
-			/* Big-endian numbers of one width compare as bytes. */
-			if (memcmp(sig + 32, p256_half_order, 32) > 0)
-			{
-				*detail = gettext_noop("The ECDSA signature is not in low-S form (s greater than half the curve order).");
-				return false;
-			}
-			siglen = es256_to_der(sig, der, sizeof(der));
-			if (siglen == 0)
-			{
-				*detail = gettext_noop("The signature could not be decoded.");
-				return false;
-			}
-			sig = der;
-			break;
-		case SIG_RS256:
-			if (key->pkey == NULL || siglen != (size_t) EVP_PKEY_get_size(key->pkey))
-			{
-				*detail = gettext_noop("The signature is not as long as the key's modulus.");
-				return false;
-			}
-			break;
-		default:
-			*detail = gettext_noop("The token's algorithm is not the key's algorithm.");
+		if (siglen != HMAC_SHA256_LEN)
+		{
+			*detail = gettext_noop("The signature is not 32 bytes of canonical base64url.");
 			return false;
+		}
+		if (key->hmac == NULL || !hmac_sha256(key->hmac, input, len, mac))
+		{
+			*detail = gettext_noop("The signature could not be computed.");
+			return false;
+		}
+		ok = CRYPTO_memcmp(mac, sig, HMAC_SHA256_LEN) == 0;
+		OPENSSL_cleanse(mac, sizeof(mac));
+		if (!ok)
+			*detail = gettext_noop("The signature does not match the token's header and payload.");
+		return ok;
+	}
+	if (key->pkey == NULL || key->alg == SIG_UNKNOWN)
+	{
+		*detail = gettext_noop("The token's algorithm is not the key's algorithm.");
+		return false;
+	}
+	if (width > 0)
+	{
+		if (siglen != (size_t) width * 2)
+		{
+			*detail = key->alg == SIG_ES256 ? gettext_noop("The signature is not 64 bytes.") :
+				gettext_noop("The signature is not as long as the curve requires.");
+			return false;
+		}
+		/* Big-endian numbers of one width compare as bytes. */
+		if (key->alg == SIG_ES256 && !key->high_s_ok &&
+			memcmp(sig + 32, p256_half_order, 32) > 0)
+		{
+			*detail = gettext_noop("The ECDSA signature is not in low-S form (s greater than half the curve order).");
+			return false;
+		}
+		siglen = ecdsa_to_der(sig, width, der, sizeof(der));
+		if (siglen == 0)
+		{
+			*detail = gettext_noop("The signature could not be decoded.");
+			return false;
+		}
+		sig = der;
+	}
+	else if (key->alg == SIG_EDDSA ? siglen != EDDSA_LEN :
+			 siglen != (size_t) EVP_PKEY_get_size(key->pkey))
+	{
+		*detail = key->alg == SIG_EDDSA ? gettext_noop("The signature is not 64 bytes.") :
+			gettext_noop("The signature is not as long as the key's modulus.");
+		return false;
 	}
 
 	ctx = EVP_MD_CTX_new();
-	ok = ctx != NULL && key->pkey != NULL &&
-		EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key->pkey) == 1 &&
+	ok = ctx != NULL &&
+		EVP_DigestVerifyInit(ctx, &pctx, alg_digest(key->alg), NULL, key->pkey) == 1 &&
+		(key->alg != SIG_PS256 || set_pss(pctx)) &&
 		EVP_DigestVerify(ctx, sig, siglen, input, len) == 1;
 	EVP_MD_CTX_free(ctx);
 	if (!ok)
@@ -212,7 +288,8 @@ signature_check(const SignatureKey *key, const unsigned char *input, size_t len,
 
 /*
  * Sign "input" with "key" into "out"; returns the signature's length, or 0
- * if it cannot be made or does not fit in "outcap" bytes.
+ * if it cannot be made or does not fit in "outcap" bytes.  Of the ECDSA
+ * algorithms, only ES256 signs (jwt_auth makes no other ECDSA keys).
  */
 size_t
 signature_make(const SignatureKey *key, const unsigned char *input, size_t len,
@@ -221,6 +298,7 @@ signature_make(const SignatureKey *key, const unsigned char *input, size_t len,
 	unsigned char der[SIGNATURE_MAX_LEN + 16];
 	size_t		derlen = sizeof(der);
 	EVP_MD_CTX *ctx;
+	EVP_PKEY_CTX *pctx = NULL;
 	bool		ok;
 
 	if (key->alg == SIG_HS256)
@@ -230,12 +308,14 @@ signature_make(const SignatureKey *key, const unsigned char *input, size_t len,
 			return 0;
 		return HMAC_SHA256_LEN;
 	}
-	if ((key->alg != SIG_ES256 && key->alg != SIG_RS256) || key->pkey == NULL)
+	if (key->pkey == NULL || key->alg == SIG_UNKNOWN ||
+		(ecdsa_width(key->alg) > 0 && key->alg != SIG_ES256))
 		return 0;
 
 	ctx = EVP_MD_CTX_new();
 	ok = ctx != NULL &&
-		EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key->pkey) == 1 &&
+		EVP_DigestSignInit(ctx, &pctx, alg_digest(key->alg), NULL, key->pkey) == 1 &&
+		(key->alg != SIG_PS256 || set_pss(pctx)) &&
 		EVP_DigestSign(ctx, der, &derlen, input, len) == 1;
 	EVP_MD_CTX_free(ctx);
 	if (!ok)

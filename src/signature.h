@@ -28,18 +28,25 @@ typedef enum SignatureAlg
 	SIG_UNKNOWN = 0,
 	SIG_HS256,
 	SIG_ES256,
-	SIG_RS256
+	SIG_RS256,
+	SIG_EDDSA,					/* Ed25519, "EdDSA" or "Ed25519" */
+	SIG_PS256,
+	SIG_ES384,
+	SIG_ES512
 } SignatureAlg;
 
 /*
  * The key a signature is made or checked with: "hmac" for HS256, "pkey"
  * (a private key to sign, a public or private key to check) otherwise.
+ * ES256 signatures are made, and by default accepted, in low-S form only;
+ * "high_s_ok" accepts both forms, as other issuers' signers make them.
  */
 typedef struct SignatureKey
 {
 	SignatureAlg alg;
 	HmacKey    *hmac;
 	EVP_PKEY   *pkey;
+	bool		high_s_ok;
 } SignatureKey;
 
 extern SignatureAlg signature_alg(const char *name);

@@ -211,7 +211,7 @@ token_parse_header(const char *token, size_t len, TokenHeaderCache *cache,
 
 /*
  * Check the token's signature with "key", which the caller chose by the
- * header's "kid".  The header's "alg" must be the key's algorithm.
+ * header's "kid".  The header's "alg" must name the key's algorithm.
  */
 TokenStatus
 token_check_signature(const char *token, const TokenHeader *hdr,
@@ -220,7 +220,7 @@ token_check_signature(const char *token, const TokenHeader *hdr,
 	unsigned char sig[SIGNATURE_MAX_LEN + 3];
 	size_t		siglen;
 
-	if (key->alg == SIG_UNKNOWN || strcmp(hdr->alg, signature_alg_name(key->alg)) != 0 ||
+	if (key->alg == SIG_UNKNOWN || signature_alg(hdr->alg) != key->alg ||
 		(key->alg != SIG_HS256 && key->pkey == NULL))
 	{
 		*detail = gettext_noop("The token's algorithm is not the key's algorithm.");

@@ -58,7 +58,7 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 	TokenRules	rules;
 	const Settings *cfg;
 	const JwtKey *key;
-	SignatureKey sigkey;
+	SignatureKey sigkey = {0};
 	const char *detail = NULL;
 	TokenStatus st;
 
@@ -101,7 +101,7 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 	if (key == NULL)
 		refuse(gettext_noop("token key is unknown"),
 			   gettext_noop("No key in auth.keys has the token's \"kid\", or it is retired."));
-	if (strcmp(hdr.alg, key->alg) != 0)
+	if (signature_alg(hdr.alg) != signature_alg(key->alg))
 		refuse(status_messages[TOKEN_UNSUPPORTED],
 			   gettext_noop("The token's \"alg\" is not the algorithm of its key."));
 

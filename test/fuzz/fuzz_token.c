@@ -9,8 +9,9 @@
  * input goes through the whole verification path as auth.verify() runs it
  * (header, HS256 signature with a fixed key, claims), once more with a
  * valid signature computed over it so the claims code is reached for any
- * payload, and straight into the JSON parser.  Tokens that say ES256 or
- * RS256 go through the public-key path with fixed keys made at start-up.
+ * payload, and straight into the JSON parser.  Tokens that name a
+ * public-key algorithm go through its path with a fixed key made at
+ * start-up, and with a key of another type.
  * The HMAC of mac.c is compared with OpenSSL's HMAC() on every input, for
  * a key shorter and a key longer than a SHA-256 block; a difference aborts.
  *
@@ -38,10 +39,34 @@ static HmacKey *hkey;
 static HmacKey *long_hkey;
 static EVP_PKEY *es_key;
 static EVP_PKEY *rs_key;
-static SignatureKey hs_key = {SIG_HS256, NULL, NULL};
+static EVP_PKEY *ed_key;
+static EVP_PKEY *es384_key;
+static EVP_PKEY *es512_key;
+static SignatureKey hs_key = {SIG_HS256, NULL, NULL, false};
 static TokenHeaderCache header_cache;
 
 int			LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/*
+ * Each algorithm jwt_auth signs with must verify what it signed, and refuse
+ * it once a byte of the payload changes: checked once, at start-up.
+ */
+static bool
+round_trip(SignatureAlg alg, EVP_PKEY *pkey)
+{
+	SignatureKey sk = {alg, hkey, pkey, false};
+	char		token[TOKEN_MAX_LENGTH + 1];
+	size_t		len = token_sign(&sk, "k1", "{\"sub\":\"x\"}", token, sizeof(token));
+	TokenHeader hdr;
+	const char *detail = NULL;
+
+	if (len == 0 || token_parse_header(token, len, NULL, &hdr, &detail) != TOKEN_OK ||
+		token_check_signature(token, &hdr, &sk, &detail) != TOKEN_OK)
+		return false;
+	token[hdr.payload - token] ^= 1;
+	return token_parse_header(token, len, NULL, &hdr, &detail) != TOKEN_OK ||
+		token_check_signature(token, &hdr, &sk, &detail) != TOKEN_OK;
+}
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -53,7 +78,17 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	hs_key.hmac = hkey;
 	es_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	rs_key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t) 2048);
-	return hkey != NULL && long_hkey != NULL && es_key != NULL && rs_key != NULL ? 0 : 1;
+	ed_key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	es384_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+	es512_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
+	if (hkey == NULL || long_hkey == NULL || es_key == NULL || rs_key == NULL ||
+		ed_key == NULL || es384_key == NULL || es512_key == NULL)
+		return 1;
+	if (!round_trip(SIG_HS256, NULL) || !round_trip(SIG_ES256, es_key) ||
+		!round_trip(SIG_RS256, rs_key) || !round_trip(SIG_PS256, rs_key) ||
+		!round_trip(SIG_EDDSA, ed_key))
+		abort();
+	return 0;
 }
 
 /* hmac_sha256() must agree with OpenSSL's HMAC(). */
@@ -109,15 +144,39 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void) token_parse_header((const char *) data, size, NULL, &hdr, &detail);
 	if (token_parse_header((const char *) data, size, &header_cache, &hdr, &detail) == TOKEN_OK)
 	{
-		if (strcmp(hdr.alg, "ES256") == 0 || strcmp(hdr.alg, "RS256") == 0)
-		{
-			SignatureKey pk = {signature_alg(hdr.alg), NULL, NULL};
+		SignatureKey pk = {signature_alg(hdr.alg), NULL, NULL, false};
+		EVP_PKEY   *right = NULL;
 
-			pk.pkey = pk.alg == SIG_ES256 ? es_key : rs_key;
+		switch (pk.alg)
+		{
+			case SIG_ES256:
+				right = es_key;
+				break;
+			case SIG_ES384:
+				right = es384_key;
+				break;
+			case SIG_ES512:
+				right = es512_key;
+				break;
+			case SIG_EDDSA:
+				right = ed_key;
+				break;
+			case SIG_RS256:
+			case SIG_PS256:
+				right = rs_key;
+				break;
+			default:
+				break;
+		}
+		if (right != NULL)
+		{
+			pk.pkey = right;
 			if (token_check_signature((const char *) data, &hdr, &pk, &detail) == TOKEN_OK)
 				check_claims(&hdr);
+			pk.high_s_ok = true;
+			(void) token_check_signature((const char *) data, &hdr, &pk, &detail);
 			/* The wrong kind of key for the alg must be refused, not crash. */
-			pk.pkey = pk.alg == SIG_ES256 ? rs_key : es_key;
+			pk.pkey = right == rs_key ? ed_key : rs_key;
 			(void) token_check_signature((const char *) data, &hdr, &pk, &detail);
 			return 0;
 		}

@@ -1,7 +1,7 @@
 """Interoperability with an independent JWT implementation (PyJWT).
 
-Tokens signed by jwt_auth with HS256, ES256 and RS256 verify in PyJWT (the
-asymmetric ones with nothing but auth.jwks()), and tokens PyJWT signs with
+Tokens signed by jwt_auth with HS256, ES256, RS256 and EdDSA verify in PyJWT
+(the asymmetric ones with nothing but auth.jwks()), and tokens PyJWT signs with
 a shared HS256 secret verify in auth.verify().  Needs a server with the
 extension installed, reached through the usual PG* environment variables.
 """
@@ -48,7 +48,7 @@ def verify(conn, token: str):
     return str(conn.execute("SELECT auth.verify(%s)", [token]).fetchone()[0])
 
 
-@pytest.mark.parametrize("alg", ["ES256", "RS256"])
+@pytest.mark.parametrize("alg", ["ES256", "RS256", "EdDSA"])
 def test_asymmetric_token_verifies_with_jwks_alone(conn, alg):
     kid = conn.execute("SELECT auth.rotate_key(%s)", [alg]).fetchone()[0]
     token = signin(conn)
