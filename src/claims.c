@@ -13,6 +13,8 @@
  */
 #include "claims.h"
 
+#include <string.h>
+
 #include "codec.h"
 #include "json_strict.h"
 
@@ -113,13 +115,37 @@ claims_check(const TokenHeader *hdr, const TokenRules *rules,
 	if (!token_decode_payload(hdr, claims->json, &claims->json_len, &doc, detail))
 		return TOKEN_MALFORMED;
 
+	claims->foreign = rules->foreign;
 	v = js_get(&doc, "sub");
-	if (v == NULL || v->type != JS_STRING || !codec_uuid_parse(v->str, v->len, claims->sub))
+	if (rules->foreign)
 	{
-		*detail = gettext_noop("The \"sub\" claim is not a UUID.");
-		return TOKEN_MALFORMED;
+		/* Another issuer's subject: any string of 1 to 255 bytes. */
+		if (v == NULL || v->type != JS_STRING || v->len == 0 || v->len > TOKEN_MAX_NAME)
+		{
+			*detail = gettext_noop("The \"sub\" claim is not a string of 1 to 255 bytes.");
+			return TOKEN_MALFORMED;
+		}
+		claims->sub_is_uuid = codec_uuid_parse(v->str, v->len, claims->sub);
+		if (claims->sub_is_uuid)
+			codec_uuid_format(claims->sub, claims->sub_text);
+		else
+		{
+			memcpy(claims->sub_text, v->str, v->len);
+			claims->sub_text[v->len] = '\0';
+		}
 	}
-	v = js_get(&doc, "sid");
+	else
+	{
+		if (v == NULL || v->type != JS_STRING || !codec_uuid_parse(v->str, v->len, claims->sub))
+		{
+			*detail = gettext_noop("The \"sub\" claim is not a UUID.");
+			return TOKEN_MALFORMED;
+		}
+		claims->sub_is_uuid = true;
+		codec_uuid_format(claims->sub, claims->sub_text);
+	}
+	/* Another issuer's sessions are its own business: its "sid" is not read. */
+	v = rules->foreign ? NULL : js_get(&doc, "sid");
 	claims->has_sid = (v != NULL);
 	if (v != NULL && (v->type != JS_STRING || !codec_uuid_parse(v->str, v->len, claims->sid)))
 	{
@@ -146,8 +172,14 @@ claims_check(const TokenHeader *hdr, const TokenRules *rules,
 		*detail = gettext_noop("The \"iat\" claim is not an integer NumericDate.");
 		return TOKEN_MALFORMED;
 	}
-	if (!optional_string(&doc, "iss") || !optional_string(&doc, "email") ||
-		!optional_string(&doc, "role") || !optional_string(&doc, "jti"))
+	/*
+	 * The string claims jwt_auth issues must be strings in its own tokens;
+	 * in another issuer's, claims jwt_auth does not use are not its
+	 * business ("email": null, "role": ["admin"] are fine there).
+	 */
+	if (!optional_string(&doc, "iss") ||
+		(!rules->foreign && (!optional_string(&doc, "email") ||
+							 !optional_string(&doc, "role") || !optional_string(&doc, "jti"))))
 	{
 		*detail = gettext_noop("A string claim (\"iss\", \"email\", \"role\" or \"jti\") has another JSON type.");
 		return TOKEN_MALFORMED;
@@ -165,9 +197,12 @@ claims_check(const TokenHeader *hdr, const TokenRules *rules,
 		return TOKEN_WRONG_ISSUER;
 	}
 
-	st = check_audience(&doc, rules->audience, detail);
-	if (st != TOKEN_OK)
-		return st;
+	if (rules->audience != NULL)
+	{
+		st = check_audience(&doc, rules->audience, detail);
+		if (st != TOKEN_OK)
+			return st;
+	}
 
 	claims->exp = exp;
 	claims->has_nbf = has_nbf;
@@ -177,7 +212,6 @@ claims_check(const TokenHeader *hdr, const TokenRules *rules,
 	st = claims_check_times(claims, rules, detail);
 	if (st != TOKEN_OK)
 		return st;
-	codec_uuid_format(claims->sub, claims->sub_text);
 	return TOKEN_OK;
 }
 

@@ -23,13 +23,19 @@ typedef struct TokenRules
 	const char *issuer;
 	const char *audience;
 	bool		ignore_expiry;	/* for signing out with an expired token */
+	bool		foreign;		/* a trusted issuer's token, not jwt_auth's:
+								 * "audience" may be NULL (no check) */
 } TokenRules;
 
 /* What a verified token tells. */
 typedef struct TokenClaims
 {
-	unsigned char sub[16];		/* the subject, a UUID */
-	char		sub_text[37];	/* the same, canonical lower-case text */
+	bool		foreign;		/* checked by the rules of another issuer */
+	bool		sub_is_uuid;
+	unsigned char sub[16];		/* the subject, when it is a UUID */
+	char		sub_text[TOKEN_MAX_NAME + 1];	/* the subject as text: a
+												 * UUID in canonical lower-case
+												 * form, else as given */
 	bool		has_sid;
 	unsigned char sid[16];		/* the session ("sid"), a UUID */
 	int64_t		exp;

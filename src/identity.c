@@ -56,10 +56,13 @@
 static char *identity_user_id = NULL;
 static char *identity_claims = NULL;
 
+/* The longest subject an identity may have, in bytes. */
+#define IDENTITY_MAX_SUB	255
+
 /* The "extra" of a jwt_auth.claims value. */
 typedef struct ClaimsExtra
 {
-	pg_uuid_t	uid;			/* its "sub" */
+	char		sub[IDENTITY_MAX_SUB + 1];	/* its "sub" */
 	uint64		stamp;			/* the identity_set() call that made it */
 } ClaimsExtra;
 
@@ -67,14 +70,14 @@ typedef struct ClaimsExtra
 static bool has_claims = false;
 static ClaimsExtra claims_in_force;
 static bool has_user_id = false;
-static pg_uuid_t user_id_in_force;
+static char user_id_in_force[IDENTITY_MAX_SUB + 1];
 
 /* identity_set() calls so far, and the count at the last failed verify. */
 static uint64 identity_stamp = 0;
 static uint64 refused_stamp = 0;
 
 /* While identity_set() assigns: the "sub" of the claims it assigns. */
-static pg_uuid_t assigning_sub;
+static const char *assigning_sub;
 
 static ExecutorStart_hook_type prev_executor_start = NULL;
 
@@ -108,23 +111,21 @@ may_assign(char **newval)
 static bool
 check_user_id(char **newval, void **extra, GucSource source)
 {
-	pg_uuid_t  *uid;
+	char	   *sub;
 
 	if (!may_assign(newval))
 		return false;
 	if (*newval == NULL || (*newval)[0] == '\0')
 		return true;
-
-	uid = (pg_uuid_t *) malloc(sizeof(pg_uuid_t));
-	if (uid == NULL)
-		return false;
-	if (!codec_uuid_parse(*newval, strlen(*newval), uid->data))
+	if (strlen(*newval) > IDENTITY_MAX_SUB)
 	{
-		free(uid);
-		GUC_check_errdetail("The identity must be a UUID.");
+		GUC_check_errdetail("The identity must be at most %d bytes long.", IDENTITY_MAX_SUB);
 		return false;
 	}
-	*extra = uid;
+	sub = strdup(*newval);
+	if (sub == NULL)
+		return false;
+	*extra = sub;
 	return true;
 }
 
@@ -132,11 +133,11 @@ static void
 assign_user_id(const char *newval, void *extra)
 {
 	if (extra != NULL)
-		memcpy(&user_id_in_force, extra, sizeof(pg_uuid_t));
+		strlcpy(user_id_in_force, extra, sizeof(user_id_in_force));
 	has_user_id = (extra != NULL);
 }
 
-/* Claims are a JSON object with a UUID "sub" (auth.verify() made sure). */
+/* Claims are a JSON object with a string "sub" (auth.verify() made sure). */
 static bool
 check_claims(char **newval, void **extra, GucSource source)
 {
@@ -152,14 +153,27 @@ check_claims(char **newval, void **extra, GucSource source)
 	if (ce == NULL)
 		return false;
 	if (identity_assigning)
-		memcpy(&ce->uid, &assigning_sub, sizeof(pg_uuid_t));	/* verified already */
+		strlcpy(ce->sub, assigning_sub, sizeof(ce->sub));	/* verified already */
 	else if (!js_parse_object(*newval, strlen(*newval), &doc) ||
-		(sub = js_get(&doc, "sub")) == NULL || sub->type != JS_STRING ||
-		!codec_uuid_parse(sub->str, sub->len, ce->uid.data))
+			 (sub = js_get(&doc, "sub")) == NULL || sub->type != JS_STRING ||
+			 sub->len == 0 || sub->len > IDENTITY_MAX_SUB)
 	{
 		free(ce);
-		GUC_check_errdetail("The claims must be a JSON object with a UUID \"sub\".");
+		GUC_check_errdetail("The claims must be a JSON object with a \"sub\" string.");
 		return false;
+	}
+	else
+	{
+		/* As auth.verify() spells it: a UUID in canonical form. */
+		pg_uuid_t	uid;
+
+		if (codec_uuid_parse(sub->str, sub->len, uid.data))
+			codec_uuid_format(uid.data, ce->sub);
+		else
+		{
+			memcpy(ce->sub, sub->str, sub->len);
+			ce->sub[sub->len] = '\0';
+		}
 	}
 	/* A parallel worker copies the leader's identity as it stands. */
 	ce->stamp = InitializingParallelWorker ? PG_UINT64_MAX : identity_stamp;
@@ -184,7 +198,7 @@ static bool
 identity_valid(void)
 {
 	return has_claims && has_user_id && claims_in_force.stamp > refused_stamp &&
-		memcmp(&claims_in_force.uid, &user_id_in_force, sizeof(pg_uuid_t)) == 0;
+		strcmp(claims_in_force.sub, user_id_in_force) == 0;
 }
 
 /*
@@ -257,23 +271,23 @@ identity_init(void)
  * no settings work after the first.
  */
 void
-identity_set(const unsigned char sub[16], const char *user_id, const char *claims, bool is_local)
+identity_set(const char *sub, const char *claims, bool is_local)
 {
 	GucAction	action = is_local ? GUC_ACTION_LOCAL : GUC_ACTION_SET;
 
 	if (is_local && identity_valid() && identity_user_id != NULL && identity_claims != NULL &&
-		strcmp(identity_user_id, user_id) == 0 && strcmp(identity_claims, claims) == 0)
+		strcmp(identity_user_id, sub) == 0 && strcmp(identity_claims, claims) == 0)
 		return;
 
 	identity_stamp++;
-	memcpy(assigning_sub.data, sub, 16);
+	assigning_sub = sub;
 	identity_assigning = true;
 	PG_TRY();
 	{
 		(void) set_config_option("jwt_auth.claims", claims,
 								 PGC_USERSET, PGC_S_SESSION,
 								 action, true, ERROR, false);
-		(void) set_config_option("jwt_auth.user_id", user_id,
+		(void) set_config_option("jwt_auth.user_id", sub,
 								 PGC_USERSET, PGC_S_SESSION,
 								 action, true, ERROR, false);
 	}
@@ -336,26 +350,23 @@ claim_text(const char *name)
 	return cstring_to_text_with_len(v.val.string.val, v.val.string.len);
 }
 
-/* The verified user's id; false if there is none. */
+/* The verified user's id as a UUID; false if there is none, or it is no UUID. */
 bool
 identity_current_uid(pg_uuid_t *uid)
 {
-	if (!identity_valid())
-		return false;
-	memcpy(uid, &claims_in_force.uid, sizeof(pg_uuid_t));
-	return true;
+	return identity_valid() &&
+		codec_uuid_parse(claims_in_force.sub, strlen(claims_in_force.sub), uid->data);
 }
 
 PG_FUNCTION_INFO_V1(jwt_auth_uid);
 Datum
 jwt_auth_uid(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t  *result;
+	pg_uuid_t  *result = (pg_uuid_t *) palloc(sizeof(pg_uuid_t));
 
-	if (!identity_valid())
+	/* Another issuer's subject that is not a UUID: NULL, never an error. */
+	if (!identity_current_uid(result))
 		PG_RETURN_NULL();
-	result = (pg_uuid_t *) palloc(sizeof(pg_uuid_t));
-	memcpy(result, &claims_in_force.uid, sizeof(pg_uuid_t));
 	PG_RETURN_UUID_P(result);
 }
 
@@ -363,12 +374,9 @@ PG_FUNCTION_INFO_V1(jwt_auth_user_id);
 Datum
 jwt_auth_user_id(PG_FUNCTION_ARGS)
 {
-	char		text[37];
-
 	if (!identity_valid())
 		PG_RETURN_NULL();
-	codec_uuid_format(claims_in_force.uid.data, text);
-	PG_RETURN_TEXT_P(cstring_to_text(text));
+	PG_RETURN_TEXT_P(cstring_to_text(claims_in_force.sub));
 }
 
 PG_FUNCTION_INFO_V1(jwt_auth_email);

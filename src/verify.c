@@ -46,7 +46,7 @@ verify_impl(PG_FUNCTION_ARGS)
 	 * session to check: it is refused, unless the extension has not been
 	 * updated to a version with sessions yet.
 	 */
-	if (config_get()->check_sessions)
+	if (config_get()->check_sessions && !claims.foreign)
 	{
 		if (claims.has_sid)
 		{
@@ -86,8 +86,11 @@ verify_impl(PG_FUNCTION_ARGS)
 					 errhint("Sign in again, or turn the setting check_sessions off for stateless tokens.")));
 	}
 
-	identity_set(claims.sub, claims.sub_text, claims.json, is_local);
+	identity_set(claims.sub_text, claims.json, is_local);
 
+	/* Another issuer's subject need not be a UUID: then there is none to return. */
+	if (!claims.sub_is_uuid)
+		PG_RETURN_NULL();
 	result = (pg_uuid_t *) palloc(sizeof(pg_uuid_t));
 	memcpy(result->data, claims.sub, sizeof(result->data));
 	PG_RETURN_UUID_P(result);
