@@ -15,6 +15,8 @@
 #     make install && pg_virtualenv -t -v 15 bash test/interop/better-auth/run.sh
 # Needs Node.js 20 or later with npm; installs the npm packages of
 # package-lock.json (npm ci) when node_modules does not hold them yet.
+# BETTER_AUTH_ALGS="ES256 ..." runs fewer algorithms; BETTER_AUTH_OUT=DIR
+# keeps what issue.mjs printed for each, as DIR/ALG.json.
 set -euo pipefail
 suite=better_auth
 cd "$(dirname "$0")/../../.."
@@ -126,6 +128,7 @@ run_alg() {
         return
     fi
     grep -v '^issue.mjs: ' "$errors" >&2 || true
+    [ -z "${BETTER_AUTH_OUT:-}" ] || cp "$out" "$BETTER_AUTH_OUT/"
     load "$out"
     local iss=${J[issuer]} aud=${J[audience]} peer_iss=${J[peer.issuer]} peer_aud=${J[peer.audience]}
     local u0=${J[users.0.id]} u1=${J[users.1.id]} p0=${J[peer.users.0.id]}
