@@ -424,12 +424,68 @@ $$;
 COMMENT ON FUNCTION auth.purge_sessions(interval) IS 'delete the sessions that ended or expired more than older_than ago, with their refresh tokens (owner only); returns how many';
 
 
+-- Other issuers whose tokens auth.verify() accepts, and the public keys of
+-- their JWKS (auth.trust_issuer()).  Their keys verify only: they never sign
+-- and never appear in auth.jwks().
+CREATE TABLE auth.issuers (
+    issuer text PRIMARY KEY
+        CONSTRAINT issuers_issuer_length CHECK (pg_catalog.octet_length(issuer) OPERATOR(pg_catalog.<=) 255),
+    audience text
+        CONSTRAINT issuers_audience_length CHECK (pg_catalog.octet_length(audience) OPERATOR(pg_catalog.<=) 255),
+    trusted_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE auth.issuers IS 'other issuers whose tokens auth.verify() accepts; readable by the extension''s owner only';
+CREATE TABLE auth.issuer_keys (
+    issuer text NOT NULL REFERENCES auth.issuers ON DELETE CASCADE,
+    kid text NOT NULL
+        CONSTRAINT issuer_keys_kid_length CHECK (pg_catalog.octet_length(kid) OPERATOR(pg_catalog.<=) 128),
+    alg text NOT NULL
+        CONSTRAINT issuer_keys_alg_supported
+        CHECK (alg OPERATOR(pg_catalog.=) ANY (ARRAY['EdDSA', 'ES256', 'ES384', 'ES512', 'RS256', 'PS256'])),
+    public_key text NOT NULL,
+    PRIMARY KEY (issuer, kid)
+);
+COMMENT ON TABLE auth.issuer_keys IS 'public keys of other issuers (PEM); readable by the extension''s owner only';
+REVOKE ALL ON auth.issuers, auth.issuer_keys FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('auth.issuers', '');
+SELECT pg_catalog.pg_extension_config_dump('auth.issuer_keys', '');
+
+CREATE FUNCTION auth.trust_issuer(issuer text, jwks jsonb, audience text) RETURNS integer
+    AS 'MODULE_PATHNAME', 'jwt_auth_trust_issuer'
+    LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION auth.trust_issuer(text, jsonb, text) IS 'accept the tokens of an issuer, with the keys of its JWKS, replacing those it had (owner only); returns how many keys';
+
+CREATE FUNCTION auth.distrust_issuer(issuer text) RETURNS boolean
+    LANGUAGE sql VOLATILE PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        WITH gone AS (DELETE FROM auth.issuers i WHERE i.issuer OPERATOR(pg_catalog.=) distrust_issuer.issuer
+                      RETURNING 1)
+        SELECT pg_catalog.count(*) OPERATOR(pg_catalog.>) 0 FROM gone;
+    END;
+COMMENT ON FUNCTION auth.distrust_issuer(text) IS 'stop accepting the tokens of an issuer (owner only)';
+
+CREATE FUNCTION auth.trusted_issuers(OUT issuer text, OUT audience text, OUT kid text, OUT alg text,
+                                     OUT trusted_at timestamptz)
+    RETURNS SETOF record
+    LANGUAGE sql STABLE PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        SELECT i.issuer, i.audience, k.kid, k.alg, i.trusted_at
+          FROM auth.issuers i JOIN auth.issuer_keys k ON k.issuer OPERATOR(pg_catalog.=) i.issuer
+         ORDER BY i.issuer COLLATE "C", k.kid COLLATE "C";
+    END;
+COMMENT ON FUNCTION auth.trusted_issuers() IS 'the trusted issuers and the kids and algorithms of their keys (owner only)';
+
 -- Owner-only functions: the role that created the extension, not PUBLIC.
 REVOKE ALL ON FUNCTION auth.signout_all(uuid), auth.rotate_key(text),
     auth.import_key(text, bytea, text), auth.retire_key(text),
     auth.configure(text, text), auth.configuration(), auth.list_keys(),
-    auth.purge_sessions(interval) FROM PUBLIC;
+    auth.purge_sessions(interval), auth.trust_issuer(text, jsonb, text),
+    auth.distrust_issuer(text), auth.trusted_issuers() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION auth.signout_all(uuid), auth.rotate_key(text),
     auth.import_key(text, bytea, text), auth.retire_key(text),
     auth.configure(text, text), auth.configuration(), auth.list_keys(),
-    auth.purge_sessions(interval) TO @extowner@;
+    auth.purge_sessions(interval), auth.trust_issuer(text, jsonb, text),
+    auth.distrust_issuer(text), auth.trusted_issuers() TO @extowner@;

@@ -1,0 +1,156 @@
+/*-------------------------------------------------------------------------
+ *
+ * trust_issuer.c
+ *	  auth.trust_issuer(issuer, jwks, audience): trust another issuer's
+ *	  tokens, with the keys of its JWKS (RFC 7517), replacing those it had.
+ *
+ * No HTTP from inside the database: the application, or a scheduled job,
+ * fetches the issuer's JWKS and passes it here.  Every key is checked first
+ * (jwk.c); one that cannot be trusted refuses the whole set, and nothing
+ * changes.  The keys are stored as PEM in auth.issuer_keys, which a trigger
+ * watches: every backend drops its cached keys of other issuers when the
+ * change commits.
+ *
+ * src/trust_issuer.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include <openssl/pem.h>
+
+#include "callable.h"
+#include "config.h"
+#include "jwk.h"
+#include "tables.h"
+#include "token.h"
+
+/* The most keys one issuer's JWKS may hold. */
+#define MAX_ISSUER_KEYS		32
+
+/* PEM text of a public key. */
+static char *
+public_pem(EVP_PKEY *pkey)
+{
+	BIO		   *bio = BIO_new(BIO_s_mem());
+	char	   *data;
+	long		len;
+	char	   *result = NULL;
+
+	if (bio != NULL && PEM_write_bio_PUBKEY(bio, pkey) == 1 &&
+		(len = BIO_get_mem_data(bio, &data)) > 0)
+		result = pnstrdup(data, len);
+	BIO_free(bio);
+	if (result == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not encode key")));
+	return result;
+}
+
+static void
+refuse_jwks(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid JWKS"),
+			 errdetail("%s", detail)));
+}
+
+static Datum
+trust_issuer_impl(PG_FUNCTION_ARGS)
+{
+	char	   *issuer;
+	Jsonb	   *jwks;
+	JsonbValue	keys;
+	JwkKey		found[MAX_ISSUER_KEYS];
+	char	   *pems[MAX_ISSUER_KEYS];
+	int			n;
+	Oid			owner;
+	Oid			types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+
+	if (!auth_table_exists("issuers"))
+		require_sessions();		/* says to update the extension */
+	require_argument(fcinfo, 0, "issuer");
+	require_argument(fcinfo, 1, "jwks");
+	require_writable("auth.trust_issuer()", NULL);
+	issuer = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (strlen(issuer) == 0 || strlen(issuer) > TOKEN_MAX_NAME)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("issuer must be 1 to %d bytes long", TOKEN_MAX_NAME)));
+	if (strcmp(issuer, config_get()->issuer) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("issuer \"%s\" is jwt_auth's own", issuer),
+				 errdetail("Tokens that name the issuer setting in force are checked with the keys of auth.keys.")));
+	if (!PG_ARGISNULL(2) &&
+		(VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(2)) == 0 ||
+		 VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(2)) > TOKEN_MAX_NAME))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("audience must be 1 to %d bytes long, or NULL", TOKEN_MAX_NAME)));
+
+	jwks = PG_GETARG_JSONB_P(1);
+	if (!JB_ROOT_IS_OBJECT(jwks) ||
+		getKeyJsonValueFromContainer(&jwks->root, "keys", 4, &keys) == NULL ||
+		keys.type != jbvBinary || !JsonContainerIsArray(keys.val.binary.data))
+		refuse_jwks("A JWKS is a JSON object whose \"keys\" member is an array.");
+	n = (int) JsonContainerSize(keys.val.binary.data);
+	if (n == 0 || n > MAX_ISSUER_KEYS)
+		refuse_jwks(psprintf("A JWKS must hold 1 to %d keys.", MAX_ISSUER_KEYS));
+
+	for (int i = 0; i < n; i++)
+	{
+		JsonbValue *v = getIthJsonbValueFromContainer(keys.val.binary.data, i);
+		const char *problem = NULL;
+
+		if (v->type != jbvBinary || !jwk_public_key(v->val.binary.data, &found[i], &problem))
+			refuse_jwks(psprintf("Key %d of the JWKS: %s", i + 1,
+								 problem ? problem : "it is not a JSON object."));
+		pems[i] = public_pem(found[i].pkey);
+		EVP_PKEY_free(found[i].pkey);
+		for (int j = 0; j < i; j++)
+			if (strcmp(found[j].kid, found[i].kid) == 0)
+				refuse_jwks(psprintf("Key %d of the JWKS has the kid of key %d.", i + 1, j + 1));
+	}
+
+	(void) auth_table("issuers", &owner);
+	(void) auth_table("issuer_keys", &owner);
+	values[0] = CStringGetTextDatum(issuer);
+	values[1] = PG_ARGISNULL(2) ? (Datum) 0 : PointerGetDatum(PG_GETARG_TEXT_PP(2));
+	nulls[1] = PG_ARGISNULL(2) ? 'n' : ' ';
+	auth_query_begin();
+	auth_query("INSERT INTO auth.issuers (issuer, audience) VALUES ($1, $2) "
+			   "ON CONFLICT (issuer) DO UPDATE SET audience = EXCLUDED.audience, "
+			   "trusted_at = pg_catalog.now()",
+			   2, types, values, nulls, false, SPI_OK_INSERT);
+	auth_query("DELETE FROM auth.issuer_keys WHERE issuer OPERATOR(pg_catalog.=) $1",
+			   1, types, values, NULL, false, SPI_OK_DELETE);
+	for (int i = 0; i < n; i++)
+	{
+		values[1] = CStringGetTextDatum(found[i].kid);
+		values[2] = CStringGetTextDatum(found[i].alg);
+		values[3] = CStringGetTextDatum(pems[i]);
+		auth_query("INSERT INTO auth.issuer_keys (issuer, kid, alg, public_key) "
+				   "VALUES ($1, $2, $3, $4)",
+				   4, types, values, NULL, false, SPI_OK_INSERT);
+	}
+	auth_query_end();
+	PG_RETURN_INT32(n);
+}
+
+PG_FUNCTION_INFO_V1(jwt_auth_trust_issuer);
+Datum
+jwt_auth_trust_issuer(PG_FUNCTION_ARGS)
+{
+	return trust_issuer_impl(fcinfo);
+}
