@@ -9,7 +9,7 @@ OBJS = src/jwt_auth.o src/memory.o src/callable.o src/invalidation.o src/guc.o s
 	src/session_store.o src/session_scan.o src/session_lookup.o src/session_check.o src/refresh_token.o \
 	src/revocation.o src/throttle_file.o src/throttle.o src/secrets.o \
 	src/signup.o src/signin.o src/verify.o src/refresh.o src/signout.o \
-	src/change_password.o src/jwks.o src/jwk.o src/trust_issuer.o
+	src/change_password.o src/jwks.o src/jwk.o src/trust_issuer.o src/issuers.o
 
 # jwt_auth.sql is the install script of the current version, copied to
 # jwt_auth--$(EXTVERSION).sql at build time.  Released versions keep their

@@ -449,6 +449,20 @@ COMMENT ON TABLE auth.issuer_keys IS 'public keys of other issuers (PEM); readab
 REVOKE ALL ON auth.issuers, auth.issuer_keys FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('auth.issuers', '');
 SELECT pg_catalog.pg_extension_config_dump('auth.issuer_keys', '');
+-- Every backend reads them again, and forgets their verified tokens, when
+-- either changes.
+CREATE FUNCTION auth.issuers_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'jwt_auth_issuers_changed'
+    LANGUAGE C;
+REVOKE ALL ON FUNCTION auth.issuers_changed() FROM PUBLIC;
+CREATE TRIGGER issuers_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON auth.issuers
+    FOR EACH STATEMENT EXECUTE FUNCTION auth.issuers_changed();
+CREATE TRIGGER issuer_keys_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON auth.issuer_keys
+    FOR EACH STATEMENT EXECUTE FUNCTION auth.issuers_changed();
+ALTER TABLE auth.issuers ENABLE ALWAYS TRIGGER issuers_changed;
+ALTER TABLE auth.issuer_keys ENABLE ALWAYS TRIGGER issuer_keys_changed;
 
 CREATE FUNCTION auth.trust_issuer(issuer text, jwks jsonb, audience text) RETURNS integer
     AS 'MODULE_PATHNAME', 'jwt_auth_trust_issuer'

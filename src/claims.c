@@ -94,15 +94,15 @@ check_audience(const JsDoc *doc, const char *audience, const char **detail)
 }
 
 /*
- * Decode the payload of a token whose signature was found good, and check
- * its claims against "rules".  Claims jwt_auth reads must have their type;
+ * Check the claims of a token whose signature was found good (its payload
+ * decoded by token_decode_payload() into "doc" and claims->json) against
+ * "rules".  Claims jwt_auth reads must have their type;
  * "iss" must equal the issuer and "aud" name the audience.
  */
 TokenStatus
-claims_check(const TokenHeader *hdr, const TokenRules *rules,
+claims_check(const JsDoc *doc, const TokenRules *rules,
 			 TokenClaims *claims, const char **detail)
 {
-	JsDoc		doc;
 	const JsValue *v;
 	TokenStatus st;
 	bool		has_exp,
@@ -112,11 +112,8 @@ claims_check(const TokenHeader *hdr, const TokenRules *rules,
 				nbf = 0,
 				iat = 0;
 
-	if (!token_decode_payload(hdr, claims->json, &claims->json_len, &doc, detail))
-		return TOKEN_MALFORMED;
-
 	claims->foreign = rules->foreign;
-	v = js_get(&doc, "sub");
+	v = js_get(doc, "sub");
 	if (rules->foreign)
 	{
 		/* Another issuer's subject: any string of 1 to 255 bytes. */
@@ -145,14 +142,14 @@ claims_check(const TokenHeader *hdr, const TokenRules *rules,
 		codec_uuid_format(claims->sub, claims->sub_text);
 	}
 	/* Another issuer's sessions are its own business: its "sid" is not read. */
-	v = rules->foreign ? NULL : js_get(&doc, "sid");
+	v = rules->foreign ? NULL : js_get(doc, "sid");
 	claims->has_sid = (v != NULL);
 	if (v != NULL && (v->type != JS_STRING || !codec_uuid_parse(v->str, v->len, claims->sid)))
 	{
 		*detail = gettext_noop("The \"sid\" claim is not a UUID.");
 		return TOKEN_MALFORMED;
 	}
-	if (!get_date(&doc, "exp", &has_exp, &exp))
+	if (!get_date(doc, "exp", &has_exp, &exp))
 	{
 		*detail = gettext_noop("The \"exp\" claim is not an integer NumericDate.");
 		return TOKEN_MALFORMED;
@@ -162,12 +159,12 @@ claims_check(const TokenHeader *hdr, const TokenRules *rules,
 		*detail = gettext_noop("The token has no \"exp\" claim.");
 		return TOKEN_MALFORMED;
 	}
-	if (!get_date(&doc, "nbf", &has_nbf, &nbf))
+	if (!get_date(doc, "nbf", &has_nbf, &nbf))
 	{
 		*detail = gettext_noop("The \"nbf\" claim is not an integer NumericDate.");
 		return TOKEN_MALFORMED;
 	}
-	if (!get_date(&doc, "iat", &has_iat, &iat))
+	if (!get_date(doc, "iat", &has_iat, &iat))
 	{
 		*detail = gettext_noop("The \"iat\" claim is not an integer NumericDate.");
 		return TOKEN_MALFORMED;
@@ -177,15 +174,15 @@ claims_check(const TokenHeader *hdr, const TokenRules *rules,
 	 * in another issuer's, claims jwt_auth does not use are not its
 	 * business ("email": null, "role": ["admin"] are fine there).
 	 */
-	if (!optional_string(&doc, "iss") ||
-		(!rules->foreign && (!optional_string(&doc, "email") ||
-							 !optional_string(&doc, "role") || !optional_string(&doc, "jti"))))
+	if (!optional_string(doc, "iss") ||
+		(!rules->foreign && (!optional_string(doc, "email") ||
+							 !optional_string(doc, "role") || !optional_string(doc, "jti"))))
 	{
 		*detail = gettext_noop("A string claim (\"iss\", \"email\", \"role\" or \"jti\") has another JSON type.");
 		return TOKEN_MALFORMED;
 	}
 
-	v = js_get(&doc, "iss");
+	v = js_get(doc, "iss");
 	if (v == NULL)
 	{
 		*detail = gettext_noop("The token has no \"iss\" claim.");
@@ -199,7 +196,7 @@ claims_check(const TokenHeader *hdr, const TokenRules *rules,
 
 	if (rules->audience != NULL)
 	{
-		st = check_audience(&doc, rules->audience, detail);
+		st = check_audience(doc, rules->audience, detail);
 		if (st != TOKEN_OK)
 			return st;
 	}

@@ -47,7 +47,7 @@ typedef struct TokenClaims
 	char		json[TOKEN_MAX_JSON + 1];	/* the decoded payload */
 } TokenClaims;
 
-extern TokenStatus claims_check(const TokenHeader *hdr, const TokenRules *rules,
+extern TokenStatus claims_check(const JsDoc *doc, const TokenRules *rules,
 								TokenClaims *claims, const char **detail);
 extern TokenStatus claims_check_times(const TokenClaims *claims,
 									  const TokenRules *rules, const char **detail);

@@ -20,6 +20,7 @@
 #include "guc.h"
 #include "identity.h"
 #include "invalidation.h"
+#include "issuers.h"
 #include "keys.h"
 #include "pg_compat.h"
 #include "secrets.h"
@@ -47,5 +48,6 @@ _PG_init(void)
 	invalidation_watch(sessions_invalidate);
 	session_scan_init();
 	invalidation_watch(config_invalidate);
+	invalidation_watch(issuers_invalidate);
 	MarkGUCPrefixReserved("jwt_auth");
 }

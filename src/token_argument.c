@@ -21,6 +21,7 @@
 #include "callable.h"
 #include "claims.h"
 #include "config.h"
+#include "issuers.h"
 #include "keys.h"
 #include "token.h"
 #include "token_argument.h"
@@ -58,6 +59,10 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 	TokenRules	rules;
 	const Settings *cfg;
 	const JwtKey *key;
+	static JsDoc doc;			/* large; verify does not nest */
+	const JsValue *iss;
+	const TrustedIssuer *trusted;
+	int			issuer_index = 0;
 	SignatureKey sigkey = {0};
 	const char *detail = NULL;
 	TokenStatus st;
@@ -81,6 +86,7 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 	rules.issuer = cfg->issuer;
 	rules.audience = cfg->audience;
 	rules.ignore_expiry = ignore_expiry;
+	rules.foreign = false;
 
 	if (token_cache_lookup(data, len, &rules, claims))
 	{
@@ -97,28 +103,62 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 	if (!hdr.has_kid)
 		refuse(gettext_noop("token key is unknown"),
 			   gettext_noop("The token header has no \"kid\"."));
-	key = keys_find(hdr.kid);
-	if (key == NULL)
-		refuse(gettext_noop("token key is unknown"),
-			   gettext_noop("No key in auth.keys has the token's \"kid\", or it is retired."));
-	if (signature_alg(hdr.alg) != signature_alg(key->alg))
-		refuse(status_messages[TOKEN_UNSUPPORTED],
-			   gettext_noop("The token's \"alg\" is not the algorithm of its key."));
 
-	if (strcmp(key->alg, "HS256") == 0 && key->hmac == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errmsg("token key is unusable"),
-				 errdetail("The key's secret is shorter than %d bytes.", HMAC_MIN_SECRET)));
-	sigkey.alg = signature_alg(key->alg);
-	sigkey.hmac = key->hmac;
-	sigkey.pkey = key->public_key;
+	/*
+	 * The issuer chooses the set of keys: a trusted issuer's own, by kid
+	 * within that set only, or else jwt_auth's.  So the payload is decoded
+	 * (by the strict parser, bounded) before the signature is checked.
+	 */
+	if (!token_decode_payload(&hdr, claims->json, &claims->json_len, &doc, &detail))
+		refuse(status_messages[TOKEN_MALFORMED], detail);
+	iss = js_get(&doc, "iss");
+	if (iss != NULL && iss->type == JS_STRING && !js_string_equals(iss, cfg->issuer) &&
+		(trusted = issuers_find(iss->str, iss->len, &issuer_index)) != NULL)
+	{
+		const IssuerKey *ik = issuers_key(issuer_index, hdr.kid);
+
+		if (ik == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+					 errmsg("token key is unknown"),
+					 errdetail("The token's issuer has no trusted key with its \"kid\"."),
+					 errhint("Pass the issuer's current JWKS to auth.trust_issuer().")));
+		if (signature_alg(hdr.alg) != ik->alg)
+			refuse(status_messages[TOKEN_UNSUPPORTED],
+				   gettext_noop("The token's \"alg\" is not the algorithm of its key."));
+		sigkey.alg = ik->alg;
+		sigkey.pkey = ik->pkey;
+		sigkey.high_s_ok = true;
+		rules.issuer = trusted->issuer;
+		rules.audience = trusted->has_audience ? trusted->audience : NULL;
+		rules.foreign = true;
+	}
+	else
+	{
+		key = keys_find(hdr.kid);
+		if (key == NULL)
+			refuse(gettext_noop("token key is unknown"),
+				   gettext_noop("No key in auth.keys has the token's \"kid\", or it is retired."));
+		if (signature_alg(hdr.alg) != signature_alg(key->alg))
+			refuse(status_messages[TOKEN_UNSUPPORTED],
+				   gettext_noop("The token's \"alg\" is not the algorithm of its key."));
+		if (strcmp(key->alg, "HS256") == 0 && key->hmac == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+					 errmsg("token key is unusable"),
+					 errdetail("The key's secret is shorter than %d bytes.", HMAC_MIN_SECRET)));
+		sigkey.alg = signature_alg(key->alg);
+		sigkey.hmac = key->hmac;
+		sigkey.pkey = key->public_key;
+	}
 	st = token_check_signature(data, &hdr, &sigkey, &detail);
 	if (st != TOKEN_OK)
 		refuse(status_messages[st], detail);
 
-	st = claims_check(&hdr, &rules, claims, &detail);
+	st = claims_check(&doc, &rules, claims, &detail);
 	if (st != TOKEN_OK)
 		refuse(status_messages[st], detail);
-	token_cache_store(data, len, &rules, claims);
+	/* Other issuers' tokens are not cached yet. */
+	if (!rules.foreign)
+		token_cache_store(data, len, &rules, claims);
 }

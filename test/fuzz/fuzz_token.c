@@ -118,10 +118,16 @@ check_claims(const TokenHeader *hdr)
 		.ignore_expiry = false,
 	};
 	const char *detail = NULL;
+	static JsDoc doc;
 
-	(void) claims_check(hdr, &rules, &claims, &detail);
+	if (!token_decode_payload(hdr, claims.json, &claims.json_len, &doc, &detail))
+		return;
+	(void) claims_check(&doc, &rules, &claims, &detail);
 	rules.ignore_expiry = true;
-	(void) claims_check(hdr, &rules, &claims, &detail);
+	(void) claims_check(&doc, &rules, &claims, &detail);
+	rules.foreign = true;
+	rules.audience = NULL;
+	(void) claims_check(&doc, &rules, &claims, &detail);
 }
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,0 +1,221 @@
+/*-------------------------------------------------------------------------
+ *
+ * issuers.c
+ *	  The trusted issuers of auth.issuers and their keys, cached per
+ *	  backend, read as the tables' owner with the latest snapshot.
+ *
+ * A trigger on auth.issuers and auth.issuer_keys sends a relcache
+ * invalidation when a change commits; the cache is then read again at the
+ * next look-up, and the token cache, which compares issuers_version(),
+ * forgets every token it verified before.  A key is looked up by issuer and
+ * kid together: one issuer's kid never selects another's key.
+ *
+ * src/issuers.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "invalidation.h"
+#include "issuers.h"
+#include "keys.h"
+#include "memory.h"
+#include "tables.h"
+
+static MemoryContext issuers_context = NULL;
+static TrustedIssuer *issuers = NULL;
+static int	nissuers = 0;
+static IssuerKey *ikeys = NULL;
+static int	nikeys = 0;
+static bool issuers_valid = false;
+static uint64 issuers_generation = 0;
+static Oid	issuers_relid = InvalidOid;
+static Oid	issuer_keys_relid = InvalidOid;
+
+/* A relcache invalidation of "relid" arrived (InvalidOid: of every table). */
+void
+issuers_invalidate(Oid relid)
+{
+	if (relid == InvalidOid || relid == issuers_relid || relid == issuer_keys_relid)
+	{
+		issuers_valid = false;
+		issuers_generation++;
+	}
+}
+
+/* A number that changes whenever the trusted issuers may have changed. */
+uint64
+issuers_version(void)
+{
+	return issuers_generation;
+}
+
+/* Memory context callback: free the keys' OpenSSL objects. */
+static void
+free_issuer_keys(void *arg)
+{
+	IssuerKey  *k = (IssuerKey *) arg;
+
+	for (; k->kid[0] != '\0'; k++)
+	{
+		EVP_PKEY_free(k->pkey);
+		k->pkey = NULL;
+	}
+}
+
+/* The public key of a stored PEM, if it still passes the checks for "alg". */
+static EVP_PKEY *
+parse_key(const char *pem, SignatureAlg alg)
+{
+	BIO		   *bio = BIO_new_mem_buf(pem, -1);
+	EVP_PKEY   *pkey = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+	const char *as = alg == SIG_PS256 ? "RS256" : signature_alg_name(alg);
+	bool		ok = pkey != NULL;
+
+	BIO_free(bio);
+	if (ok && (alg == SIG_EDDSA || alg == SIG_RS256 || alg == SIG_PS256))
+		ok = keys_problem(pkey, as, false) == NULL;
+	else if (ok)
+	{
+		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+
+		ok = ctx != NULL && EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC &&
+			EVP_PKEY_public_check(ctx) == 1;
+		EVP_PKEY_CTX_free(ctx);
+	}
+	ERR_clear_error();
+	if (!ok)
+	{
+		EVP_PKEY_free(pkey);
+		return NULL;
+	}
+	return pkey;
+}
+
+/* Read both tables into a fresh context, then swap it in. */
+static void
+issuers_load(void)
+{
+	uint64		generation = issuers_generation;
+	Oid			owner;
+	AuthRead	read;
+	MemoryContext fresh;
+	MemoryContextCallback *cleanup;
+	int			n;
+
+	if (!auth_table_exists("issuers"))
+	{
+		nissuers = nikeys = 0;
+		issuers_valid = true;
+		return;
+	}
+	issuers_relid = auth_table("issuers", &owner);
+	issuer_keys_relid = auth_table("issuer_keys", &owner);
+	fresh = AllocSetContextCreate(CurrentMemoryContext, "jwt_auth issuers",
+								  ALLOCSET_SMALL_SIZES);
+	cleanup = MemoryContextAllocZero(fresh, sizeof(MemoryContextCallback));
+
+	auth_read_begin(owner,
+					"SELECT i.issuer, i.audience, k.kid, k.alg, k.public_key "
+					"FROM auth.issuers i JOIN auth.issuer_keys k ON k.issuer OPERATOR(pg_catalog.=) i.issuer "
+					"ORDER BY i.issuer COLLATE \"C\"",
+					&read);
+	n = (int) SPI_processed;
+	issuers = MemoryContextAllocZero(fresh, sizeof(TrustedIssuer) * (n + 1));
+	ikeys = MemoryContextAllocZero(fresh, sizeof(IssuerKey) * (n + 1));
+	cleanup->func = free_issuer_keys;
+	cleanup->arg = ikeys;
+	MemoryContextRegisterResetCallback(fresh, cleanup);
+	nissuers = nikeys = 0;
+	for (int i = 0; i < n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *issuer = SPI_getvalue(tup, desc, 1);
+		char	   *audience = SPI_getvalue(tup, desc, 2);
+		char	   *kid = SPI_getvalue(tup, desc, 3);
+		char	   *alg = SPI_getvalue(tup, desc, 4);
+		char	   *pem = SPI_getvalue(tup, desc, 5);
+		IssuerKey  *k = &ikeys[nikeys];
+
+		if (issuer == NULL || kid == NULL || alg == NULL || pem == NULL ||
+			strlen(issuer) > TOKEN_MAX_NAME || strlen(kid) == 0 || strlen(kid) > TOKEN_MAX_KID ||
+			(audience != NULL && strlen(audience) > TOKEN_MAX_NAME))
+			continue;
+		if (nissuers == 0 || strcmp(issuers[nissuers - 1].issuer, issuer) != 0)
+		{
+			strlcpy(issuers[nissuers].issuer, issuer, sizeof(issuers[nissuers].issuer));
+			issuers[nissuers].has_audience = audience != NULL;
+			if (audience != NULL)
+				strlcpy(issuers[nissuers].audience, audience, sizeof(issuers[nissuers].audience));
+			nissuers++;
+		}
+		k->issuer = nissuers - 1;
+		strlcpy(k->kid, kid, sizeof(k->kid));
+		k->alg = signature_alg(alg);
+		k->pkey = k->alg == SIG_UNKNOWN || k->alg == SIG_HS256 ? NULL : parse_key(pem, k->alg);
+		if (k->pkey == NULL)
+		{
+			ereport(LOG,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("key \"%s\" of issuer \"%s\" is left out", kid, issuer),
+					 errdetail("Its public key does not parse, or does not pass the checks for %s.", alg)));
+			memset(k, 0, sizeof(IssuerKey));
+			continue;
+		}
+		nikeys++;
+	}
+	auth_read_end(&read);
+
+	if (issuers_context != NULL)
+		MemoryContextDelete(issuers_context);
+	MemoryContextSetParent(fresh, jwt_auth_memory());
+	issuers_context = fresh;
+	/* A change that arrived while loading makes the next call load again. */
+	issuers_valid = (generation == issuers_generation);
+}
+
+/* The trusted issuer named "issuer" (not NUL-terminated), or NULL. */
+const TrustedIssuer *
+issuers_find(const char *issuer, size_t len, int *index)
+{
+	if (!issuers_valid)
+		issuers_load();
+	for (int i = 0; i < nissuers; i++)
+	{
+		if (strlen(issuers[i].issuer) == len && memcmp(issuers[i].issuer, issuer, len) == 0)
+		{
+			*index = i;
+			return &issuers[i];
+		}
+	}
+	return NULL;
+}
+
+/* The key "kid" of trusted issuer number "issuer", or NULL. */
+const IssuerKey *
+issuers_key(int issuer, const char *kid)
+{
+	for (int i = 0; i < nikeys; i++)
+		if (ikeys[i].issuer == issuer && strcmp(ikeys[i].kid, kid) == 0)
+			return &ikeys[i];
+	return NULL;
+}
+
+/*
+ * Trigger function on auth.issuers and auth.issuer_keys: make every
+ * backend read them again once this change commits.
+ */
+PG_FUNCTION_INFO_V1(jwt_auth_issuers_changed);
+Datum
+jwt_auth_issuers_changed(PG_FUNCTION_ARGS)
+{
+	return invalidate_trigger_table(fcinfo, "auth.issuers_changed");
+}

@@ -1,0 +1,39 @@
+/*-------------------------------------------------------------------------
+ *
+ * issuers.h
+ *	  The trusted issuers of auth.issuers and their keys, cached per
+ *	  backend.
+ *
+ * src/issuers.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef JWT_AUTH_ISSUERS_H
+#define JWT_AUTH_ISSUERS_H
+
+#include <openssl/evp.h>
+
+#include "signature.h"
+#include "token.h"
+
+typedef struct TrustedIssuer
+{
+	char		issuer[TOKEN_MAX_NAME + 1];
+	bool		has_audience;
+	char		audience[TOKEN_MAX_NAME + 1];
+} TrustedIssuer;
+
+typedef struct IssuerKey
+{
+	int			issuer;			/* index of its TrustedIssuer */
+	char		kid[TOKEN_MAX_KID + 1];
+	SignatureAlg alg;
+	EVP_PKEY   *pkey;
+} IssuerKey;
+
+extern void issuers_invalidate(Oid relid);
+extern uint64 issuers_version(void);
+extern const TrustedIssuer *issuers_find(const char *issuer, size_t len, int *index);
+extern const IssuerKey *issuers_key(int issuer, const char *kid);
+
+#endif							/* JWT_AUTH_ISSUERS_H */
