@@ -271,7 +271,12 @@ COMMENT ON FUNCTION auth.email() IS 'email claim of the verified token, or NULL'
 CREATE FUNCTION auth.role() RETURNS text
     AS 'MODULE_PATHNAME', 'jwt_auth_role'
     LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION auth.role() IS 'role claim of the verified token, or NULL';
+COMMENT ON FUNCTION auth.role() IS 'role claim of a verified jwt_auth token; authenticated for another issuer''s; NULL without one';
+
+CREATE FUNCTION auth.issuer() RETURNS text
+    AS 'MODULE_PATHNAME', 'jwt_auth_issuer'
+    LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION auth.issuer() IS 'issuer (iss) of the verified token, or NULL';
 
 CREATE FUNCTION auth.jwt() RETURNS jsonb
     AS 'MODULE_PATHNAME', 'jwt_auth_jwt'

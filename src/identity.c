@@ -3,7 +3,7 @@
  * identity.c
  *	  The verified identity: the settings that carry it and the functions
  *	  that read it (auth.uid(), auth.user_id(), auth.email(), auth.role(),
- *	  auth.jwt()).
+ *	  auth.issuer(), auth.jwt()).
  *
  * The identity is kept in two settings, jwt_auth.user_id and
  * jwt_auth.claims, so that PostgreSQL's own machinery gives it the right
@@ -49,6 +49,7 @@
 #include "utils/uuid.h"
 
 #include "codec.h"
+#include "config.h"
 #include "identity.h"
 #include "json_strict.h"
 #include "memory.h"
@@ -390,11 +391,34 @@ jwt_auth_email(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(t);
 }
 
+/*
+ * The role claim of jwt_auth's own tokens (always "authenticated" as
+ * issued).  Another issuer's "role" is its own vocabulary (Better Auth's
+ * admin plugin says "admin"): a policy that trusts it must read it from
+ * auth.jwt() on purpose, so for those tokens this is "authenticated".
+ */
 PG_FUNCTION_INFO_V1(jwt_auth_role);
 Datum
 jwt_auth_role(PG_FUNCTION_ARGS)
 {
-	text	   *t = claim_text("role");
+	text	   *iss = claim_text("iss");
+	text	   *t;
+
+	if (iss == NULL)
+		PG_RETURN_NULL();
+	if (strcmp(text_to_cstring(iss), config_get()->issuer) != 0)
+		PG_RETURN_TEXT_P(cstring_to_text("authenticated"));
+	t = claim_text("role");
+	if (t == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(t);
+}
+
+PG_FUNCTION_INFO_V1(jwt_auth_issuer);
+Datum
+jwt_auth_issuer(PG_FUNCTION_ARGS)
+{
+	text	   *t = claim_text("iss");
 
 	if (t == NULL)
 		PG_RETURN_NULL();

@@ -135,6 +135,9 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 	}
 	else
 	{
+		if (iss != NULL && iss->type == JS_STRING && !js_string_equals(iss, cfg->issuer))
+			refuse(status_messages[TOKEN_WRONG_ISSUER],
+				   gettext_noop("The \"iss\" claim names neither the issuer setting in force nor a trusted issuer."));
 		key = keys_find(hdr.kid);
 		if (key == NULL)
 			refuse(gettext_noop("token key is unknown"),
