@@ -18,7 +18,7 @@ OBJS = src/jwt_auth.o src/memory.o src/callable.o src/invalidation.o src/guc.o s
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
-REGRESS = install signup signin verify hostile identity sessions session_scan keys settings configure cache todo parallel upgrade
+REGRESS = install signup signin verify hostile identity sessions session_scan keys issuers settings configure cache todo parallel upgrade
 ISOLATION = signup_race key_revocation session_revocation password_race config_change
 
 SHLIB_LINK = -lcrypto

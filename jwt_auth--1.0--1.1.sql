@@ -224,6 +224,84 @@ $$;
 COMMENT ON FUNCTION auth.purge_sessions(interval) IS 'delete the sessions that ended or expired more than older_than ago, with their refresh tokens (owner only); returns how many';
 
 
+
+-- auth.role() is "authenticated" for another issuer's token, as auth.verify()
+-- recorded it, which a parallel worker cannot know.
+ALTER FUNCTION auth.role() PARALLEL RESTRICTED;
+COMMENT ON FUNCTION auth.role() IS 'role claim of a verified jwt_auth token; authenticated for another issuer''s; NULL without one';
+
+CREATE FUNCTION auth.issuer() RETURNS text
+    AS 'MODULE_PATHNAME', 'jwt_auth_issuer'
+    LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION auth.issuer() IS 'issuer (iss) of the verified token, or NULL';
+
+-- Other issuers whose tokens auth.verify() accepts, and the public keys of
+-- their JWKS (auth.trust_issuer()).  Their keys verify only: they never sign
+-- and never appear in auth.jwks().
+CREATE TABLE auth.issuers (
+    issuer text PRIMARY KEY
+        CONSTRAINT issuers_issuer_length CHECK (pg_catalog.octet_length(issuer) OPERATOR(pg_catalog.<=) 255),
+    audience text
+        CONSTRAINT issuers_audience_length CHECK (pg_catalog.octet_length(audience) OPERATOR(pg_catalog.<=) 255),
+    trusted_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE auth.issuers IS 'other issuers whose tokens auth.verify() accepts; readable by the extension''s owner only';
+CREATE TABLE auth.issuer_keys (
+    issuer text NOT NULL REFERENCES auth.issuers ON DELETE CASCADE,
+    kid text NOT NULL
+        CONSTRAINT issuer_keys_kid_length CHECK (pg_catalog.octet_length(kid) OPERATOR(pg_catalog.<=) 128),
+    alg text NOT NULL
+        CONSTRAINT issuer_keys_alg_supported
+        CHECK (alg OPERATOR(pg_catalog.=) ANY (ARRAY['EdDSA', 'ES256', 'ES384', 'ES512', 'RS256', 'PS256'])),
+    public_key text NOT NULL,
+    PRIMARY KEY (issuer, kid)
+);
+COMMENT ON TABLE auth.issuer_keys IS 'public keys of other issuers (PEM); readable by the extension''s owner only';
+SELECT pg_catalog.pg_extension_config_dump('auth.issuers', '');
+SELECT pg_catalog.pg_extension_config_dump('auth.issuer_keys', '');
+-- Every backend reads them again, and forgets their verified tokens, when
+-- either changes.
+CREATE FUNCTION auth.issuers_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'jwt_auth_issuers_changed'
+    LANGUAGE C;
+CREATE TRIGGER issuers_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON auth.issuers
+    FOR EACH STATEMENT EXECUTE FUNCTION auth.issuers_changed();
+CREATE TRIGGER issuer_keys_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON auth.issuer_keys
+    FOR EACH STATEMENT EXECUTE FUNCTION auth.issuers_changed();
+ALTER TABLE auth.issuers ENABLE ALWAYS TRIGGER issuers_changed;
+ALTER TABLE auth.issuer_keys ENABLE ALWAYS TRIGGER issuer_keys_changed;
+
+CREATE FUNCTION auth.trust_issuer(issuer text, jwks jsonb, audience text) RETURNS integer
+    AS 'MODULE_PATHNAME', 'jwt_auth_trust_issuer'
+    LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION auth.trust_issuer(text, jsonb, text) IS 'accept the tokens of an issuer, with the keys of its JWKS, replacing those it had (owner only); returns how many keys';
+
+CREATE FUNCTION auth.distrust_issuer(issuer text) RETURNS boolean
+    LANGUAGE sql VOLATILE PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        WITH gone AS (DELETE FROM auth.issuers i WHERE i.issuer OPERATOR(pg_catalog.=) distrust_issuer.issuer
+                      RETURNING 1)
+        SELECT pg_catalog.count(*) OPERATOR(pg_catalog.>) 0 FROM gone;
+    END;
+COMMENT ON FUNCTION auth.distrust_issuer(text) IS 'stop accepting the tokens of an issuer (owner only)';
+
+CREATE FUNCTION auth.trusted_issuers(OUT issuer text, OUT audience text, OUT kid text, OUT alg text,
+                                     OUT trusted_at timestamptz)
+    RETURNS SETOF record
+    LANGUAGE sql STABLE PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        SELECT i.issuer, i.audience, k.kid, k.alg, i.trusted_at
+          FROM auth.issuers i JOIN auth.issuer_keys k ON k.issuer OPERATOR(pg_catalog.=) i.issuer
+         ORDER BY i.issuer COLLATE "C", k.kid COLLATE "C";
+    END;
+COMMENT ON FUNCTION auth.trusted_issuers() IS 'the trusted issuers and the kids and algorithms of their keys (owner only)';
+
+
 -- Whoever runs this update (any superuser), the new objects must belong to
 -- the owner of the existing tables, who owns schema auth and runs the
 -- SECURITY DEFINER functions; and the owner-only functions go to the
@@ -239,20 +317,25 @@ BEGIN
     EXECUTE pg_catalog.format('ALTER TABLE auth.sessions OWNER TO %s', table_owner);
     EXECUTE pg_catalog.format('ALTER TABLE auth.refresh_tokens OWNER TO %s', table_owner);
     EXECUTE pg_catalog.format('ALTER TABLE auth.settings OWNER TO %s', table_owner);
+    EXECUTE pg_catalog.format('ALTER TABLE auth.issuers OWNER TO %s', table_owner);
+    EXECUTE pg_catalog.format('ALTER TABLE auth.issuer_keys OWNER TO %s', table_owner);
     FOREACH f IN ARRAY ARRAY['auth.signin_session(text, text)', 'auth.refresh(text)', 'auth.signout(text)',
                              'auth.signout_all()', 'auth.signout_all(uuid)', 'auth.change_password(text, text)',
                              'auth.rotate_key(text)', 'auth.import_key(text, bytea, text)',
                              'auth.retire_key(text)', 'auth.jwks()',
                              'auth.sessions_changed()', 'auth.settings_changed()',
                              'auth.configure(text, text)', 'auth.configuration()', 'auth.list_keys()',
-                             'auth.purge_sessions(interval)']::pg_catalog.regprocedure[]
+                             'auth.purge_sessions(interval)', 'auth.issuer()', 'auth.issuers_changed()',
+                             'auth.trust_issuer(text, jsonb, text)', 'auth.distrust_issuer(text)',
+                             'auth.trusted_issuers()']::pg_catalog.regprocedure[]
     LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO %s', f, table_owner);
     END LOOP;
     EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION auth.signout_all(uuid), auth.rotate_key(text), '
                               'auth.import_key(text, bytea, text), auth.retire_key(text), '
                               'auth.configure(text, text), auth.configuration(), auth.list_keys(), '
-                              'auth.purge_sessions(interval) TO %s', ext_owner);
+                              'auth.purge_sessions(interval), auth.trust_issuer(text, jsonb, text), '
+                              'auth.distrust_issuer(text), auth.trusted_issuers() TO %s', ext_owner);
 END
 $$;
 
@@ -260,10 +343,11 @@ $$;
 -- extension script grants or revokes is recorded in pg_init_privs as it is
 -- then, and an owner changed afterwards would leave the updating role there
 -- (pg_dump would then emit REVOKEs naming it).
-REVOKE ALL ON FUNCTION auth.sessions_changed(), auth.settings_changed() FROM PUBLIC;
-REVOKE ALL ON auth.sessions, auth.refresh_tokens, auth.settings FROM PUBLIC;
+REVOKE ALL ON FUNCTION auth.sessions_changed(), auth.settings_changed(), auth.issuers_changed() FROM PUBLIC;
+REVOKE ALL ON auth.sessions, auth.refresh_tokens, auth.settings, auth.issuers, auth.issuer_keys FROM PUBLIC;
 -- Owner-only functions: the extension's owner (granted above), not PUBLIC.
 REVOKE ALL ON FUNCTION auth.signout_all(uuid), auth.rotate_key(text),
     auth.import_key(text, bytea, text), auth.retire_key(text),
     auth.configure(text, text), auth.configuration(), auth.list_keys(),
-    auth.purge_sessions(interval) FROM PUBLIC;
+    auth.purge_sessions(interval), auth.trust_issuer(text, jsonb, text),
+    auth.distrust_issuer(text), auth.trusted_issuers() FROM PUBLIC;

@@ -270,7 +270,7 @@ COMMENT ON FUNCTION auth.email() IS 'email claim of the verified token, or NULL'
 
 CREATE FUNCTION auth.role() RETURNS text
     AS 'MODULE_PATHNAME', 'jwt_auth_role'
-    LANGUAGE C STABLE PARALLEL SAFE;
+    LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION auth.role() IS 'role claim of a verified jwt_auth token; authenticated for another issuer''s; NULL without one';
 
 CREATE FUNCTION auth.issuer() RETURNS text

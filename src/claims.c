@@ -53,7 +53,8 @@ optional_string(const JsDoc *doc, const char *name)
 }
 
 static TokenStatus
-check_audience(const JsDoc *doc, const char *audience, const char **detail)
+check_audience(const JsDoc *doc, const char *audience, bool foreign,
+			   const char **detail)
 {
 	const JsValue *v = js_get(doc, "aud");
 	bool		found = false;
@@ -87,7 +88,9 @@ check_audience(const JsDoc *doc, const char *audience, const char **detail)
 	}
 	if (!found)
 	{
-		*detail = gettext_noop("The \"aud\" claim does not contain the audience setting in force.");
+		*detail = foreign ?
+			gettext_noop("The \"aud\" claim does not contain the audience trusted for the token's issuer.") :
+			gettext_noop("The \"aud\" claim does not contain the audience setting in force.");
 		return TOKEN_WRONG_AUDIENCE;
 	}
 	return TOKEN_OK;
@@ -196,7 +199,7 @@ claims_check(const JsDoc *doc, const TokenRules *rules,
 
 	if (rules->audience != NULL)
 	{
-		st = check_audience(doc, rules->audience, detail);
+		st = check_audience(doc, rules->audience, rules->foreign, detail);
 		if (st != TOKEN_OK)
 			return st;
 	}

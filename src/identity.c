@@ -49,7 +49,6 @@
 #include "utils/uuid.h"
 
 #include "codec.h"
-#include "config.h"
 #include "identity.h"
 #include "json_strict.h"
 #include "memory.h"
@@ -65,6 +64,8 @@ typedef struct ClaimsExtra
 {
 	char		sub[IDENTITY_MAX_SUB + 1];	/* its "sub" */
 	uint64		stamp;			/* the identity_set() call that made it */
+	bool		origin_known;	/* set by auth.verify() in this process */
+	bool		foreign;		/* if so: verified as another issuer's token */
 } ClaimsExtra;
 
 /* The claims and the user id in force, kept by the assign hooks. */
@@ -79,6 +80,7 @@ static uint64 refused_stamp = 0;
 
 /* While identity_set() assigns: the "sub" of the claims it assigns. */
 static const char *assigning_sub;
+static bool assigning_foreign;
 
 static ExecutorStart_hook_type prev_executor_start = NULL;
 
@@ -153,6 +155,8 @@ check_claims(char **newval, void **extra, GucSource source)
 	ce = (ClaimsExtra *) malloc(sizeof(ClaimsExtra));
 	if (ce == NULL)
 		return false;
+	ce->origin_known = identity_assigning;
+	ce->foreign = identity_assigning && assigning_foreign;
 	if (identity_assigning)
 		strlcpy(ce->sub, assigning_sub, sizeof(ce->sub));	/* verified already */
 	else if (!js_parse_object(*newval, strlen(*newval), &doc) ||
@@ -272,16 +276,18 @@ identity_init(void)
  * no settings work after the first.
  */
 void
-identity_set(const char *sub, const char *claims, bool is_local)
+identity_set(const char *sub, const char *claims, bool foreign, bool is_local)
 {
 	GucAction	action = is_local ? GUC_ACTION_LOCAL : GUC_ACTION_SET;
 
 	if (is_local && identity_valid() && identity_user_id != NULL && identity_claims != NULL &&
+		claims_in_force.origin_known && claims_in_force.foreign == foreign &&
 		strcmp(identity_user_id, sub) == 0 && strcmp(identity_claims, claims) == 0)
 		return;
 
 	identity_stamp++;
 	assigning_sub = sub;
+	assigning_foreign = foreign;
 	identity_assigning = true;
 	PG_TRY();
 	{
@@ -396,17 +402,24 @@ jwt_auth_email(PG_FUNCTION_ARGS)
  * issued).  Another issuer's "role" is its own vocabulary (Better Auth's
  * admin plugin says "admin"): a policy that trusts it must read it from
  * auth.jwt() on purpose, so for those tokens this is "authenticated".
+ * Which of the two a token was is recorded by auth.verify() itself, never
+ * worked out again from the claims and the settings of the moment; a
+ * parallel worker, which receives the claims as text only, cannot know it,
+ * so the function is PARALLEL RESTRICTED.
  */
 PG_FUNCTION_INFO_V1(jwt_auth_role);
 Datum
 jwt_auth_role(PG_FUNCTION_ARGS)
 {
-	text	   *iss = claim_text("iss");
 	text	   *t;
 
-	if (iss == NULL)
+	if (!identity_valid())
 		PG_RETURN_NULL();
-	if (strcmp(text_to_cstring(iss), config_get()->issuer) != 0)
+	if (!claims_in_force.origin_known)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+				 errmsg("auth.role() cannot be called in a parallel worker")));
+	if (claims_in_force.foreign)
 		PG_RETURN_TEXT_P(cstring_to_text("authenticated"));
 	t = claim_text("role");
 	if (t == NULL)

@@ -13,7 +13,8 @@
 extern void identity_init(void);
 #include "utils/uuid.h"
 
-extern void identity_set(const char *sub, const char *claims, bool is_local);
+extern void identity_set(const char *sub, const char *claims, bool foreign,
+						 bool is_local);
 extern void identity_refused(void);
 extern bool identity_current_uid(pg_uuid_t *uid);
 extern text *claim_text(const char *name);

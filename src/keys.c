@@ -309,14 +309,14 @@ keys_problem(EVP_PKEY *pkey, const char *alg, bool check_private)
 		if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA)
 			return "RS256 needs an RSA key.";
 		if (EVP_PKEY_get_bits(pkey) < 2048 || EVP_PKEY_get_bits(pkey) > 4096)
-			return "An RS256 key's modulus must be 2048 to 4096 bits long.";
+			return "An RSA key's modulus must be 2048 to 4096 bits long.";
 		e_ok = EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) == 1 &&
 			BN_is_odd(e) && BN_num_bits(e) >= 17 && BN_num_bits(e) <= 256;
 		BN_free(e);
 		if (!e_ok)
 		{
 			ERR_clear_error();
-			return "An RS256 key's public exponent must be odd and at least 65537.";
+			return "An RSA key's public exponent must be odd and at least 65537.";
 		}
 	}
 	else if (strcmp(alg, "EdDSA") == 0)

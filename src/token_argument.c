@@ -57,6 +57,8 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 	size_t		len;
 	TokenHeader hdr;
 	TokenRules	rules;
+	TokenRules	own;			/* the rules of jwt_auth's own tokens, which
+								 * the token cache is keyed by */
 	const Settings *cfg;
 	const JwtKey *key;
 	static JsDoc doc;			/* large; verify does not nest */
@@ -87,8 +89,9 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 	rules.audience = cfg->audience;
 	rules.ignore_expiry = ignore_expiry;
 	rules.foreign = false;
+	own = rules;
 
-	if (token_cache_lookup(data, len, &rules, claims))
+	if (token_cache_lookup(data, len, &own, claims))
 	{
 		st = claims_check_times(claims, &rules, &detail);
 		if (st != TOKEN_OK)
@@ -161,7 +164,5 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 	st = claims_check(&doc, &rules, claims, &detail);
 	if (st != TOKEN_OK)
 		refuse(status_messages[st], detail);
-	/* Other issuers' tokens are not cached yet. */
-	if (!rules.foreign)
-		token_cache_store(data, len, &rules, claims);
+	token_cache_store(data, len, &own, claims);
 }

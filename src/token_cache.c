@@ -15,8 +15,10 @@
  * ("exp", "nbf", "iat", with the current leeway) and the session check,
  * which the callers make on every call.  The cache is emptied when
  * auth.keys changes (a key retired in any backend evicts every token at the
- * next call) and when the issuer or the audience in force changes (a GUC,
- * or auth.configure() in any backend).
+ * next call), when the trusted issuers or their keys change (auth.issuers,
+ * auth.issuer_keys: the same, for other issuers' tokens) and when the
+ * issuer or the audience in force changes (a GUC, or auth.configure() in
+ * any backend).
  *
  * The table is direct-mapped: a token goes to the slot its hash names and
  * replaces what was there.  Tokens longer than TOKEN_CACHE_MAX_TOKEN are
@@ -37,6 +39,7 @@
 #include "utils/memutils.h"
 
 #include "guc.h"
+#include "issuers.h"
 #include "keys.h"
 #include "memory.h"
 #include "token_cache.h"
@@ -60,6 +63,7 @@ static int	nslots = 0;
 
 /* What the cached tokens were verified against. */
 static uint64 verified_keys = 0;
+static uint64 verified_issuers = 0;
 static char verified_issuer[TOKEN_MAX_NAME + 1];
 static char verified_audience[TOKEN_MAX_NAME + 1];
 
@@ -112,6 +116,7 @@ reset(const TokenRules *rules)
 		slots = MemoryContextAllocZero(cache_context, sizeof(CachedToken) * jwt_auth_cache_size);
 	nslots = jwt_auth_cache_size;
 	verified_keys = keys_version();
+	verified_issuers = issuers_version();
 	strlcpy(verified_issuer, rules->issuer, sizeof(verified_issuer));
 	strlcpy(verified_audience, rules->audience, sizeof(verified_audience));
 }
@@ -122,6 +127,7 @@ current(const TokenRules *rules)
 {
 	return nslots == jwt_auth_cache_size &&
 		verified_keys == keys_version() &&
+		verified_issuers == issuers_version() &&
 		strcmp(verified_issuer, rules->issuer) == 0 &&
 		strcmp(verified_audience, rules->audience) == 0;
 }

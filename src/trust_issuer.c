@@ -34,7 +34,7 @@
 /* The most keys one issuer's JWKS may hold. */
 #define MAX_ISSUER_KEYS		32
 
-/* PEM text of a public key. */
+/* PEM text of a public key, or NULL if OpenSSL cannot write it. */
 static char *
 public_pem(EVP_PKEY *pkey)
 {
@@ -47,10 +47,6 @@ public_pem(EVP_PKEY *pkey)
 		(len = BIO_get_mem_data(bio, &data)) > 0)
 		result = pnstrdup(data, len);
 	BIO_free(bio);
-	if (result == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not encode key")));
 	return result;
 }
 
@@ -118,6 +114,10 @@ trust_issuer_impl(PG_FUNCTION_ARGS)
 								 problem ? problem : "it is not a JSON object."));
 		pems[i] = public_pem(found[i].pkey);
 		EVP_PKEY_free(found[i].pkey);
+		if (pems[i] == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg("could not encode key %d of the JWKS", i + 1)));
 		for (int j = 0; j < i; j++)
 			if (strcmp(found[j].kid, found[i].kid) == 0)
 				refuse_jwks(psprintf("Key %d of the JWKS has the kid of key %d.", i + 1, j + 1));

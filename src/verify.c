@@ -86,7 +86,7 @@ verify_impl(PG_FUNCTION_ARGS)
 					 errhint("Sign in again, or turn the setting check_sessions off for stateless tokens.")));
 	}
 
-	identity_set(claims.sub_text, claims.json, is_local);
+	identity_set(claims.sub_text, claims.json, claims.foreign, is_local);
 
 	/* Another issuer's subject need not be a UUID: then there is none to return. */
 	if (!claims.sub_is_uuid)
