@@ -9,7 +9,7 @@ suite=valgrind
 cd "$(dirname "$0")/.."
 . test/lib.sh
 
-files=${*:-install verify hostile identity sessions session_scan configure cache}
+files=${*:-install verify hostile identity sessions session_scan issuers configure cache}
 bin=$(pg_config --bindir)
 dir=$(mktemp -d)
 port=$(free_port)
