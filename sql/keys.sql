@@ -22,9 +22,9 @@ SELECT auth.signin('kay@example.com', 'kay password 1') AS es_tok \gset
 SELECT regress.part(:'es_tok', 1) - 'kid' AS header, regress.part(:'es_tok', 1) ->> 'kid' = :'es_kid' AS es_key_signs,
        length(split_part(:'es_tok', '.', 3)) AS signature_chars;
 SELECT regress.try_verify(:'es_tok') AS es256_verifies;
--- ECDSA signatures are malleable: (r, n - s) verifies as (r, s) does.  Only
--- the low-S form (s <= n / 2) is made and accepted, so one set of claims
--- has one token string.
+-- ECDSA signatures are malleable: (r, n - s) verifies as (r, s) does.
+-- jwt_auth makes the low-S form (s <= n / 2) and accepts both, as other
+-- signers of a shared key (libjwt, jose) make either.
 CREATE FUNCTION regress.flip_s(token text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     part text := translate(split_part(token, '.', 3), '-_', '+/');

@@ -10,10 +10,10 @@
  * "kid" and the token's "alg" was found equal to the key's.  This unit works
  * on bytes: the signing input and the decoded signature.  An HMAC is
  * compared in constant time.  ECDSA signatures are carried as r || s, as
- * JOSE does.  jwt_auth makes ES256 signatures in low-S form only, and
- * accepts only that form for its own keys: (r, s) verifies as (r, n - s)
- * too, and one form keeps one token string per set of claims.  Other
- * issuers' signers make both forms, so their keys accept both.
+ * JOSE does.  jwt_auth makes ES256 signatures in low-S form, and accepts
+ * both forms: (r, s) verifies as (r, n - s) too, and the other signers of
+ * a shared or imported key (libjwt, jose, Better Auth) make either.  A
+ * second spelling of a token gives its holder nothing the first did not.
  *
  * src/signature.c
  *
@@ -250,13 +250,6 @@ signature_check(const SignatureKey *key, const unsigned char *input, size_t len,
 		{
 			*detail = key->alg == SIG_ES256 ? gettext_noop("The signature is not 64 bytes.") :
 				gettext_noop("The signature is not as long as the curve requires.");
-			return false;
-		}
-		/* Big-endian numbers of one width compare as bytes. */
-		if (key->alg == SIG_ES256 && !key->high_s_ok &&
-			memcmp(sig + 32, p256_half_order, 32) > 0)
-		{
-			*detail = gettext_noop("The ECDSA signature is not in low-S form (s greater than half the curve order).");
 			return false;
 		}
 		siglen = ecdsa_to_der(sig, width, der, sizeof(der));

@@ -38,15 +38,13 @@ typedef enum SignatureAlg
 /*
  * The key a signature is made or checked with: "hmac" for HS256, "pkey"
  * (a private key to sign, a public or private key to check) otherwise.
- * ES256 signatures are made, and by default accepted, in low-S form only;
- * "high_s_ok" accepts both forms, as other issuers' signers make them.
+ * ES256 signatures are made in low-S form, and accepted in either form.
  */
 typedef struct SignatureKey
 {
 	SignatureAlg alg;
 	HmacKey    *hmac;
 	EVP_PKEY   *pkey;
-	bool		high_s_ok;
 } SignatureKey;
 
 extern SignatureAlg signature_alg(const char *name);

@@ -131,7 +131,6 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 				   gettext_noop("The token's \"alg\" is not the algorithm of its key."));
 		sigkey.alg = ik->alg;
 		sigkey.pkey = ik->pkey;
-		sigkey.high_s_ok = true;
 		rules.issuer = trusted->issuer;
 		rules.audience = trusted->has_audience ? trusted->audience : NULL;
 		rules.foreign = true;
