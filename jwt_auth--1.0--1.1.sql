@@ -117,18 +117,9 @@ COMMENT ON FUNCTION auth.signout_all(uuid) IS 'end every session of a user (owne
 
 -- The verified user's own sessions: the owner-only function, for oneself.
 CREATE FUNCTION auth.signout_all() RETURNS integer
-    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-    AS $$
-BEGIN
-    IF auth.uid() IS NULL THEN
-        RAISE EXCEPTION 'no verified identity'
-            USING ERRCODE = 'invalid_authorization_specification',
-                  HINT = 'Call auth.verify() first in this transaction.';
-    END IF;
-    RETURN auth.signout_all(auth.uid());
-END
-$$;
+    AS 'MODULE_PATHNAME', 'jwt_auth_signout_all_self'
+    LANGUAGE C VOLATILE PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION auth.signout_all() IS 'end every session of the verified user; returns how many';
 
 CREATE FUNCTION auth.change_password(old_password text, new_password text) RETURNS integer

@@ -144,6 +144,26 @@ SELECT regress.try_verify(:'t_b') AS b_any_audience, regress.try_verify(:'t_b_no
 SELECT regress.try_verify(:'t_sub_255') AS sub_255_bytes;
 -- Signing out with another issuer's token ends no session: they are its own.
 SELECT auth.signout(:'t_a_eddsa') AS signed_out;
+-- Another issuer may name any subject, a jwt_auth user's id included: its
+-- identity is that uuid for auth.uid() (and so for policies keyed on it),
+-- but it is no jwt_auth account, whose sessions and password it cannot touch.
+SELECT auth.signup('twin@example.com', 'twin password') IS NOT NULL AS twin_signed_up;
+UPDATE auth.users SET id = '4f1e2d3c-5b6a-4978-8a9b-0c1d2e3f4a5b' WHERE email = 'twin@example.com';
+SELECT auth.signin('twin@example.com', 'twin password') AS twin_tok \gset
+BEGIN;
+SELECT auth.verify(:'t_a_es256_uuid') = auth.uid() AS outside_uid;
+SELECT auth.signout_all();
+ROLLBACK;
+BEGIN;
+SELECT auth.verify(:'t_a_es256_uuid') = auth.uid() AS outside_uid;
+SELECT auth.change_password('twin password', 'another twin password');
+ROLLBACK;
+SELECT regress.try_verify(:'twin_tok') AS twin_session_alive;
+BEGIN;
+SELECT auth.verify(:'twin_tok') = auth.uid() AS own_uid;
+SELECT auth.signout_all() AS own_signout_all;
+COMMIT;
+SELECT regress.try_verify(:'twin_tok') AS twin_signed_out;
 
 -- Refused, all with 28000.
 SELECT name, regress.try_verify(t) AS result FROM (VALUES

@@ -50,11 +50,7 @@ change_password_impl(PG_FUNCTION_ARGS)
 	require_sessions();
 	require_argument(fcinfo, 0, "old_password");
 	require_argument(fcinfo, 1, "new_password");
-	if (!identity_current_uid(&uid))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errmsg("no verified identity"),
-				 errhint("Call auth.verify() first in this transaction.")));
+	identity_require_account(&uid);
 	require_writable("auth.change_password()", NULL);
 	new_password = password_check_rules(PG_GETARG_DATUM(1));
 	if (!password_size_ok(PG_GETARG_DATUM(0)))

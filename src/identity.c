@@ -365,6 +365,29 @@ identity_current_uid(pg_uuid_t *uid)
 		codec_uuid_parse(claims_in_force.sub, strlen(claims_in_force.sub), uid->data);
 }
 
+/*
+ * The jwt_auth account the verified identity is, for the functions that act
+ * on one (auth.signout_all(), auth.change_password()); 28000 if there is no
+ * identity, or it comes from another issuer's token: that issuer's subject
+ * may be any text, a UUID equal to a jwt_auth user's id included, and its
+ * accounts and sessions are its own.
+ */
+void
+identity_require_account(pg_uuid_t *uid)
+{
+	if (!identity_valid())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("no verified identity"),
+				 errhint("Call auth.verify() first in this transaction.")));
+	if (!claims_in_force.origin_known || claims_in_force.foreign ||
+		!codec_uuid_parse(claims_in_force.sub, strlen(claims_in_force.sub), uid->data))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("the verified identity is not a jwt_auth account"),
+				 errdetail("The token was issued by another issuer, whose accounts and sessions are its own.")));
+}
+
 PG_FUNCTION_INFO_V1(jwt_auth_uid);
 Datum
 jwt_auth_uid(PG_FUNCTION_ARGS)

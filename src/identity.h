@@ -17,6 +17,7 @@ extern void identity_set(const char *sub, const char *claims, bool foreign,
 						 bool is_local);
 extern void identity_refused(void);
 extern bool identity_current_uid(pg_uuid_t *uid);
+extern void identity_require_account(pg_uuid_t *uid);
 extern text *claim_text(const char *name);
 
 #endif							/* JWT_AUTH_IDENTITY_H */

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * signout.c
- *	  auth.signout(token): ending the session a token belongs to.
+ *	  auth.signout(token): ending the session a token belongs to;
+ *	  auth.signout_all(): ending every session of the verified user.
  *
  * It runs as SECURITY DEFINER with a fixed search_path and takes effect for
  * every backend as soon as the caller's transaction commits: auth.verify()
@@ -22,6 +23,7 @@
 
 #include "callable.h"
 #include "codec.h"
+#include "identity.h"
 #include "secrets.h"
 #include "tables.h"
 #include "token_argument.h"
@@ -58,6 +60,40 @@ signout_impl(PG_FUNCTION_ARGS)
 	ended = SPI_processed > 0;
 	auth_query_end();
 	PG_RETURN_BOOL(ended);
+}
+
+/* Every session of the verified jwt_auth account; how many were active. */
+static Datum
+signout_all_impl(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t	uid;
+	char		uid_text[37];
+	Oid			owner;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+	int64		ended;
+
+	require_sessions();
+	identity_require_account(&uid);
+	require_writable("auth.signout_all()", NULL);
+	codec_uuid_format(uid.data, uid_text);
+	values[0] = CStringGetTextDatum(uid_text);
+	(void) auth_table("sessions", &owner);
+	auth_query_begin();
+	auth_query("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
+			   "WHERE user_id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
+			   "AND revoked_at IS NULL",
+			   1, types, values, NULL, false, SPI_OK_UPDATE);
+	ended = (int64) SPI_processed;
+	auth_query_end();
+	PG_RETURN_INT32((int32) Min(ended, PG_INT32_MAX));
+}
+
+PG_FUNCTION_INFO_V1(jwt_auth_signout_all_self);
+Datum
+jwt_auth_signout_all_self(PG_FUNCTION_ARGS)
+{
+	return signout_all_impl(fcinfo);
 }
 
 PG_FUNCTION_INFO_V1(jwt_auth_signout);
