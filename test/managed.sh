@@ -2,9 +2,10 @@
 # A managed tenant, end to end, on a cluster with nothing preloaded: a role
 # like Neon's neon_superuser (NOSUPERUSER CREATEDB CREATEROLE) creates two
 # databases, installs the extension, loads the todo schema, configures it,
-# rotates and retires keys, purges sessions; its application role connects
-# through PgBouncer in transaction mode and is throttled per database; a
-# dump and restore keeps the configuration.  Runs inside a throwaway cluster
+# rotates and retires keys, purges sessions, trusts another issuer; its
+# application role verifies that issuer's tokens, connects through
+# PgBouncer in transaction mode and is throttled per database; a dump and
+# restore keeps the configuration and the trust.  Runs inside a throwaway cluster
 # (test/suite.sh), whose superuser only creates the tenant and takes the dump.
 set -uo pipefail
 suite=managed
@@ -144,6 +145,59 @@ check "the other database does not share the lock" \
 check "still locked in the first" \
     "$(as_app "$app1" "SELECT auth.signin('ada@tenant.example', 'ada password 1')")" "too many failed sign-in attempts"
 
+# Another issuer's tokens: the tenant trusts its JWKS (an Ed25519 key made
+# here, with a token it signs); the app verifies them and cannot change the trust.
+idp=$(/usr/bin/python3 - <<'PY'
+import base64, json, time
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+key = ed25519.Ed25519PrivateKey.generate()
+pub = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+priv = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+jwk = {"kty": "OKP", "crv": "Ed25519", "x": b64(pub), "kid": "idp-2026", "use": "sig"}
+now = int(time.time())
+print(json.dumps({"keys": [jwk]}))
+print(jwt.encode({"iss": "https://idp.example.org", "sub": "github|4242", "aud": "todo-api",
+                  "iat": now, "exp": now + 86400}, key, algorithm="EdDSA", headers={"kid": "idp-2026"}))
+print(json.dumps({"keys": [dict(jwk, d=b64(priv))]}))
+PY
+)
+idp_jwks=$(sed -n 1p <<<"$idp")
+idp_tok=$(sed -n 2p <<<"$idp")
+idp_private=$(sed -n 3p <<<"$idp")
+check "an outside token was made" "$idp_tok" "^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
+check "tenant trusts another issuer" \
+    "$(as_tenant "$app1" "SELECT auth.trust_issuer('https://idp.example.org', '$idp_jwks', 'todo-api')")" "^1$"
+check "tenant lists the trusted issuer" \
+    "$(as_tenant "$app1" "SELECT concat_ws(' ', issuer, audience, kid, alg) FROM auth.trusted_issuers()")" \
+    "^https://idp.example.org todo-api idp-2026 EdDSA$"
+check "the tenant's own issuer is refused" \
+    "$(as_tenant "$app1" "SELECT auth.trust_issuer('https://todo.example.com', '$idp_jwks', NULL)")" \
+    "issuer \"https://todo.example.com\" is jwt_auth's own"
+check "a private key is refused" \
+    "$(as_tenant "$app1" "SELECT auth.trust_issuer('https://idp.example.org', '$idp_private', 'todo-api')")" \
+    "invalid JWKS"
+out=$(as_app "$app1" "SELECT auth.verify('$idp_tok') IS NULL;
+                      SELECT concat_ws(' ', auth.user_id(), auth.issuer(), auth.role(), auth.uid() IS NULL)")
+check "the app verifies the outside token" "$out" "^t$"
+check "the app sees the outside identity" "$out" "^github\|4242 https://idp.example.org authenticated t$"
+check "app refused: trust_issuer" \
+    "$(as_app_verbose "$app1" "SELECT auth.trust_issuer('https://evil.example', '$idp_jwks', NULL)")" "ERROR:  42501: permission denied"
+check "app refused: distrust_issuer" \
+    "$(as_app_verbose "$app1" "SELECT auth.distrust_issuer('https://idp.example.org')")" "ERROR:  42501: permission denied"
+check "app refused: trusted_issuers" \
+    "$(as_app_verbose "$app1" "SELECT * FROM auth.trusted_issuers()")" "ERROR:  42501: permission denied"
+check "the other database trusts no issuer" \
+    "$(as_app_verbose "$app2" "SELECT auth.verify('$idp_tok')")" "ERROR:  28000: token has the wrong issuer"
+check "tenant distrusts the issuer" "$(as_tenant "$app1" "SELECT auth.distrust_issuer('https://idp.example.org')")" "^t$"
+check "its token is refused at once" "$(as_app_verbose "$app1" "SELECT auth.verify('$idp_tok')")" "ERROR:  28000: token has the wrong issuer"
+as_tenant "$app1" "SELECT auth.trust_issuer('https://idp.example.org', '$idp_jwks', 'todo-api')" >/dev/null
+check "trusted again, it verifies" "$(as_app "$app1" "SELECT auth.verify('$idp_tok') IS NULL")" "^t$"
+
 # Dump and restore keep the tenant's configuration.  Both are the
 # provider's superuser's: the tenant may neither read nor fill the auth
 # tables (README, On a managed service).
@@ -157,5 +211,7 @@ check "configuration restored" \
 claims=$(psql -X -q -At -d "$restored" -c "SELECT convert_from(decode(rpad(translate(split_part(t, '.', 2), '-_', '+/'), (length(split_part(t, '.', 2)) + 3) / 4 * 4, '='), 'base64'), 'UTF8')
                                            FROM auth.signin('bob@tenant.example', 'bob password 1') AS t")
 check "the restored database issues configured tokens" "$claims" '"iss":"https://todo.example.com"'
+check "the restored database trusts the issuer" \
+    "$(psql -X -q -At -d "$restored" -c "SELECT auth.verify('$idp_tok') IS NULL; SELECT auth.user_id()")" "^github\|4242$"
 
 finish
