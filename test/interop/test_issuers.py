@@ -805,11 +805,8 @@ def test_identity_of_an_outside_issuer_cannot_be_set(conn, keys, every_alg):
         assert conn.execute("SELECT auth.user_id(), auth.jwt()").fetchone() == (None, None)
 
 
-# --- known problems -----------------------------------------------------------
+# --- an outside subject that equals a jwt_auth user's id ------------------------
 
-@pytest.mark.xfail(strict=True, raises=Refused,
-                   reason="extension bug: auth.signout_all() ends the sessions of the jwt_auth user whose id "
-                          "equals an outside token's UUID subject")
 def test_an_outside_identity_ends_no_jwt_auth_session(conn, keys, every_alg):
     own = conn.execute("SELECT auth.signin('own@example.com', %s)", [PASSWORD]).fetchone()[0]
     local_id = verify(conn, own)
@@ -818,10 +815,10 @@ def test_an_outside_identity_ends_no_jwt_auth_session(conn, keys, every_alg):
     outside = mint(keys.ed, "EdDSA", "kid-EdDSA", claims(every_alg, sub=str(local_id)))
     with conn.transaction():
         assert verify(conn, outside) == local_id
-        try:
+        with pytest.raises(psycopg.Error) as refused:
             with conn.transaction():
                 conn.execute("SELECT auth.signout_all()")
-        except psycopg.Error:
-            pass  # refusing is as good as ending nothing
+        assert refused.value.sqlstate == "28000"
+        assert "not a jwt_auth account" in str(refused.value)
     # The jwt_auth user's own session must not have been ended by it.
     assert verify(conn, own) == local_id
