@@ -14,13 +14,15 @@
 # Runs inside a throwaway cluster with the extension installed:
 #     make install && pg_virtualenv -t -v 15 bash test/interop/better-auth/run.sh
 # Needs Node.js 20 or later with npm; installs the npm packages of
-# package-lock.json (npm ci) when node_modules does not hold them yet.
+# package-lock.json (npm ci) when node_modules does not hold them yet
+# (test/interop/node_packages.sh).
 # BETTER_AUTH_ALGS="ES256 ..." runs fewer algorithms; BETTER_AUTH_OUT=DIR
 # keeps what issue.mjs printed for each, as DIR/ALG.json.
 set -euo pipefail
 suite=better_auth
 cd "$(dirname "$0")/../../.."
 . test/lib.sh
+. test/interop/node_packages.sh
 
 algs=${BETTER_AUTH_ALGS:-"EdDSA ES256 RS256 PS256"}
 db=jwt_auth_better_auth
@@ -36,14 +38,9 @@ cleanup() {
 trap cleanup EXIT
 
 # Node.js and the npm packages, exactly as the lockfile has them.
-node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-if [ "$node_major" -lt 20 ]; then
-    echo "$suite: Node.js 20 or later is needed (found: $(node --version 2>/dev/null || echo none))" >&2
-    exit 1
-fi
-if ! cmp -s package-lock.json node_modules/.jwt_auth-package-lock.json; then
-    npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
-    cp package-lock.json node_modules/.jwt_auth-package-lock.json
+if ! require_node_packages; then
+    failed=$((failed + 1))
+    finish
 fi
 
 # owner SQL / app SQL: one psql command string (one transaction), its
