@@ -3,8 +3,9 @@
 // jwt_auth's trusted issuers needs: the issuer, the audience, the JWKS, users
 // with tokens, a key rotation on Better Auth's side, a second Better Auth
 // with another base URL (a second issuer), and forged tokens, each of which
-// a verifier must refuse.  Every token and JWKS is first checked here with
-// jose; the results are in "sanity" and the exit status is 1 when one fails.
+// a verifier must refuse, and genuine tokens with a UUID subject or a "role"
+// claim.  Every token and JWKS is first checked here with jose; the results
+// are in "sanity" and the exit status is 1 when one fails.
 //
 // Usage: node issue.mjs [--alg EdDSA|ES256|RS256|PS256] [--schema NAME]
 //                       [--base-url URL] [--peer-base-url URL] [--users N]
@@ -331,6 +332,22 @@ try {
         expect(`${name} is signed with A's key`, decodeProtectedHeader(forgeries[name].token).kid === kidA &&
                verifyAs(args.alg, publicA, forgeries[name].token), "kid or signature differs");
     }
+    // Genuine tokens of issuer A with claims its sign-in tokens lack: a
+    // subject that is a UUID (lower and upper case), and a "role" of its own
+    // (as Better Auth's admin plugin adds).
+    const uuidSub = crypto.randomUUID();
+    const extras = {
+        uuid_sub: { sub: uuidSub, token: await a.sign({ ...claims, sub: uuidSub, id: uuidSub }) },
+        uuid_sub_upper: { sub: uuidSub.toUpperCase(),
+                          token: await a.sign({ ...claims, sub: uuidSub.toUpperCase(), id: uuidSub.toUpperCase() }) },
+        role_admin: { sub: victim.id, role: "admin", token: await a.sign({ ...claims, role: "admin" }) },
+    };
+    for (const [name, { sub, token }] of Object.entries(extras)) {
+        await expectValid(`${name} verifies with issuer A's JWKS`, token, jwksA,
+                          { issuer: issuerA, audience: audienceA, sub });
+    }
+    expect("role_admin carries role admin", split(extras.role_admin.token).claims.role === "admin",
+           JSON.stringify(split(extras.role_admin.token).claims));
     for (const [name, { token }] of Object.entries(forgeries)) {
         await expectRefused(`forgery ${name} refused by jose with A's JWKS`, token, jwksA,
                             { issuer: issuerA, audience: audienceA });
@@ -398,6 +415,7 @@ try {
             old_kid_in_retired: kids(jwksRetired).includes(kidA),
         },
         forgeries,
+        extras,
         sanity,
         sanity_failed: failed.length,
         milliseconds: Date.now() - started,
