@@ -3,8 +3,8 @@
 // jwt_auth's trusted issuers needs: the issuer, the audience, the JWKS, users
 // with tokens, a key rotation on Better Auth's side, a second Better Auth
 // with another base URL (a second issuer), and forged tokens, each of which
-// a verifier must refuse, and genuine tokens with a UUID subject or a "role"
-// claim.  Every token and JWKS is first checked here with jose; the results
+// a verifier must refuse, and genuine tokens with a UUID subject, a "role"
+// claim, or (issuer B's) the subject of a user of A.  Every token and JWKS is first checked here with jose; the results
 // are in "sanity" and the exit status is 1 when one fails.
 //
 // Usage: node issue.mjs [--alg EdDSA|ES256|RS256|PS256] [--schema NAME]
@@ -334,7 +334,8 @@ try {
     }
     // Genuine tokens of issuer A with claims its sign-in tokens lack: a
     // subject that is a UUID (lower and upper case), and a "role" of its own
-    // (as Better Auth's admin plugin adds).
+    // (as Better Auth's admin plugin adds); and one of issuer B whose
+    // subject is the id of A's first user.
     const uuidSub = crypto.randomUUID();
     const extras = {
         uuid_sub: { sub: uuidSub, token: await a.sign({ ...claims, sub: uuidSub, id: uuidSub }) },
@@ -346,6 +347,12 @@ try {
         await expectValid(`${name} verifies with issuer A's JWKS`, token, jwksA,
                           { issuer: issuerA, audience: audienceA, sub });
     }
+    extras.peer_same_sub = {
+        sub: victim.id,
+        token: await b.sign({ ...split(peerUser.token).claims, sub: victim.id, id: victim.id }),
+    };
+    await expectValid("peer_same_sub verifies with issuer B's JWKS", extras.peer_same_sub.token, jwksB,
+                      { issuer: issuerB, audience: audienceB, sub: victim.id });
     expect("role_admin carries role admin", split(extras.role_admin.token).claims.role === "admin",
            JSON.stringify(split(extras.role_admin.token).claims));
     for (const [name, { token }] of Object.entries(forgeries)) {

@@ -135,15 +135,19 @@ psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "DROP RO
 psql -X -q -d "$db" -v ON_ERROR_STOP=1 <<SQL
 SET client_min_messages = warning;
 CREATE EXTENSION jwt_auth CASCADE;
--- Rows keyed by the outside issuer's user id, which is text, not a uuid.
+-- Rows keyed by the outside issuer's user id, which is text, not a uuid, and
+-- by the issuer, as the README's recipe has it when more than one issuer is
+-- trusted: two issuers may name the same subject.
 CREATE TABLE notes (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    issuer text NOT NULL DEFAULT auth.issuer(),
     user_id text NOT NULL DEFAULT auth.user_id(),
     body text NOT NULL
 );
 ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
 ALTER TABLE notes FORCE ROW LEVEL SECURITY;
-CREATE POLICY own_notes ON notes USING (user_id = auth.user_id()) WITH CHECK (user_id = auth.user_id());
+CREATE POLICY own_notes ON notes USING (user_id = auth.user_id() AND issuer = auth.issuer())
+    WITH CHECK (user_id = auth.user_id() AND issuer = auth.issuer());
 GRANT SELECT, INSERT ON notes TO $app;
 SQL
 
@@ -277,9 +281,16 @@ run_alg() {
     check "$alg: user 0 cannot add a note as user 1" \
         "$(as_app "$(verify_as "$t0"); INSERT INTO notes (user_id, body) VALUES ($(lit "$u1"), 'planted')")" \
         "^t\|$(re "$u0") ; ERROR:  42501: new row violates row-level security policy for table \"notes\"$"
-    check "$alg: the notes hold Better Auth's user ids" \
-        "$(owner "SELECT string_agg(user_id, ' ' ORDER BY id) FROM notes WHERE body LIKE '$alg note of %'")" \
-        "^$(re "$u0 $u1 $p0")$"
+    local same=${J[extras.peer_same_sub.token]}
+    check "$alg: issuer B's token for user 0's subject: same auth.user_id(), issuer B, none of user 0's notes" \
+        "$(as_app "$(verify_as "$same"); SELECT auth.issuer(); SELECT count(*) FROM notes")" \
+        "^t\|$(re "$u0") ; $(re "$peer_iss") ; 0$"
+    check "$alg: issuer B's token for user 0's subject cannot add a note as issuer A's user 0" \
+        "$(as_app "$(verify_as "$same"); INSERT INTO notes (issuer, body) VALUES ($(lit "$iss"), 'planted')")" \
+        "^t\|$(re "$u0") ; ERROR:  42501: new row violates row-level security policy for table \"notes\"$"
+    check "$alg: the notes hold Better Auth's issuers and user ids" \
+        "$(owner "SELECT string_agg(issuer || ' ' || user_id, ' ' ORDER BY id) FROM notes WHERE body LIKE '$alg note of %'")" \
+        "^$(re "$iss $u0 $iss $u1 $peer_iss $p0")$"
 
     # Forgeries: each refused, with SQLSTATE 28000 and the reason it deserves.
     local key name
