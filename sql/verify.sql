@@ -46,6 +46,11 @@ SELECT regress.try_verify(pg_temp.sign_raw(regress.b64url(convert_to(regress.hea
 SELECT regress.try_verify(regress.sign('{"alg":"HS256",', regress.claims(:'uid')::text, regress.secret()));
 SELECT regress.try_verify(regress.sign('{"alg":256,"kid":"' || regress.kid() || '"}', regress.claims(:'uid')::text, regress.secret()));
 SELECT auth.verify(regress.sign('{"alg":"HS256","typ":"jwt","kid":"' || regress.kid() || '"}', regress.claims(:'uid')::text, regress.secret())) = :'uid' AS typ_case_insensitive;
+-- An OAuth access token in JWT form (RFC 9068) is typed "at+jwt", which
+-- other issuers use; "application/" may prefix either type.
+SELECT typ, regress.try_verify(regress.sign(jsonb_build_object('alg', 'HS256', 'typ', typ, 'kid', regress.kid())::text,
+                                            regress.claims(:'uid')::text, regress.secret())) AS result
+  FROM unnest(ARRAY['at+jwt', 'application/at+JWT', 'application/jwt', 'application/', 'at+jwt ', 'jwt+at', 'application/application/jwt']) AS typ;
 SELECT auth.verify(regress.sign('{"alg":"HS256","jku":"https://attacker.example/jwks","kid":"' || regress.kid() || '"}', regress.claims(:'uid')::text, regress.secret())) = :'uid' AS jku_ignored;
 
 -- The key is chosen by kid; unknown, missing or odd kids are refused.

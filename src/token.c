@@ -58,6 +58,27 @@ static const char *const segment_errors[][2] = {
 };
 
 /*
+ * A "typ" of a token jwt_auth accepts: a JWT (RFC 7519), or an OAuth 2.0
+ * access token in JWT form (RFC 9068), as other issuers type theirs; with
+ * or without the "application/" prefix (RFC 7515), in any case.
+ */
+static bool
+typ_accepted(const char *typ, size_t len)
+{
+	static const char *const accepted[] = {"JWT", "at+jwt"};
+
+	if (len > 12 && strncasecmp(typ, "application/", 12) == 0)
+	{
+		typ += 12;
+		len -= 12;
+	}
+	for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++)
+		if (len == strlen(accepted[i]) && strncasecmp(typ, accepted[i], len) == 0)
+			return true;
+	return false;
+}
+
+/*
  * Decode one base64url segment holding a JSON object and parse it.  The
  * decoded text is left NUL-terminated in "buf" (TOKEN_MAX_JSON + 1 bytes).
  */
@@ -180,9 +201,9 @@ token_parse_header(const char *token, size_t len, TokenHeaderCache *cache,
 	}
 
 	v = js_get(&doc, "typ");
-	if (v != NULL && !(v->type == JS_STRING && v->len == 3 && strncasecmp(v->str, "JWT", 3) == 0))
+	if (v != NULL && !(v->type == JS_STRING && typ_accepted(v->str, v->len)))
 	{
-		*detail = gettext_noop("The token header has a \"typ\" other than \"JWT\".");
+		*detail = gettext_noop("The token header has a \"typ\" other than \"JWT\" or \"at+jwt\".");
 		return TOKEN_UNSUPPORTED;
 	}
 
