@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
     make gcc
     postgresql-15 postgresql-server-dev-15 postgresql-contrib
-    libssl-dev libjwt-dev nodejs
+    libssl-dev libjwt-dev nodejs openssl
     python3-jwt python3-cryptography python3-psycopg python3-pytest
     pgbouncer valgrind clang libclang-rt-14-dev
     python3-fastapi python3-uvicorn python3-httpx python3-psycopg-pool
