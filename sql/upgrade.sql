@@ -63,7 +63,7 @@ SELECT auth.verify(:'tok') = :'old_user' AS verified,
        (SELECT kid FROM auth.keys ORDER BY created_at DESC LIMIT 1) = :'old_kid' AS old_key_signs;
 SELECT (SELECT count(*) FROM auth.sessions) AS sessions;
 SELECT auth.rotate_key('ES256') IS NOT NULL AS es256_after_update;
--- A token of 1.0 has no "sid": once sessions exist it is refused (README, FAQ).
+-- A token of 1.0 has no "sid": once sessions exist it is refused (docs/faq.md).
 SELECT auth.verify(:'old_tok');
 -- The settings and the owner's toolkit of 1.1 are there.
 SELECT auth.configure('token_ttl', '20min') AS configured;

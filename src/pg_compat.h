@@ -7,7 +7,7 @@
  * PostgreSQL 15 is the oldest supported (MarkGUCPrefixReserved() and
  * pg_strong_random() as used here), OpenSSL 3.0 the oldest OpenSSL (the
  * EVP_PKEY parameter interfaces).  Tested on 15; 16 to 18 are expected to
- * work from their sources (README, Installation).
+ * work from their sources (docs/faq.md).
  *
  * src/pg_compat.h
  *

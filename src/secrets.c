@@ -17,7 +17,7 @@
  * which does the same for every message of a statement that called one of
  * these functions, or whose text names one.  The hook exists in a backend
  * once this library is loaded there: by any auth.* call, or from the start
- * with session_preload_libraries (README, Security).
+ * with session_preload_libraries (docs/security.md).
  *
  * src/secrets.c
  *

@@ -13,7 +13,7 @@
  * cursor's FETCH is a run of its own).  A look-up outside any query run (a
  * PL/pgSQL assignment in a DO block, an argument of CALL) closes them at
  * once.  No page stays pinned between two look-ups.  Sharing them saves
- * 0.4 to 1.4 microseconds a look-up (README, Performance).
+ * 0.4 to 1.4 microseconds a look-up (docs/performance.md).
  *
  * That is as long as a sub-select of auth.sessions in the calling query
  * would keep its scan open, with one difference: the sub-select would keep

@@ -200,7 +200,7 @@ check "trusted again, it verifies" "$(as_app "$app1" "SELECT auth.verify('$idp_t
 
 # Dump and restore keep the tenant's configuration.  Both are the
 # provider's superuser's: the tenant may neither read nor fill the auth
-# tables (README, On a managed service).
+# tables (docs/managed.md).
 check "the tenant cannot dump the auth tables" "$(PGUSER=tenant PGPASSWORD=$tenant_pw pg_dump -h 127.0.0.1 "$app1" 2>&1 >/dev/null)" "permission denied for table"
 pg_dump -Fc -f "$dump" "$app1"
 psql -X -q -d postgres -c "CREATE DATABASE $restored"

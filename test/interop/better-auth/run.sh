@@ -136,7 +136,7 @@ psql -X -q -d "$db" -v ON_ERROR_STOP=1 <<SQL
 SET client_min_messages = warning;
 CREATE EXTENSION jwt_auth CASCADE;
 -- Rows keyed by the outside issuer's user id, which is text, not a uuid, and
--- by the issuer, as the README's recipe has it when more than one issuer is
+-- by the issuer, as docs/other-issuers.md's recipe has it when more than one issuer is
 -- trusted: two issuers may name the same subject.
 CREATE TABLE notes (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
