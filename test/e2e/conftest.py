@@ -5,6 +5,9 @@ test/e2e/run.sh starts the app and sets:
   E2E_DB        the database, reached as a superuser through the PG* variables
   E2E_APP_DSN   the app's own connection string (role todo_app)
   E2E_MODE      "pgbouncer" (one server connection behind PgBouncer) or "direct"
+
+Every HTTP client here checks that each error answer it receives has the
+API's one error shape (check_error_body).
 """
 import base64
 import http.cookiejar
