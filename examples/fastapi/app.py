@@ -366,7 +366,7 @@ def signin(body: Credentials, request: Request, response: Response):
 
 @app.post("/api/auth/refresh", response_model=TokenOut)
 def refresh(request: Request, response: Response,
-            refresh_token: Optional[str] = Cookie(None, include_in_schema=False)):
+            refresh_token: Optional[str] = Cookie(None)):
     if not refresh_token:
         raise ApiError(401, "refresh_failed", "no refresh token: sign in")
     try:
