@@ -83,18 +83,22 @@ function refresh() {
 
 // A request as the signed-in user: on 401 invalid_token (the access token
 // expired, or its session ended), refresh and retry once; if the refresh
-// fails, show the sign-in form.
+// fails, or the retry meets invalid_token again, show the sign-in form.
 async function api(method, path, body) {
   try {
     return await send(method, path, body);
   } catch (error) {
     if (error.code !== 'invalid_token' && error.code !== 'missing_token') throw error;
   }
-  if (!(await refresh())) {
-    showSignedOut(SESSION_ENDED);
-    throw new ApiError(401, {code: 'signed_out', message: SESSION_ENDED});
+  if (await refresh()) {
+    try {
+      return await send(method, path, body);
+    } catch (error) {
+      if (error.code !== 'invalid_token') throw error;
+    }
   }
-  return send(method, path, body);
+  showSignedOut(SESSION_ENDED);
+  throw new ApiError(401, {code: 'signed_out', message: SESSION_ENDED});
 }
 
 // ---- forms and their errors --------------------------------------------------
@@ -117,21 +121,27 @@ function clearErrors(scope) {
 // the first field in error.
 function showError(scope, error) {
   if (error.code === 'signed_out') return;  // the sign-in form says so
-  let message = error.message;
-  if (error.hint) message += ` ${error.hint}`;
   let first = null;
+  let placed = 0;
+  let unplaced = 0;
   for (const {field, message: text} of error.fields) {
     const name = String(field).split('.').pop();
     const box = $(`.field-error[data-field="${CSS.escape(name)}"]`, scope);
     if (!box) {
-      message += ` ${name}: ${text}`;
+      unplaced += 1;
       continue;
     }
     box.textContent = text;
+    placed += 1;
     const input = box.closest('form').elements[name];
     input.setAttribute('aria-invalid', 'true');
     first = first || input;
   }
+  // When every field's message is next to its field, the form's own line
+  // need not repeat them.
+  let message = error.message;
+  if (placed && !unplaced) message = `Correct the field${placed > 1 ? 's' : ''} marked above.`;
+  if (error.hint) message += ` ${error.hint}`;
   $('.error', scope).textContent = message;
   if (first) first.focus();
 }
@@ -168,7 +178,7 @@ function showSignedOut(message, {focus = true} = {}) {
     form.reset();
     clearErrors(form);
   }
-  $$('#password-form .status').forEach((p) => { p.textContent = ''; });
+  $('#password-form .status').textContent = '';
   $('#session-error').textContent = '';
   $('#loading').hidden = true;
   $('#who').hidden = true;
@@ -181,6 +191,7 @@ function showSignedOut(message, {focus = true} = {}) {
 async function showSignedIn() {
   const me = await api('GET', '/api/auth/me');
   $('#who-email').textContent = me.email;
+  for (const form of $$('#signed-out form')) form.reset();  // no password left behind
   $('#signed-out-status').textContent = '';
   $('#loading').hidden = true;
   $('#signed-out').hidden = true;
