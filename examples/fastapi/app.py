@@ -35,6 +35,7 @@ from fastapi.staticfiles import StaticFiles
 from psycopg.rows import dict_row
 from pydantic import BaseModel, Field, StrictBool, StrictStr, validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 try:
     from psycopg_pool import ConnectionPool
@@ -196,9 +197,16 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> JSONRespo
     if exc.status_code == 404:
         error = ApiError(404, "not_found", "nothing here: check the URL")
     elif exc.status_code == 405:
-        allowed = headers.get("Allow") or headers.get("allow")
+        # Starlette's Allow names the methods of the first route of the
+        # path only (FastAPI makes one route per method): name them all.
+        allowed = sorted({method for route in request.app.router.routes
+                          if route.matches(request.scope)[0] != Match.NONE
+                          for method in getattr(route, "methods", None) or ()})
+        if allowed:
+            headers = {k: v for k, v in headers.items() if k.lower() != "allow"}
+            headers["Allow"] = ", ".join(allowed)
         message = f"method {request.method} is not allowed here"
-        error = ApiError(405, "method_not_allowed", message + (f"; use {allowed}" if allowed else ""))
+        error = ApiError(405, "method_not_allowed", message + (f"; use {', '.join(allowed)}" if allowed else ""))
     else:
         phrase = HTTPStatus(exc.status_code).phrase
         error = ApiError(exc.status_code, phrase.lower().replace(" ", "_").replace("-", "_"),
@@ -358,7 +366,7 @@ def signin(body: Credentials, request: Request, response: Response):
 
 @app.post("/api/auth/refresh", response_model=TokenOut)
 def refresh(request: Request, response: Response,
-            refresh_token: Optional[str] = Cookie(None, include_in_schema=False)):
+            refresh_token: Optional[str] = Cookie(None)):
     if not refresh_token:
         raise ApiError(401, "refresh_failed", "no refresh token: sign in")
     try:

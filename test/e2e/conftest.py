@@ -5,12 +5,18 @@ test/e2e/run.sh starts the app and sets:
   E2E_DB        the database, reached as a superuser through the PG* variables
   E2E_APP_DSN   the app's own connection string (role todo_app)
   E2E_MODE      "pgbouncer" (one server connection behind PgBouncer) or "direct"
+
+Every HTTP client here checks that each error answer it receives has the
+API's one error shape (check_error_body).
 """
 import base64
+import http.cookiejar
 import json
 import os
+import re
 import uuid
 from dataclasses import dataclass
+from typing import Dict, Optional
 
 import httpx
 import psycopg
@@ -19,6 +25,14 @@ import pytest
 # The server log is checked for this text after the run (run.sh): every
 # password the tests use contains it.
 PASSWORD_MARK = "e2e password"
+
+# Every error code of the API, with the one status it comes with.
+ERROR_STATUS = {
+    "missing_token": 401, "invalid_token": 401, "invalid_credentials": 401, "refresh_failed": 401,
+    "not_found": 404, "method_not_allowed": 405, "conflict": 409, "invalid_input": 422,
+    "too_many_attempts": 429, "internal_error": 500, "database_unavailable": 503,
+}
+REFRESH_COOKIE = "refresh_token"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -40,12 +54,70 @@ def claims(token: str) -> dict:
     return json.loads(b64url_decode(token.split(".")[1]))
 
 
+def check_error_body(r: httpx.Response) -> None:
+    """Every error answer has the one shape of the API's errors:
+    {"error": {"code", "message", "fields"?, "hint"?}}."""
+    if r.status_code < 400:
+        return
+    r.read()
+    where = f"{r.request.method} {r.request.url.path} -> {r.status_code}: {r.text}"
+    assert r.headers["content-type"] == "application/json", where
+    body = r.json()
+    assert isinstance(body, dict) and list(body) == ["error"], where
+    error = body["error"]
+    assert set(error) <= {"code", "message", "fields", "hint"}, where
+    assert set(error) >= {"code", "message"}, where
+    assert ERROR_STATUS.get(error["code"]) == r.status_code, where
+    assert isinstance(error["message"], str) and error["message"].strip(), where
+    if r.status_code == 422:
+        assert isinstance(error["fields"], list), where
+    if "fields" in error:
+        for field in error["fields"]:
+            assert set(field) == {"field", "message"}, where
+            assert all(isinstance(v, str) and v for v in field.values()), where
+    if "hint" in error:
+        assert isinstance(error["hint"], str) and error["hint"], where
+    if r.status_code == 401:
+        assert r.headers["www-authenticate"].startswith("Bearer"), where
+
+
+def client(base_url: str, keep_cookies: bool) -> httpx.Client:
+    """An HTTP client that checks the shape of every error it receives;
+    keep_cookies: like a browser, else it stores none (tests send them)."""
+    jar = http.cookiejar.CookieJar()
+    if not keep_cookies:
+        jar.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    return httpx.Client(base_url=base_url, timeout=30, cookies=jar,
+                        event_hooks={"response": [check_error_body]})
+
+
+def set_cookies(r: httpx.Response) -> Dict[str, Dict[str, Optional[str]]]:
+    """The Set-Cookie headers of a response: {name: {"value": ..., attribute (lower case): value or None}}."""
+    cookies = {}
+    for header in r.headers.get_list("set-cookie"):
+        first, *attributes = [part.strip() for part in header.split(";")]
+        name, _, value = first.partition("=")
+        cookie = {"value": value}
+        for attribute in attributes:
+            key, eq, val = attribute.partition("=")
+            cookie[key.strip().lower()] = val.strip() if eq else None
+        cookies[name] = cookie
+    return cookies
+
+
+def refresh_token_of(r: httpx.Response) -> str:
+    cookie = set_cookies(r)[REFRESH_COOKIE]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", cookie["value"]), cookie
+    return cookie["value"]
+
+
 @dataclass
 class User:
     email: str
     password: str
     id: str
     token: str
+    refresh: Optional[str] = None  # the refresh cookie of the token's session
 
     @property
     def auth(self) -> dict:
@@ -61,10 +133,14 @@ def new_user(api: httpx.Client, name: str = "user") -> User:
     password = f"{PASSWORD_MARK} {uuid.uuid4().hex[:8]}"
     r = api.post("/api/auth/signup", json={"email": email, "password": password})
     assert r.status_code == 201, r.text
-    user_id = r.json()["id"]
-    r = api.post("/api/auth/signin", json={"email": email, "password": password})
+    return signin(api, User(email, password, r.json()["id"], ""))
+
+
+def signin(api: httpx.Client, user: User) -> User:
+    """A new session of the user: its access token and refresh cookie."""
+    r = api.post("/api/auth/signin", json={"email": user.email, "password": user.password})
     assert r.status_code == 200, r.text
-    return User(email, password, user_id, r.json()["access_token"])
+    return User(user.email, user.password, user.id, r.json()["access_token"], refresh_token_of(r))
 
 
 @pytest.fixture(scope="session")
@@ -79,8 +155,16 @@ def mode() -> str:
 
 @pytest.fixture(scope="session")
 def api(base_url):
-    with httpx.Client(base_url=base_url, timeout=30) as client:
-        yield client
+    """The tests' client: it keeps no cookie, a test sends the ones it means."""
+    with client(base_url, keep_cookies=False) as c:
+        yield c
+
+
+@pytest.fixture
+def browser(base_url):
+    """A client that keeps cookies as a browser does, one per test."""
+    with client(base_url, keep_cookies=True) as c:
+        yield c
 
 
 @pytest.fixture(scope="session")

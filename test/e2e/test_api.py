@@ -5,17 +5,34 @@ jwt_auth and examples/todo/schema.sql), PgBouncer in transaction mode with a
 single server connection, and the app.
 """
 import json
+import os
+import pathlib
 import random
+import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
+from datetime import datetime
 
 import httpx
+import jwt
 import psycopg
 import pytest
 
-from conftest import (PASSWORD_MARK, User, b64url_decode, b64url_encode, claims,
-                      new_user, unique_email)
+from conftest import (PASSWORD_MARK, REFRESH_COOKIE, User, b64url_decode, b64url_encode, claims, client,
+                      new_user, refresh_token_of, set_cookies, signin, unique_email)
+
+# The HTTP client of every test checks that each error answer has the API's
+# one error shape (conftest.check_error_body); these check its contents.
+
+
+def error_of(r: httpx.Response, status: int, code: str) -> dict:
+    assert r.status_code == status, r.text
+    error = r.json()["error"]
+    assert error["code"] == code, r.text
+    return error
 
 BIG_ID = 2**62  # a task id that does not exist
 
@@ -26,11 +43,13 @@ def tasks_of(api, user: User) -> list:
     return r.json()
 
 
-def assert_401(r: httpx.Response):
-    assert r.status_code == 401, r.text
-    assert r.headers["content-type"] == "application/json"
-    assert r.headers["www-authenticate"].startswith("Bearer")
-    assert isinstance(r.json()["detail"], str)
+def assert_401(r: httpx.Response, code: str = "invalid_token") -> dict:
+    error = error_of(r, 401, code)
+    if code == "invalid_token":
+        assert r.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    else:
+        assert r.headers["www-authenticate"].startswith("Bearer")
+    return error
 
 
 # ---- the two users' stories -----------------------------------------------------
@@ -46,7 +65,7 @@ def test_two_users_full_story(api):
         r = api.post("/api/auth/signin", json={"email": email, "password": password})
         assert r.status_code == 200, r.text
         body = r.json()
-        assert set(body) == {"access_token", "token_type"}
+        assert set(body) == {"access_token", "token_type", "expires_at"}
         assert body["token_type"] == "bearer"
         assert claims(body["access_token"])["sub"] == user_id
         assert claims(body["access_token"])["email"] == email
@@ -213,23 +232,30 @@ PROTECTED = [
     ("PATCH", "/api/tasks/1/complete", None),
     ("DELETE", "/api/tasks/1", None),
     ("POST", "/api/auth/signout", None),
+    ("POST", "/api/auth/signout-all", None),
+    ("POST", "/api/auth/password", {"old_password": "long enough", "new_password": "long enough too"}),
+    ("GET", "/api/auth/me", None),
 ]
 
 
 @pytest.mark.parametrize("method,path,body", PROTECTED)
 def test_no_authorization_header(api, method, path, body):
     r = api.request(method, path, json=body)
-    assert_401(r)
-    assert r.json() == {"detail": "missing bearer token"}
+    assert_401(r, "missing_token")
+    assert "Authorization: Bearer" in r.json()["error"]["message"]
 
 
-@pytest.mark.parametrize("header", [
-    "", "Bearer", "Basic YWxpY2U6cGFzc3dvcmQ=", "Token {token}", "{token}",
-    "Bearer  {token}", "Bearer {token} extra", "Bearer {token}x", "Bearer x{token}",
+@pytest.mark.parametrize("header,code", [
+    # no bearer credential at all
+    ("", "missing_token"), ("Bearer", "missing_token"), ("Basic YWxpY2U6cGFzc3dvcmQ=", "missing_token"),
+    ("Token {token}", "missing_token"), ("{token}", "missing_token"),
+    # one that is not the token
+    ("Bearer  {token}", "invalid_token"), ("Bearer {token} extra", "invalid_token"),
+    ("Bearer {token}x", "invalid_token"), ("Bearer x{token}", "invalid_token"),
 ])
-def test_malformed_authorization_header(api, carol, header):
+def test_malformed_authorization_header(api, carol, header, code):
     r = api.get("/api/tasks", headers={"Authorization": header.format(token=carol.token)})
-    assert_401(r)
+    assert_401(r, code)
 
 
 @pytest.mark.parametrize("token", [
@@ -271,8 +297,7 @@ def test_expired_token(api, admin, alice):
     assert claims(token)["exp"] - claims(token)["iat"] == 1
     time.sleep(max(0.0, claims(token)["exp"] - time.time()) + 0.2)
     r = api.get("/api/tasks", headers=expired.auth)
-    assert_401(r)
-    assert "expired" in r.json()["detail"]
+    assert "expired" in assert_401(r)["message"]
     assert_401(api.post("/api/tasks", headers=expired.auth, json={"title": "too late"}))
     assert tasks_of(api, alice) == []
 
@@ -282,8 +307,7 @@ def test_signed_out_token(api, alice):
     second = User(alice.email, alice.password, alice.id, r.json()["access_token"])
     assert api.post("/api/auth/signout", headers=alice.auth).status_code == 204
     r = api.get("/api/tasks", headers=alice.auth)
-    assert_401(r)
-    assert "revoked" in r.json()["detail"]
+    assert "revoked" in assert_401(r)["message"]
     assert_401(api.post("/api/tasks", headers=alice.auth, json={"title": "after signout"}))
     assert_401(api.post("/api/auth/signout", headers=alice.auth))
     # Signing out ends one session, not the others.
@@ -300,8 +324,9 @@ def test_wrong_credentials(api, alice):
     unknown_email = api.post("/api/auth/signin", json={"email": unique_email("nobody"), "password": alice.password})
     impossible = api.post("/api/auth/signin", json={"email": "not an email", "password": alice.password})
     for r in (wrong_password, unknown_email, impossible):
-        assert_401(r)
-        assert r.json() == {"detail": "invalid email or password"}
+        assert_401(r, "invalid_credentials")
+        assert r.json() == {"error": {"code": "invalid_credentials", "message": "invalid email or password"}}
+        assert "set-cookie" not in r.headers
     assert "access_token" not in wrong_password.text
 
 
@@ -310,8 +335,7 @@ def test_wrong_credentials(api, alice):
 def test_duplicate_email(api, alice):
     for email in (alice.email, alice.email.upper(), f"  {alice.email.title()}\t"):
         r = api.post("/api/auth/signup", json={"email": email, "password": f"{PASSWORD_MARK} other"})
-        assert r.status_code == 409, (email, r.text)
-        assert "already registered" in r.json()["detail"]
+        assert "already registered" in error_of(r, 409, "conflict")["message"]
     # The normalised address signs in to the one account.
     r = api.post("/api/auth/signin", json={"email": f" {alice.email.upper()} ", "password": alice.password})
     assert r.status_code == 200 and claims(r.json()["access_token"])["sub"] == alice.id
@@ -326,19 +350,22 @@ def test_duplicate_email(api, alice):
 ])
 def test_signup_invalid_email(api, email):
     r = api.post("/api/auth/signup", json={"email": email, "password": f"{PASSWORD_MARK} 1"})
-    assert r.status_code == 422, (email, r.text)
+    error = error_of(r, 422, "invalid_input")
+    assert [f["field"] for f in error["fields"]] == ["email"], r.text
 
 
 def test_database_validation_error_is_explained(api):
     r = api.post("/api/auth/signup", json={"email": "ada.example.com", "password": f"{PASSWORD_MARK} 1"})
-    assert r.status_code == 422
-    assert r.json() == {"detail": 'invalid email address: The address has no "@".'}
+    message = 'invalid email address: The address has no "@".'
+    assert r.json() == {"error": {"code": "invalid_input", "message": message,
+                                  "fields": [{"field": "email", "message": message}]}}
 
 
 @pytest.mark.parametrize("password", ["", "1234567", "é" * 7, "x" * 1025, "é" * 513])
 def test_signup_invalid_password(api, password):
     r = api.post("/api/auth/signup", json={"email": unique_email("pw"), "password": password})
-    assert r.status_code == 422, r.text
+    error = error_of(r, 422, "invalid_input")
+    assert [f["field"] for f in error["fields"]] == ["password"], r.text
     assert password not in r.text or password == ""
 
 
@@ -348,24 +375,31 @@ def test_signup_password_limits(api, password):
     assert r.status_code == 201, r.text
 
 
-@pytest.mark.parametrize("body", [
-    None, {}, {"email": "a@example.com"}, {"password": "long enough"},
-    {"email": None, "password": "long enough"}, {"email": "a@example.com", "password": None},
-    {"email": 5, "password": "long enough"}, {"email": "a@example.com", "password": 12345678},
-    {"email": ["a@example.com"], "password": "long enough"},
-    {"email": "a\u0000@example.com", "password": "long enough"},
+@pytest.mark.parametrize("body,fields", [
+    (None, ["body"]), ({}, ["email", "password"]), ({"email": "a@example.com"}, ["password"]),
+    ({"password": "long enough"}, ["email"]),
+    ({"email": None, "password": "long enough"}, ["email"]),
+    ({"email": "a@example.com", "password": None}, ["password"]),
+    ({"email": 5, "password": "long enough"}, ["email"]),
+    ({"email": "a@example.com", "password": 12345678}, ["password"]),
+    ({"email": ["a@example.com"], "password": "long enough"}, ["email"]),
+    ({"email": "a\u0000@example.com", "password": "long enough"}, ["email"]),
 ])
 @pytest.mark.parametrize("path", ["/api/auth/signup", "/api/auth/signin"])
-def test_credentials_malformed(api, path, body):
+def test_credentials_malformed(api, path, body, fields):
     r = api.post(path, json=body)
-    assert r.status_code == 422, r.text
+    error = error_of(r, 422, "invalid_input")
+    assert [f["field"] for f in error["fields"]] == fields, r.text
+    for name in fields:  # the summary names each field
+        assert f"{name}: " in error["message"]
 
 
 def test_request_body_not_json(api, carol):
     r = api.post("/api/auth/signup", content=b"email=a@example.com", headers={"Content-Type": "application/json"})
-    assert r.status_code == 422
+    assert [f["field"] for f in error_of(r, 422, "invalid_input")["fields"]] == ["body"]
     r = api.post("/api/tasks", content=b"{not json", headers={**carol.auth, "Content-Type": "application/json"})
-    assert r.status_code == 422
+    error = error_of(r, 422, "invalid_input")
+    assert error["fields"][0]["field"] == "body" and "not valid JSON" in error["fields"][0]["message"]
 
 
 BAD_TASKS = [
@@ -413,11 +447,393 @@ def test_invalid_task_id(api, carol, task_id):
                              ("PATCH", "/api/tasks/{}/complete"), ("DELETE", "/api/tasks/{}")]:
         body = {"title": "t"} if method == "PUT" else None
         r = api.request(method, template.format(task_id), headers=carol.auth, json=body)
-        assert r.status_code == 422, (method, task_id, r.text)
+        error = error_of(r, 422, "invalid_input")
+        assert [f["field"] for f in error["fields"]] == ["task_id"], (method, task_id, r.text)
 
 
 def test_largest_task_id_is_just_missing(api, carol):
-    assert api.get(f"/api/tasks/{2**63 - 1}", headers=carol.auth).status_code == 404
+    r = api.get(f"/api/tasks/{2**63 - 1}", headers=carol.auth)
+    assert error_of(r, 404, "not_found")["message"] == "task not found"
+
+
+# ---- the refresh cookie ---------------------------------------------------------
+
+def refresh_with(api, cookie: str, **kwargs) -> httpx.Response:
+    return api.post("/api/auth/refresh", headers={"Cookie": f"{REFRESH_COOKIE}={cookie}", **kwargs})
+
+
+def assert_cleared(r: httpx.Response):
+    """The answer tells the browser to drop the refresh cookie."""
+    cookie = set_cookies(r)[REFRESH_COOKIE]
+    assert cookie["value"] in ("", '""'), cookie
+    assert cookie["max-age"] == "0" and cookie["path"] == "/api/auth", cookie
+
+
+def test_signin_sets_the_refresh_cookie(api, carol):
+    r = api.post("/api/auth/signin", json={"email": carol.email, "password": carol.password})
+    assert r.status_code == 200, r.text
+    cookies = set_cookies(r)
+    assert list(cookies) == [REFRESH_COOKIE]
+    cookie = cookies[REFRESH_COOKIE]
+    refresh_token_of(r)  # 43 characters of base64url
+    assert "httponly" in cookie and cookie["httponly"] is None
+    assert cookie["samesite"].lower() == "strict"
+    assert cookie["path"] == "/api/auth"
+    assert cookie["max-age"] == str(30 * 24 * 3600)
+    assert "secure" not in cookie  # http://127.0.0.1: a browser would drop a Secure cookie
+    assert "domain" not in cookie
+    assert r.headers["cache-control"] == "no-store"
+    body = r.json()
+    # expires_at is the access token's exp, in ISO 8601
+    expires_at = datetime.fromisoformat(body["expires_at"])
+    assert expires_at.tzinfo is not None
+    assert expires_at.timestamp() == claims(body["access_token"])["exp"]
+    # The refresh token is in the cookie only.
+    assert cookie["value"] not in r.text
+
+
+@pytest.mark.parametrize("host,secure", [
+    ("localhost", False), ("127.0.0.1", False), ("[::1]", False),
+    ("todo.example.com", True), ("192.0.2.10", True), ("localhost.example.com", True),
+])
+def test_cookie_is_secure_off_localhost(api, base_url, carol, host, secure):
+    port = httpx.URL(base_url).port
+    r = api.post("/api/auth/signin", json={"email": carol.email, "password": carol.password},
+                 headers={"Host": f"{host}:{port}"})
+    assert r.status_code == 200, r.text
+    cookie = set_cookies(r)[REFRESH_COOKIE]
+    assert ("secure" in cookie) == secure, cookie
+    assert cookie["samesite"].lower() == "strict" and "httponly" in cookie
+    # The refreshed cookie, and the one that clears it, say the same.
+    r = refresh_with(api, cookie["value"], Host=host)
+    assert r.status_code == 200, r.text
+    assert ("secure" in set_cookies(r)[REFRESH_COOKIE]) == secure
+    r = refresh_with(api, "x" * 43, Host=host)
+    assert_cleared(r)
+    assert ("secure" in set_cookies(r)[REFRESH_COOKIE]) == secure
+
+
+def test_refresh_rotates_the_cookie(api, browser, carol):
+    r = browser.post("/api/auth/signin", json={"email": carol.email, "password": carol.password})
+    assert r.status_code == 200, r.text
+    first = r.json()
+    seen_cookies = [refresh_token_of(r)]
+    seen_tokens = [first["access_token"]]
+    for _ in range(3):
+        # The browser sends the cookie it holds, and holds the new one after.
+        r = browser.post("/api/auth/refresh")
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert set(body) == {"access_token", "token_type", "expires_at"} and body["token_type"] == "bearer"
+        assert r.headers["cache-control"] == "no-store"
+        cookie = refresh_token_of(r)
+        assert cookie not in seen_cookies
+        assert browser.cookies.get(REFRESH_COOKIE, path="/api/auth") == cookie
+        seen_cookies.append(cookie)
+        seen_tokens.append(body["access_token"])
+        # A new access token of the same user and the same session.
+        new, old = claims(body["access_token"]), claims(first["access_token"])
+        assert (new["sub"], new["sid"]) == (carol.id, old["sid"])
+        assert new["jti"] != old["jti"]
+        assert datetime.fromisoformat(body["expires_at"]).timestamp() == new["exp"]
+        fresh = User(carol.email, carol.password, carol.id, body["access_token"])
+        r = browser.get("/api/auth/me", headers=fresh.auth)
+        assert r.status_code == 200 and r.json()["id"] == carol.id
+    # The access tokens of the session all still verify.
+    for token in seen_tokens:
+        assert api.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_refresh_without_a_cookie(api):
+    r = api.post("/api/auth/refresh")
+    assert "sign in" in assert_401(r, "refresh_failed")["message"]
+    # A body is no substitute for the cookie.
+    r = api.post("/api/auth/refresh", json={"refresh_token": "x" * 43})
+    assert_401(r, "refresh_failed")
+
+
+@pytest.mark.parametrize("cookie", ["x" * 43, "not a token", "A" * 44])
+def test_refresh_with_an_unknown_token(api, cookie):
+    r = refresh_with(api, cookie)
+    assert "sign in" in assert_401(r, "refresh_failed")["message"]
+    assert_cleared(r)
+    assert "access_token" not in r.text
+
+
+def test_refresh_of_an_expired_session(api, admin, alice):
+    sid = claims(alice.token)["sid"]
+    admin.execute("UPDATE auth.sessions SET expires_at = now() - interval '1 second' WHERE id = %s", [sid])
+    r = refresh_with(api, alice.refresh)
+    assert "expired" in assert_401(r, "refresh_failed")["message"]
+    assert_cleared(r)
+
+
+def test_refresh_token_reuse_ends_the_session(api, admin, alice):
+    other = signin(api, alice)  # another session of alice's
+    r = refresh_with(api, alice.refresh)
+    assert r.status_code == 200, r.text
+    rotated = User(alice.email, alice.password, alice.id, r.json()["access_token"], refresh_token_of(r))
+    assert api.get("/api/auth/me", headers=rotated.auth).status_code == 200
+
+    # The used token comes back: a thief or a replay.
+    r = refresh_with(api, alice.refresh)
+    error = assert_401(r, "refresh_failed")
+    assert "already used" in error["message"] and "sign in" in error["message"]
+    assert_cleared(r)
+    assert "access_token" not in r.text
+
+    # The session is over: its access tokens, old and new, and its newest
+    # refresh token are refused at once.
+    for token in (alice.token, rotated.token):
+        r = api.get("/api/tasks", headers={"Authorization": f"Bearer {token}"})
+        assert "revoked" in assert_401(r)["message"]
+    assert_401(refresh_with(api, rotated.refresh), "refresh_failed")
+    assert_401(refresh_with(api, alice.refresh), "refresh_failed")
+    revoked = admin.execute("SELECT revoked_at IS NOT NULL FROM auth.sessions WHERE id = %s",
+                            [claims(alice.token)["sid"]]).fetchone()[0]
+    assert revoked is True
+    # The user's other session goes on.
+    assert api.get("/api/auth/me", headers=other.auth).status_code == 200
+    assert refresh_with(api, other.refresh).status_code == 200
+
+
+# ---- signout, signout everywhere, password change -------------------------------
+
+def test_signout_clears_the_cookie_and_ends_the_session(api, browser, alice):
+    r = browser.post("/api/auth/signin", json={"email": alice.email, "password": alice.password})
+    session = User(alice.email, alice.password, alice.id, r.json()["access_token"], refresh_token_of(r))
+    r = browser.post("/api/auth/signout", headers=session.auth)
+    assert r.status_code == 204 and r.content == b""
+    assert_cleared(r)
+    assert browser.cookies.get(REFRESH_COOKIE) is None
+    # The browser has no cookie left to send; the old one is refused.
+    assert_401(browser.post("/api/auth/refresh"), "refresh_failed")
+    assert "revoked" in assert_401(refresh_with(api, session.refresh), "refresh_failed")["message"]
+    assert_401(api.get("/api/auth/me", headers=session.auth))
+    # alice's session from the fixture goes on.
+    assert api.get("/api/auth/me", headers=alice.auth).status_code == 200
+
+
+def test_signout_all_ends_every_session(api, browser, alice, bob):
+    second = signin(api, alice)
+    r = browser.post("/api/auth/signin", json={"email": alice.email, "password": alice.password})
+    third = User(alice.email, alice.password, alice.id, r.json()["access_token"], refresh_token_of(r))
+
+    r = browser.post("/api/auth/signout-all", headers=third.auth)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"ended": 3}
+    assert_cleared(r)
+    assert browser.cookies.get(REFRESH_COOKIE) is None
+    for session in (alice, second, third):
+        assert "revoked" in assert_401(api.get("/api/tasks", headers=session.auth))["message"]
+        assert_401(refresh_with(api, session.refresh), "refresh_failed")
+    assert_401(api.post("/api/auth/signout-all", headers=alice.auth))
+    # bob's session is not alice's.
+    assert api.get("/api/auth/me", headers=bob.auth).status_code == 200
+    assert refresh_with(api, bob.refresh).status_code == 200
+
+
+def test_change_password_ends_the_other_sessions(api, alice, bob, alice_task):
+    second, third = signin(api, alice), signin(api, alice)
+    new_password = f"{PASSWORD_MARK} new {uuid.uuid4().hex[:8]}"
+    r = api.post("/api/auth/password", headers=alice.auth,
+                 json={"old_password": alice.password, "new_password": new_password})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"ended": 2}
+    assert "set-cookie" not in r.headers
+    assert new_password not in r.text and alice.password not in r.text
+
+    # This session goes on, access token and refresh cookie alike...
+    assert tasks_of(api, alice) == [alice_task]
+    r = refresh_with(api, alice.refresh)
+    assert r.status_code == 200, r.text
+    # ... the others are over.
+    for session in (second, third):
+        assert "revoked" in assert_401(api.get("/api/tasks", headers=session.auth))["message"]
+        assert_401(refresh_with(api, session.refresh), "refresh_failed")
+    assert api.get("/api/auth/me", headers=bob.auth).status_code == 200
+
+    r = api.post("/api/auth/signin", json={"email": alice.email, "password": alice.password})
+    assert_401(r, "invalid_credentials")
+    r = api.post("/api/auth/signin", json={"email": alice.email, "password": new_password})
+    assert r.status_code == 200 and claims(r.json()["access_token"])["sub"] == alice.id
+
+
+def test_change_password_refuses_a_wrong_current_password(api, alice):
+    second = signin(api, alice)
+    r = api.post("/api/auth/password", headers=alice.auth,
+                 json={"old_password": "wrong " + alice.password, "new_password": f"{PASSWORD_MARK} new"})
+    assert assert_401(r, "invalid_credentials")["message"] == "the current password is wrong"
+    # Nothing changed: both sessions and the password work.
+    assert api.get("/api/auth/me", headers=alice.auth).status_code == 200
+    assert api.get("/api/auth/me", headers=second.auth).status_code == 200
+    signin(api, alice)
+
+
+@pytest.mark.parametrize("body,fields", [
+    ({}, ["old_password", "new_password"]),
+    ({"old_password": "x"}, ["new_password"]),
+    ({"old_password": None, "new_password": "long enough"}, ["old_password"]),
+    ({"old_password": "long enough", "new_password": "x" * 1025}, ["new_password"]),
+    ({"old_password": "long enough", "new_password": "short"}, ["new_password"]),  # the database's rule
+])
+def test_change_password_invalid_input(api, alice, body, fields):
+    if body.get("old_password") == "long enough":
+        body = {**body, "old_password": alice.password}
+    r = api.post("/api/auth/password", headers=alice.auth, json=body)
+    error = error_of(r, 422, "invalid_input")
+    assert [f["field"] for f in error["fields"]] == fields, r.text
+    assert alice.password not in r.text
+    signin(api, alice)  # the password is unchanged
+
+
+def test_me(api, alice, bob):
+    for user in (alice, bob):
+        r = api.get("/api/auth/me", headers=user.auth)
+        assert r.status_code == 200, r.text
+        assert r.json() == {"id": user.id, "email": user.email}
+
+
+# ---- the keys ---------------------------------------------------------------------
+
+def test_jwks_is_auth_jwks(api, admin, carol):
+    def served():
+        r = api.get("/.well-known/jwks.json")
+        assert r.status_code == 200, r.text
+        assert r.headers["cache-control"] == "public, max-age=300"
+        assert r.headers["content-type"] == "application/json"
+        return r.json()
+
+    assert served() == admin.execute("SELECT auth.jwks()").fetchone()[0]
+    # With a public key to show: an EdDSA key signs from now on.
+    kid = admin.execute("SELECT auth.rotate_key('EdDSA')").fetchone()[0]
+    keys = served()
+    assert keys == admin.execute("SELECT auth.jwks()").fetchone()[0]
+    assert kid in [k["kid"] for k in keys["keys"]]
+    assert all("d" not in k for k in keys["keys"])  # no private part
+    # Another service verifies a new token with the JWKS alone.
+    token = signin(api, carol).token
+    header = json.loads(b64url_decode(token.split(".")[0]))
+    assert header["kid"] == kid
+    jwk = jwt.PyJWK(next(k for k in keys["keys"] if k["kid"] == kid))
+    verified = jwt.decode(token, jwk.key, algorithms=["EdDSA"], audience="authenticated")
+    assert verified["sub"] == carol.id
+    with pytest.raises(jwt.InvalidSignatureError):
+        header_b64, payload, signature = token.split(".")
+        forged = b64url_encode(json.dumps(claims(token) | {"sub": str(uuid.uuid4())}).encode())
+        jwt.decode(f"{header_b64}.{forged}.{signature}", jwk.key, algorithms=["EdDSA"], audience="authenticated")
+
+
+# ---- one error shape, for every kind of error -------------------------------------
+
+@pytest.mark.parametrize("method,path", [
+    ("GET", "/api/nothing"), ("GET", "/nothing"), ("POST", "/api/tasks/1/nothing"),
+    ("GET", "/static/nothing.css"), ("GET", "/docs"), ("GET", "/redoc"), ("GET", "/docs/oauth2-redirect"),
+])
+def test_unknown_route(api, carol, method, path):
+    r = api.request(method, path, headers=carol.auth)
+    error_of(r, 404, "not_found")
+
+
+@pytest.mark.parametrize("method,path,allowed", [
+    ("DELETE", "/api/tasks", "GET, POST"), ("GET", "/api/auth/signin", "POST"),
+    ("GET", "/api/auth/refresh", "POST"), ("POST", "/api/auth/me", "GET"),
+    ("PATCH", "/api/tasks/1", "GET, PUT, DELETE"), ("POST", "/.well-known/jwks.json", "GET"),
+])
+def test_method_not_allowed(api, carol, method, path, allowed):
+    r = api.request(method, path, headers=carol.auth)
+    error = error_of(r, 405, "method_not_allowed")
+    assert sorted(r.headers["allow"].split(", ")) == sorted(allowed.split(", "))
+    assert method in error["message"]
+
+
+def test_too_many_failed_signins(api, alice):
+    wrong = {"email": alice.email, "password": "wrong " + alice.password}
+    for _ in range(5):  # max_failed_signins, 5 by default
+        assert_401(api.post("/api/auth/signin", json=wrong), "invalid_credentials")
+    for body in (wrong, {"email": alice.email, "password": alice.password}):
+        r = api.post("/api/auth/signin", json=body)
+        error = error_of(r, 429, "too_many_attempts")
+        assert "too many failed sign-in attempts" in error["message"]
+        assert error["hint"].startswith("Try again in")
+        assert "set-cookie" not in r.headers
+    # The lock is on the email, not on the sessions it has.
+    assert api.get("/api/auth/me", headers=alice.auth).status_code == 200
+
+
+def test_unexpected_database_error(api, admin, carol):
+    # A privilege the app's role lacks: a bug of the deployment, not of the
+    # request.  The answer says so without the database's words.
+    admin.execute("REVOKE SELECT ON tasks FROM todo_app")
+    try:
+        r = api.get("/api/tasks", headers=carol.auth)
+    finally:
+        admin.execute("GRANT SELECT ON tasks TO todo_app")
+    assert error_of(r, 500, "internal_error")["message"] == "internal server error"
+    assert "permission" not in r.text and "tasks" not in r.text
+    assert api.get("/api/tasks", headers=carol.auth).status_code == 200
+
+
+def test_database_unavailable(base_url):
+    # A second instance of the app, whose database does not answer.
+    repo = pathlib.Path(__file__).resolve().parents[2]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]  # nothing listens there once closed
+        s.close()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        app_port = s.getsockname()[1]
+        s.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env.update(DATABASE_URL=f"postgresql://todo_app@127.0.0.1:{closed_port}/todo?connect_timeout=2",
+               DB_POOL_SIZE="0")
+    app = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--app-dir", str(repo / "examples/fastapi"),
+         "--host", "127.0.0.1", "--port", str(app_port), "app:app"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with client(f"http://127.0.0.1:{app_port}", keep_cookies=False) as down:
+            for _ in range(100):
+                try:
+                    down.get("/openapi.json")
+                    break
+                except httpx.TransportError:
+                    assert app.poll() is None, "the app exited"
+                    time.sleep(0.1)
+            for r in (down.post("/api/auth/signup", json={"email": unique_email("down"), "password": "long enough"}),
+                      down.get("/api/tasks", headers={"Authorization": "Bearer x.y.z"}),
+                      down.get("/.well-known/jwks.json")):
+                error = error_of(r, 503, "database_unavailable")
+                assert "try again" in error["message"]
+                assert "127.0.0.1" not in r.text  # no connection details
+            # The page itself needs no database.
+            assert down.get("/").status_code == 200
+    finally:
+        app.terminate()
+        app.wait(10)
+
+
+# ---- the web page and the API's description -----------------------------------------
+
+def test_the_page_is_served_at_the_root(api):
+    r = api.get("/")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    assert "<html" in r.text.lower()
+    r = api.get("/static/index.html")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+
+
+def test_docs_are_off_but_openapi_stays(api):
+    assert api.get("/docs").status_code == 404
+    assert api.get("/redoc").status_code == 404
+    paths = api.get("/openapi.json").json()["paths"]
+    for path in ("/api/auth/signup", "/api/auth/signin", "/api/auth/refresh", "/api/auth/signout",
+                 "/api/auth/signout-all", "/api/auth/password", "/api/auth/me", "/.well-known/jwks.json",
+                 "/api/tasks", "/api/tasks/{task_id}", "/api/tasks/{task_id}/complete"):
+        assert path in paths
+    assert "/" not in paths
 
 
 # ---- concurrency: many users, one server connection ---------------------------
