@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash test/deps.sh
+bash test/deps.sh demo
 make -s
 make -s install >/dev/null
 
