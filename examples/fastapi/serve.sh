@@ -1,27 +1,64 @@
 #!/usr/bin/env bash
-# Run by start.sh inside a throwaway cluster: the todo database, PgBouncer,
-# and the app on http://127.0.0.1:${PORT:-8000}, until Ctrl-C.
+# Run by start.sh inside a throwaway cluster (the PG* environment of
+# pg_virtualenv, as root): the todo database, PgBouncer, and the app on
+# http://127.0.0.1:$PORT (default 8000), until Ctrl-C or SIGTERM, which stop
+# the app and PgBouncer and end this script with status 0.  By hand:
+#   PORT=8001 pg_virtualenv -t -v 15 bash examples/fastapi/serve.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-suite=example
+suite=serve
 . test/lib.sh
+
+app=
+cleanup() {
+    set +e
+    trap '' INT TERM
+    [ -z "${SERVE_PIDFILE:-}" ] || : > "$SERVE_PIDFILE"
+    if [ -n "$app" ] && kill -0 "$app" 2>/dev/null; then
+        kill -TERM "$app" 2>/dev/null
+        for _ in $(seq 50); do
+            kill -0 "$app" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$app" 2>/dev/null
+    fi
+    stop_pgbouncer
+}
+trap cleanup EXIT
+# A stop asked for is a normal end (and pg_virtualenv prints the server's log
+# after a command that failed).
+trap 'exit 0' INT TERM
+[ -z "${SERVE_PIDFILE:-}" ] || echo "$$" > "$SERVE_PIDFILE"
 
 db=todo
 port=${PORT:-8000}
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "serve.sh: port $port is in use on 127.0.0.1: stop what listens there, or set PORT to another port" >&2
+    exit 1
+fi
 password=$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(16))')
-make_database "$db" >/dev/null
+PGOPTIONS='-c client_min_messages=warning' make_database "$db"
 psql -X -q -d "$db" -c "ALTER ROLE todo_app PASSWORD '$password'"
 start_pgbouncer "$db" todo_app "$password"
-trap 'kill "$app" 2>/dev/null; stop_pgbouncer' EXIT
 
 DATABASE_URL="postgresql://todo_app:$password@127.0.0.1:$BOUNCER_PORT/$db" PYTHONDONTWRITEBYTECODE=1 \
     /usr/bin/python3 -m uvicorn --app-dir examples/fastapi --host 127.0.0.1 --port "$port" \
     --log-level warning app:app &
 app=$!
-for _ in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+# Up when it answers; gone when it could not start (its error is above).
+up=
+for _ in $(seq 200); do
+    kill -0 "$app" 2>/dev/null || break
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        up=yes
+        break
+    fi
     sleep 0.1
 done
+if [ -z "$up" ]; then
+    echo "serve.sh: the app did not start on port $port" >&2
+    exit 1
+fi
 
 api=http://127.0.0.1:$port/api
 cat <<TXT
@@ -42,4 +79,5 @@ Try it from another terminal:
 
 Ctrl-C stops the app, PgBouncer and the cluster.
 TXT
+# Until the app ends or a signal stops this script.
 wait "$app"
