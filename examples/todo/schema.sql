@@ -1,9 +1,45 @@
 -- The todo app's data, isolated per user by row-level security.
 --
--- Load it as the database owner after CREATE EXTENSION jwt_auth CASCADE:
+-- Load it with psql into a database where CREATE EXTENSION jwt_auth
+-- CASCADE has run, as the role that is to own the table (the database
+-- owner, say; never the role the app connects as):
 --     psql -d app -f examples/todo/schema.sql
--- The application connects as todo_app (set its password separately) and
--- starts every transaction with SELECT auth.verify(<token>).
+-- It also needs the login role the app connects as, todo_app (roles are
+-- cluster-wide).  The file creates it when it is missing, which takes the
+-- CREATEROLE attribute (or a superuser); without it, have an administrator
+-- run, once per cluster:
+--     CREATE ROLE todo_app LOGIN PASSWORD '...';
+-- All or nothing: the file checks what it needs before changing anything,
+-- then makes its changes in one transaction, and stops at the first error.
+-- The application connects as todo_app (set its password separately when
+-- this file created it) and starts every transaction with
+-- SELECT auth.verify(<token>).
+
+-- Stop at the first error; the setting is put back at the end, for a file
+-- that includes this one with \i.
+\set todo_schema_on_error_stop :ON_ERROR_STOP
+\set ON_ERROR_STOP on
+
+-- What the rest needs, checked before anything changes.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'jwt_auth') THEN
+        RAISE EXCEPTION 'the todo schema needs the extension jwt_auth in database "%"', current_database()
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Run CREATE EXTENSION jwt_auth CASCADE there first, then load this file again. Nothing was changed.';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'todo_app')
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles
+                       WHERE rolname = current_user AND (rolcreaterole OR rolsuper)) THEN
+        RAISE EXCEPTION 'role "todo_app" does not exist, and role "%" may not create it', current_user
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Have a role with CREATEROLE (or a superuser) run CREATE ROLE todo_app LOGIN PASSWORD ''...''; '
+                         'then load this file again. Nothing was changed.';
+    END IF;
+END
+$$;
+
+BEGIN;
 
 -- Roles are cluster-wide: create the app role only if another database of
 -- this cluster has not already.
@@ -53,3 +89,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON tasks TO todo_app;
 -- user_id is never written by the app: it defaults to the verified identity.
 REVOKE UPDATE ON tasks FROM todo_app;
 GRANT UPDATE (title, description, completed) ON tasks TO todo_app;
+
+COMMIT;
+\set ON_ERROR_STOP :todo_schema_on_error_stop
+\unset todo_schema_on_error_stop

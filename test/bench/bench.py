@@ -247,7 +247,9 @@ def main():
     c = psycopg.connect(dbname=DB, autocommit=True)
     c.execute("SET client_min_messages = warning")
     c.execute("CREATE EXTENSION jwt_auth CASCADE")
-    c.execute(open("examples/todo/schema.sql").read())
+    # The schema is a psql script: leave out its meta-commands (\set ...).
+    with open("examples/todo/schema.sql") as f:
+        c.execute("".join(line for line in f if not line.startswith("\\")))
     c.execute("ALTER ROLE todo_app PASSWORD 'bench password'")
     c.execute("CREATE ROLE bench_bypass LOGIN BYPASSRLS PASSWORD 'bench password'")
     c.execute("GRANT SELECT ON tasks TO bench_bypass")
