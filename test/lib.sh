@@ -77,3 +77,33 @@ stop_pgbouncer() {
     [ -n "${BOUNCER_DIR:-}" ] && rm -rf "$BOUNCER_DIR"
     BOUNCER_DIR=
 }
+
+# The closing line of a suite, as test/run and test/suite.sh find it.
+closing_line='^[a-z0-9_]+: [0-9]+ passed, [0-9]+ failed'
+
+# failure_excerpt LOG: what tells why a suite failed, from its whole output
+# in LOG (test/output/NAME.log): its FAILED lines, then its last lines; or,
+# from a runner of suites that has shown that already for each of its own
+# (test/suite.sh: lines from the first "----- NAME failed: "), all of it.
+# Leaves out closing lines, and the copy of the server log that
+# pg_virtualenv prints after a failed command.  Ends with where the whole is.
+failure_excerpt() {
+    local name shown
+    name=$(basename "$1" .log)
+    shown=$(awk -v closing="$closing_line" '
+        /^\*\*\* .* \(last [0-9]+ lines\) \*\*\*$/ { skip = 1; next }
+        /^Dropping cluster / { skip = 0; next }
+        !skip && $0 !~ closing
+    ' "$1")
+    if grep -qE '^----- [a-z0-9_]+ failed: ' <<<"$shown"; then
+        sed -nE '/^----- [a-z0-9_]+ failed: /,$p' <<<"$shown" | head -n 400 || true
+    else
+        if grep -q 'FAILED' <<<"$shown"; then
+            echo "----- $name failed: its FAILED lines"
+            grep 'FAILED' <<<"$shown" | head -n 20
+        fi
+        echo "----- $name failed: its last lines"
+        tail -n 40 <<<"$shown"
+    fi
+    echo "----- $name: the whole output is in $1"
+}

@@ -1,65 +1,106 @@
 #!/usr/bin/env bash
 # Run inside a throwaway cluster (see test/run): the pg_regress and isolation
-# suites; dump/restore, PgBouncer, hot standby, concurrency and memory tests;
-# the PyJWT interoperability tests; and a check that the server log holds no
-# password or token the tests used.
-# Ends with one "N passed, N failed" line for all of them.
+# suites; dump/restore, PgBouncer, hot standby, concurrency, memory,
+# managed-service and server-log tests; the PyJWT interoperability tests;
+# and a check that the server log holds no password or token the tests used.
+#   pg_virtualenv -t -v 15 bash test/suite.sh
+# Prints one line per suite, "NAME: N passed, N failed", and after a failed
+# one what tells why; the whole output of each is kept in
+# test/output/suite/NAME.log.  Ends with their sum, "N passed, N failed".
 set -uo pipefail
+cd "$(dirname "$0")/.."
+suite=suite
+. test/lib.sh
 
+logs=test/output/suite
+rm -rf "$logs"
+mkdir -p "$logs"
 status=0
-passed=0
-failed=0
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+total_passed=0
+total_failed=0
 
-# pg_regress and isolation: one line per test file.
-make -s installcheck 2>&1 | tee "$out"
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-passed=$((passed + $(grep -cE '\.\.\. +ok' "$out")))
-failed=$((failed + $(grep -cE '\.\.\. +FAILED' "$out")))
+# report NAME PASSED FAILED EXIT-STATUS [NOTE]: print NAME's closing line
+# and, when it failed (or exited non-zero), what tells why.
+report() {
+    local name=$1 p=$2 f=$3 rc=$4 note=${5:-}
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        f=1
+        note="exit status $rc${note:+, $note}"
+    fi
+    echo "$name: $p passed, $f failed${note:+ ($note)}"
+    total_passed=$((total_passed + p))
+    total_failed=$((total_failed + f))
+    if [ "$f" -gt 0 ]; then
+        status=1
+        failure_excerpt "$logs/$name.log"
+    fi
+}
+
+# pg_regress, then isolation: one line per test file in their output.
+for kind in pg_regress isolation; do
+    if [ "$kind" = pg_regress ]; then
+        make -s installcheck ISOLATION= > "$logs/$kind.log" 2>&1
+        rc=$?
+        diffs=regression.diffs
+    else
+        make -s installcheck REGRESS= > "$logs/$kind.log" 2>&1
+        rc=$?
+        diffs=output_iso/regression.diffs
+    fi
+    report "$kind" "$(grep -cE '\.\.\. +ok' "$logs/$kind.log")" \
+        "$(grep -cE '\.\.\. +FAILED' "$logs/$kind.log")" "$rc"
+    if [ "$rc" -ne 0 ] && [ -f "$diffs" ]; then
+        echo "----- $kind failed: the beginning of $diffs"
+        head -n 100 "$diffs"
+    fi
+done
 
 # The shell suites (test/lib.sh): each ends with "NAME: N passed, N failed".
 for t in dump_restore pooler standby concurrency memory managed logs; do
-    bash "test/$t.sh" 2>&1 | tee "$out"
-    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-    line=$(grep -E "^$t: [0-9]+ passed, [0-9]+ failed$" "$out" | tail -1)
+    bash "test/$t.sh" > "$logs/$t.log" 2>&1
+    rc=$?
+    line=$(grep -E "^$t: [0-9]+ passed, [0-9]+ failed$" "$logs/$t.log" | tail -1)
     if [ -z "$line" ]; then
-        echo "suite: $t ended without its closing line" >&2
-        status=1
-        failed=$((failed + 1))
+        report "$t" 0 1 "$rc" "no closing line"
         continue
     fi
-    passed=$((passed + $(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')))
-    failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')))
+    report "$t" "$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')" \
+        "$(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')" "$rc"
 done
 
-# PyJWT interoperability (Debian's python3-jwt, for /usr/bin/python3).
-/usr/bin/python3 -m pytest -q -p no:cacheprovider test/interop 2>&1 | tee "$out"
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-passed=$((passed + $(grep -oE '[0-9]+ passed' "$out" | tail -1 | grep -oE '[0-9]+' || echo 0)))
-failed=$((failed + $(grep -oE '[0-9]+ (failed|error)' "$out" | awk '{ s += $1 } END { print s + 0 }')))
+# PyJWT interoperability (Debian's python3-jwt, for /usr/bin/python3): the
+# last line of pytest -q counts them, "2 failed, 40 passed in 3.1s".
+/usr/bin/python3 -m pytest -q -p no:cacheprovider test/interop > "$logs/pyjwt.log" 2>&1
+rc=$?
+counts=$(grep -E '[0-9]+ (passed|failed|errors?)' "$logs/pyjwt.log" | tail -1)
+report pyjwt "$(grep -oE '[0-9]+ passed' <<<"$counts" | grep -oE '[0-9]+' || echo 0)" \
+    "$(grep -oE '[0-9]+ (failed|errors?)' <<<"$counts" | awk '{ s += $1 } END { print s + 0 }')" "$rc"
 
-# Sign-in timing, unknown email against wrong password: printed, not asserted.
-/usr/bin/python3 test/signin_timing.py || status=1
+# Sign-in timing, unknown email against wrong password: printed, not
+# asserted, and not counted unless it fails to run.
+if /usr/bin/python3 test/signin_timing.py > "$logs/signin_timing.log" 2>&1; then
+    cat "$logs/signin_timing.log"
+else
+    report signin_timing 0 1 1
+fi
 
-# The cluster's log, found by its port.
+# The cluster's log, found by its port.  Every password in the suites ends
+# in "password", "password 1" etc., or is one of these; every token starts
+# with a base64url-encoded '{"'.
 log=$(pg_lsclusters --no-header | awk -v port="$PGPORT" '$3 == port { print $7 }')
 if [ -z "$log" ] || [ ! -f "$log" ]; then
-    echo "suite: cannot find the server log for port $PGPORT" >&2
-    exit 1
-fi
-# Every password in the suites ends in "password", "password 1" etc., or is
-# one of these; every token starts with a base64url-encoded '{"'.
-leaks=$(grep -n -E "password [0-9]'|password'|correct horse|long enough 1|eyJ[A-Za-z0-9_-]{10,}" "$log" || true)
-if [ -n "$leaks" ]; then
-    echo "suite: the server log holds secrets from the tests:" >&2
-    echo "$leaks" | head -20 >&2
-    status=1
-    failed=$((failed + 1))
+    echo "cannot find the server log for port $PGPORT" > "$logs/server_log.log"
+    report server_log 0 1 0
 else
-    echo "suite: no password or token in the server log ($(wc -l < "$log") lines checked)"
-    passed=$((passed + 1))
+    leaks=$(grep -n -E "password [0-9]'|password'|correct horse|long enough 1|eyJ[A-Za-z0-9_-]{10,}" "$log" || true)
+    if [ -n "$leaks" ]; then
+        { echo "the server log $log holds secrets from the tests:"; echo "$leaks" | head -20; } > "$logs/server_log.log"
+        report server_log 0 1 0
+    else
+        echo "no password or token in $log" > "$logs/server_log.log"
+        report server_log 1 0 0 "$(wc -l < "$log") lines checked"
+    fi
 fi
 
-echo "$passed passed, $failed failed"
+echo "$total_passed passed, $total_failed failed"
 exit "$status"
