@@ -25,6 +25,7 @@ tests=(
     libjwt-dev nodejs openssl
     python3-jwt python3-cryptography python3-pytest python3-httpx
     valgrind clang libclang-rt-14-dev
+    chromium
 )
 case $mode in
     demo) packages=("${demo[@]}") ;;
