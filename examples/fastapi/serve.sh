@@ -63,8 +63,8 @@ fi
 api=http://127.0.0.1:$port/api
 cat <<TXT
 
-The todo API is up at $api (PgBouncer on port $BOUNCER_PORT, PostgreSQL on $PGPORT).
-Try it from another terminal:
+The todo app is up: its web page at http://127.0.0.1:$port/, its API at $api
+(PgBouncer on port $BOUNCER_PORT, PostgreSQL on $PGPORT).  Try the API from another terminal:
 
   curl -s -X POST $api/auth/signup -H 'Content-Type: application/json' \\
        -d '{"email": "ada@example.com", "password": "correct horse battery"}'
