@@ -29,23 +29,9 @@ cd "$(dirname "$0")/../../.."
 . test/interop/node_packages.sh
 
 algs=${BETTER_AUTH_ALGS:-"EdDSA ES256 RS256 PS256"}
-db=jwt_auth_better_auth
-app=jwt_auth_better_auth_app
-app_pw=$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(16))')
-work=$(mktemp -d)
-cleanup() {
-    set +e
-    psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
-    psql -X -q -d postgres -c "DROP ROLE IF EXISTS $app"
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-# Node.js and the npm packages, exactly as the lockfile has them.
-if ! require_node_packages; then
-    failed=$((failed + 1))
-    finish
-fi
+# The database, the app role, and the npm packages exactly as the
+# lockfile has them.
+node_suite_begin
 
 # What psql printed, on one line: its lines joined by " ; ", less the
 # LOCATION lines of errors.  So an expected regular expression anchored with
@@ -130,8 +116,6 @@ declare -A deserves=(
 wrong_audience=${deserves[wrong_audience]}
 wrong_issuer=${deserves[wrong_issuer]}
 
-psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "DROP ROLE IF EXISTS $app" \
-    -c "CREATE DATABASE $db" -c "CREATE ROLE $app LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '$app_pw'"
 psql -X -q -d "$db" -v ON_ERROR_STOP=1 <<SQL
 SET client_min_messages = warning;
 CREATE EXTENSION jwt_auth CASCADE;

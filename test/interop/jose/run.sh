@@ -18,26 +18,7 @@ cd "$(dirname "$0")/../../.."
 . test/lib.sh
 . test/interop/node_packages.sh
 
-db=jwt_auth_jose
-app=jwt_auth_jose_app
-app_pw=$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(16))')
-work=$(mktemp -d)
-cleanup() {
-    set +e
-    psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
-    psql -X -q -d postgres -c "DROP ROLE IF EXISTS $app"
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-if ! require_node_packages; then
-    failed=$((failed + 1))
-    finish
-fi
-
-psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" \
-    -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "DROP ROLE IF EXISTS $app" \
-    -c "CREATE DATABASE $db" -c "CREATE ROLE $app LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '$app_pw'"
+node_suite_begin
 psql -X -q -d "$db" -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" -c "CREATE EXTENSION jwt_auth CASCADE"
 
 started=$SECONDS
