@@ -22,8 +22,12 @@ REGRESS = install signup signin verify hostile identity sessions session_scan ke
 ISOLATION = signup_race key_revocation session_revocation password_race config_change
 
 SHLIB_LINK = -lcrypto
-PG_CPPFLAGS = -I$(srcdir)/src
+PG_CPPFLAGS = -I$(srcdir)/src -DJWT_AUTH_VERSION='"$(EXTVERSION)"'
 PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+# Export only the entry points (src/pg_compat.h marks them), on every
+# PostgreSQL version: the server loads the library RTLD_GLOBAL, so any other
+# global symbol could clash with another library's.  test/exports.sh checks.
+PG_CFLAGS += -fvisibility=hidden
 
 EXTRA_CLEAN = $(DATA_built) test/fuzz/fuzz_token
 

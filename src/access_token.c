@@ -47,14 +47,14 @@ add_number(StringInfo buf, const char *name, int64 value)
  * to *expires_at.  session_id may be NULL (no "sid" claim).
  */
 text *
-issue_access_token(const char *user_id, const char *email, const char *session_id,
+jwt_auth_issue_access_token(const char *user_id, const char *email, const char *session_id,
 				   TimestampTz *expires_at)
 {
-	const JwtKey *key = keys_signing_key();
-	const Settings *cfg = config_get();
+	const JwtKey *key = jwt_auth_keys_signing_key();
+	const Settings *cfg = jwt_auth_config_get();
 	StringInfoData claims;
 	char		jti[37];
-	int64		now = unix_now();
+	int64		now = jwt_auth_unix_now();
 	char		signed_token[TOKEN_MAX_LENGTH + 1];
 	size_t		len;
 	SignatureKey sigkey = {0};
@@ -65,12 +65,12 @@ issue_access_token(const char *user_id, const char *email, const char *session_i
 				 errmsg("no signing key is available"),
 				 errdetail("auth.keys holds no key that is not retired."),
 				 errhint("Create one with auth.rotate_key().")));
-	sigkey.alg = signature_alg(key->alg);
+	sigkey.alg = jwt_auth_signature_alg(key->alg);
 	sigkey.hmac = key->hmac;
 	sigkey.pkey = NULL;
 	if (strcmp(key->alg, "HS256") != 0)
 	{
-		sigkey.pkey = keys_private_key(key);
+		sigkey.pkey = jwt_auth_keys_private_key(key);
 		if (sigkey.pkey == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -79,7 +79,7 @@ issue_access_token(const char *user_id, const char *email, const char *session_i
 							   key->alg)));
 	}
 
-	random_uuid(jti);
+	jwt_auth_random_uuid(jti);
 	initStringInfo(&claims);
 	appendStringInfoChar(&claims, '{');
 	add_string(&claims, "iss", cfg->issuer);
@@ -94,7 +94,7 @@ issue_access_token(const char *user_id, const char *email, const char *session_i
 	add_string(&claims, "jti", jti);
 	appendStringInfoChar(&claims, '}');
 
-	len = token_sign(&sigkey, key->kid, claims.data, signed_token, sizeof(signed_token));
+	len = jwt_auth_token_sign(&sigkey, key->kid, claims.data, signed_token, sizeof(signed_token));
 	if (len == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),

@@ -22,7 +22,7 @@
  * function that writes; "detail" may be NULL.
  */
 void
-require_writable(const char *function, const char *detail)
+jwt_auth_require_writable(const char *function, const char *detail)
 {
 	if (XactReadOnly)
 		ereport(ERROR,
@@ -34,7 +34,7 @@ require_writable(const char *function, const char *detail)
 
 /* Raise 22004 if argument "argno" is NULL. */
 void
-require_argument(FunctionCallInfo fcinfo, int argno, const char *name)
+jwt_auth_require_argument(FunctionCallInfo fcinfo, int argno, const char *name)
 {
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
@@ -48,7 +48,7 @@ require_argument(FunctionCallInfo fcinfo, int argno, const char *name)
  * Neither may hold anything from the token.
  */
 void
-refuse(const char *msg, const char *detail)
+jwt_auth_refuse(const char *msg, const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
@@ -58,7 +58,7 @@ refuse(const char *msg, const char *detail)
 
 /* Seconds since the Unix epoch, now. */
 int64
-unix_now(void)
+jwt_auth_unix_now(void)
 {
 	return (int64) timestamptz_to_time_t(GetCurrentTimestamp());
 }

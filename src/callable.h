@@ -15,9 +15,9 @@
 
 #include "pg_compat.h"
 
-extern void require_argument(FunctionCallInfo fcinfo, int argno, const char *name);
-extern void require_writable(const char *function, const char *detail);
-pg_noreturn extern void refuse(const char *msg, const char *detail);
-extern int64 unix_now(void);
+extern void jwt_auth_require_argument(FunctionCallInfo fcinfo, int argno, const char *name);
+extern void jwt_auth_require_writable(const char *function, const char *detail);
+pg_noreturn extern void jwt_auth_refuse(const char *msg, const char *detail);
+extern int64 jwt_auth_unix_now(void);
 
 #endif							/* JWT_AUTH_CALLABLE_H */

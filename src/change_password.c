@@ -25,6 +25,7 @@
 #include "config.h"
 #include "identity.h"
 #include "password.h"
+#include "pg_compat.h"
 #include "secrets.h"
 #include "tables.h"
 #include "throttle.h"
@@ -34,7 +35,7 @@ change_password_impl(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	uid;
 	char		uid_text[37];
-	text	   *sid = claim_text("sid");
+	text	   *sid = jwt_auth_claim_text("sid");
 	text	   *new_password;
 	char	   *stored = NULL;
 	char	   *email = NULL;
@@ -47,29 +48,29 @@ change_password_impl(PG_FUNCTION_ARGS)
 	int			ended;
 	MemoryContext outer = CurrentMemoryContext;
 
-	require_sessions();
-	require_argument(fcinfo, 0, "old_password");
-	require_argument(fcinfo, 1, "new_password");
-	identity_require_account(&uid);
-	require_writable("auth.change_password()", NULL);
-	new_password = password_check_rules(PG_GETARG_DATUM(1));
-	if (!password_size_ok(PG_GETARG_DATUM(0)))
+	jwt_auth_require_sessions();
+	jwt_auth_require_argument(fcinfo, 0, "old_password");
+	jwt_auth_require_argument(fcinfo, 1, "new_password");
+	jwt_auth_identity_require_account(&uid);
+	jwt_auth_require_writable("auth.change_password()", NULL);
+	new_password = jwt_auth_password_check_rules(PG_GETARG_DATUM(1));
+	if (!jwt_auth_password_size_ok(PG_GETARG_DATUM(0)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PASSWORD),
 				 errmsg("invalid password")));
 
-	codec_uuid_format(uid.data, uid_text);
+	jwt_auth_codec_uuid_format(uid.data, uid_text);
 	values[0] = CStringGetTextDatum(uid_text);
-	(void) auth_table("users", &owner);
-	(void) auth_table("sessions", &owner);
-	auth_query_begin();
+	(void) jwt_auth_table("users", &owner);
+	(void) jwt_auth_table("sessions", &owner);
+	jwt_auth_query_begin();
 	/*
 	 * Guesses of the old password are throttled as sign-ins of the user's
 	 * email are (a stolen access token must not allow unlimited guesses),
 	 * and checked before the row is locked, so that a guess does not hold
 	 * up the user's sign-ins for the length of a hash.
 	 */
-	auth_query("SELECT email, password_hash FROM auth.users "
+	jwt_auth_query("SELECT email, password_hash FROM auth.users "
 			   "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid",
 			   1, types, values, NULL, false, SPI_OK_SELECT);
 	if (SPI_processed == 1)
@@ -81,18 +82,18 @@ change_password_impl(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(spi);
 	}
 	if (email != NULL)
-		throttle_attempt(email, strlen(email), &throttled);
-	if (!password_matches(PG_GETARG_TEXT_PP(0), stored, config_get()->bcrypt_cost))
+		jwt_auth_throttle_attempt(email, strlen(email), &throttled);
+	if (!jwt_auth_password_matches(PG_GETARG_TEXT_PP(0), stored, jwt_auth_config_get()->bcrypt_cost))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PASSWORD),
 				 errmsg("invalid password")));
-	throttle_success(&throttled);
+	jwt_auth_throttle_success(&throttled);
 
 	/* Only if the hash is still the one checked: else the password changed meanwhile. */
-	hash = password_hash(new_password, config_get()->bcrypt_cost);
+	hash = jwt_auth_password_hash(new_password, jwt_auth_config_get()->bcrypt_cost);
 	values[1] = CStringGetTextDatum(hash);
 	values[2] = CStringGetTextDatum(stored);
-	auth_query("UPDATE auth.users SET password_hash = $2, updated_at = pg_catalog.now() "
+	jwt_auth_query("UPDATE auth.users SET password_hash = $2, updated_at = pg_catalog.now() "
 			   "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
 			   "AND password_hash OPERATOR(pg_catalog.=) $3",
 			   3, types, values, NULL, false, SPI_OK_UPDATE);
@@ -105,13 +106,13 @@ change_password_impl(PG_FUNCTION_ARGS)
 	/* End every other session: whoever knew the old password is out. */
 	values[2] = sid ? PointerGetDatum(sid) : (Datum) 0;
 	nulls[2] = sid ? ' ' : 'n';
-	auth_query("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
+	jwt_auth_query("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
 			   "WHERE user_id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
 			   "AND revoked_at IS NULL "
 			   "AND ($3::pg_catalog.uuid IS NULL OR id OPERATOR(pg_catalog.<>) $3::pg_catalog.uuid)",
 			   3, types, values, nulls, false, SPI_OK_UPDATE);
 	ended = (int) SPI_processed;
-	auth_query_end();
+	jwt_auth_query_end();
 	PG_RETURN_INT32(ended);
 }
 
@@ -119,5 +120,5 @@ PG_FUNCTION_INFO_V1(jwt_auth_change_password);
 Datum
 jwt_auth_change_password(PG_FUNCTION_ARGS)
 {
-	return call_hiding_statement(change_password_impl, fcinfo);
+	return jwt_auth_call_hiding_statement(change_password_impl, fcinfo);
 }

@@ -33,7 +33,7 @@
 static bool
 get_date(const JsDoc *doc, const char *name, bool *present, int64_t *value)
 {
-	const JsValue *v = js_get(doc, name);
+	const JsValue *v = jwt_auth_js_get(doc, name);
 
 	*present = (v != NULL);
 	if (v == NULL)
@@ -47,7 +47,7 @@ get_date(const JsDoc *doc, const char *name, bool *present, int64_t *value)
 static bool
 optional_string(const JsDoc *doc, const char *name)
 {
-	const JsValue *v = js_get(doc, name);
+	const JsValue *v = jwt_auth_js_get(doc, name);
 
 	return v == NULL || v->type == JS_STRING;
 }
@@ -56,7 +56,7 @@ static TokenStatus
 check_audience(const JsDoc *doc, const char *audience, bool foreign,
 			   const char **detail)
 {
-	const JsValue *v = js_get(doc, "aud");
+	const JsValue *v = jwt_auth_js_get(doc, "aud");
 	bool		found = false;
 
 	if (v == NULL)
@@ -65,7 +65,7 @@ check_audience(const JsDoc *doc, const char *audience, bool foreign,
 		return TOKEN_WRONG_AUDIENCE;
 	}
 	if (v->type == JS_STRING)
-		found = js_string_equals(v, audience);
+		found = jwt_auth_js_string_equals(v, audience);
 	else if (v->type == JS_ARRAY)
 	{
 		for (int i = 0; i < v->count; i++)
@@ -77,7 +77,7 @@ check_audience(const JsDoc *doc, const char *audience, bool foreign,
 				*detail = gettext_noop("The \"aud\" claim holds a value that is not a string.");
 				return TOKEN_MALFORMED;
 			}
-			if (js_string_equals(e, audience))
+			if (jwt_auth_js_string_equals(e, audience))
 				found = true;
 		}
 	}
@@ -98,12 +98,12 @@ check_audience(const JsDoc *doc, const char *audience, bool foreign,
 
 /*
  * Check the claims of a token whose signature was found good (its payload
- * decoded by token_decode_payload() into "doc" and claims->json) against
- * "rules".  Claims jwt_auth reads must have their type;
- * "iss" must equal the issuer and "aud" name the audience.
+ * decoded by jwt_auth_token_decode_payload() into "doc" and claims->json)
+ * against "rules".  Claims jwt_auth reads must have their type; "iss" must
+ * equal the issuer and "aud" name the audience.
  */
 TokenStatus
-claims_check(const JsDoc *doc, const TokenRules *rules,
+jwt_auth_claims_check(const JsDoc *doc, const TokenRules *rules,
 			 TokenClaims *claims, const char **detail)
 {
 	const JsValue *v;
@@ -116,7 +116,7 @@ claims_check(const JsDoc *doc, const TokenRules *rules,
 				iat = 0;
 
 	claims->foreign = rules->foreign;
-	v = js_get(doc, "sub");
+	v = jwt_auth_js_get(doc, "sub");
 	if (rules->foreign)
 	{
 		/* Another issuer's subject: any string of 1 to 255 bytes. */
@@ -125,9 +125,9 @@ claims_check(const JsDoc *doc, const TokenRules *rules,
 			*detail = gettext_noop("The \"sub\" claim is not a string of 1 to 255 bytes.");
 			return TOKEN_MALFORMED;
 		}
-		claims->sub_is_uuid = codec_uuid_parse(v->str, v->len, claims->sub);
+		claims->sub_is_uuid = jwt_auth_codec_uuid_parse(v->str, v->len, claims->sub);
 		if (claims->sub_is_uuid)
-			codec_uuid_format(claims->sub, claims->sub_text);
+			jwt_auth_codec_uuid_format(claims->sub, claims->sub_text);
 		else
 		{
 			memcpy(claims->sub_text, v->str, v->len);
@@ -136,18 +136,18 @@ claims_check(const JsDoc *doc, const TokenRules *rules,
 	}
 	else
 	{
-		if (v == NULL || v->type != JS_STRING || !codec_uuid_parse(v->str, v->len, claims->sub))
+		if (v == NULL || v->type != JS_STRING || !jwt_auth_codec_uuid_parse(v->str, v->len, claims->sub))
 		{
 			*detail = gettext_noop("The \"sub\" claim is not a UUID.");
 			return TOKEN_MALFORMED;
 		}
 		claims->sub_is_uuid = true;
-		codec_uuid_format(claims->sub, claims->sub_text);
+		jwt_auth_codec_uuid_format(claims->sub, claims->sub_text);
 	}
 	/* Another issuer's sessions are its own business: its "sid" is not read. */
-	v = rules->foreign ? NULL : js_get(doc, "sid");
+	v = rules->foreign ? NULL : jwt_auth_js_get(doc, "sid");
 	claims->has_sid = (v != NULL);
-	if (v != NULL && (v->type != JS_STRING || !codec_uuid_parse(v->str, v->len, claims->sid)))
+	if (v != NULL && (v->type != JS_STRING || !jwt_auth_codec_uuid_parse(v->str, v->len, claims->sid)))
 	{
 		*detail = gettext_noop("The \"sid\" claim is not a UUID.");
 		return TOKEN_MALFORMED;
@@ -185,13 +185,13 @@ claims_check(const JsDoc *doc, const TokenRules *rules,
 		return TOKEN_MALFORMED;
 	}
 
-	v = js_get(doc, "iss");
+	v = jwt_auth_js_get(doc, "iss");
 	if (v == NULL)
 	{
 		*detail = gettext_noop("The token has no \"iss\" claim.");
 		return TOKEN_WRONG_ISSUER;
 	}
-	if (!js_string_equals(v, rules->issuer))
+	if (!jwt_auth_js_string_equals(v, rules->issuer))
 	{
 		*detail = gettext_noop("The \"iss\" claim does not equal the issuer setting in force.");
 		return TOKEN_WRONG_ISSUER;
@@ -209,7 +209,7 @@ claims_check(const JsDoc *doc, const TokenRules *rules,
 	claims->nbf = nbf;
 	claims->has_iat = has_iat;
 	claims->iat = iat;
-	st = claims_check_times(claims, rules, detail);
+	st = jwt_auth_claims_check_times(claims, rules, detail);
 	if (st != TOKEN_OK)
 		return st;
 	return TOKEN_OK;
@@ -220,7 +220,7 @@ claims_check(const JsDoc *doc, const TokenRules *rules,
  * the rules ignore it), "nbf" and "iat", each with the leeway.
  */
 TokenStatus
-claims_check_times(const TokenClaims *claims, const TokenRules *rules,
+jwt_auth_claims_check_times(const TokenClaims *claims, const TokenRules *rules,
 				   const char **detail)
 {
 	if (!rules->ignore_expiry && rules->now >= claims->exp + rules->leeway)

@@ -47,9 +47,9 @@ typedef struct TokenClaims
 	char		json[TOKEN_MAX_JSON + 1];	/* the decoded payload */
 } TokenClaims;
 
-extern TokenStatus claims_check(const JsDoc *doc, const TokenRules *rules,
+extern TokenStatus jwt_auth_claims_check(const JsDoc *doc, const TokenRules *rules,
 								TokenClaims *claims, const char **detail);
-extern TokenStatus claims_check_times(const TokenClaims *claims,
+extern TokenStatus jwt_auth_claims_check_times(const TokenClaims *claims,
 									  const TokenRules *rules, const char **detail);
 
 #endif							/* JWT_AUTH_CLAIMS_H */

@@ -40,7 +40,7 @@ static const signed char b64url_value[256] = {
 
 /* How many of the first "len" bytes of "s" are of the base64url alphabet. */
 size_t
-codec_b64url_span(const char *s, size_t len)
+jwt_auth_codec_b64url_span(const char *s, size_t len)
 {
 	size_t		i = 0;
 
@@ -54,7 +54,7 @@ codec_b64url_span(const char *s, size_t len)
  * CODEC_B64URL_LEN(len) + 1 bytes; returns the length written.
  */
 size_t
-codec_b64url_encode(const unsigned char *src, size_t len, char *dst)
+jwt_auth_codec_b64url_encode(const unsigned char *src, size_t len, char *dst)
 {
 	size_t		i = 0;
 	size_t		o = 0;
@@ -93,7 +93,7 @@ codec_b64url_encode(const unsigned char *src, size_t len, char *dst)
  * character, and zero bits where the last character has bits to spare.
  */
 bool
-codec_b64url_decode(const char *src, size_t len, unsigned char *dst,
+jwt_auth_codec_b64url_decode(const char *src, size_t len, unsigned char *dst,
 					size_t dstcap, size_t *outlen)
 {
 	size_t		rem = len % 4;
@@ -145,7 +145,7 @@ codec_b64url_decode(const char *src, size_t len, unsigned char *dst,
 
 /* The value of a hex digit, either case, or -1. */
 int
-codec_hex_digit(char c)
+jwt_auth_codec_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -158,7 +158,7 @@ codec_hex_digit(char c)
 
 /* Parse the canonical 8-4-4-4-12 spelling of a UUID, either case. */
 bool
-codec_uuid_parse(const char *text, size_t len, unsigned char uuid[16])
+jwt_auth_codec_uuid_parse(const char *text, size_t len, unsigned char uuid[16])
 {
 	size_t		i;
 	int			n = 0;
@@ -177,8 +177,8 @@ codec_uuid_parse(const char *text, size_t len, unsigned char uuid[16])
 			i++;
 			continue;
 		}
-		hi = codec_hex_digit(text[i]);
-		lo = codec_hex_digit(text[i + 1]);
+		hi = jwt_auth_codec_hex_digit(text[i]);
+		lo = jwt_auth_codec_hex_digit(text[i + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
 		uuid[n++] = (unsigned char) ((hi << 4) | lo);
@@ -189,7 +189,7 @@ codec_uuid_parse(const char *text, size_t len, unsigned char uuid[16])
 
 /* The canonical lower-case text of a UUID. */
 void
-codec_uuid_format(const unsigned char uuid[16], char out[37])
+jwt_auth_codec_uuid_format(const unsigned char uuid[16], char out[37])
 {
 	static const char hex[] = "0123456789abcdef";
 	int			o = 0;
@@ -206,7 +206,7 @@ codec_uuid_format(const unsigned char uuid[16], char out[37])
 
 /* Write code point "cp" (at most U+10FFFF) as UTF-8; returns 1 to 4 bytes. */
 size_t
-codec_utf8_encode(uint32_t cp, char out[4])
+jwt_auth_codec_utf8_encode(uint32_t cp, char out[4])
 {
 	if (cp < 0x80)
 	{
@@ -238,7 +238,7 @@ codec_utf8_encode(uint32_t cp, char out[4])
  * bytes), or 0: no overlong form, surrogate or code point above U+10FFFF.
  */
 size_t
-codec_utf8_length(const unsigned char *p, size_t avail)
+jwt_auth_codec_utf8_length(const unsigned char *p, size_t avail)
 {
 	unsigned char c = p[0];
 

@@ -20,15 +20,15 @@
 /* Characters base64url needs for "n" bytes, without the terminating NUL. */
 #define CODEC_B64URL_LEN(n)		(((n) * 4 + 2) / 3)
 
-extern size_t codec_b64url_span(const char *s, size_t len);
-extern size_t codec_b64url_encode(const unsigned char *src, size_t len, char *dst);
-extern bool codec_b64url_decode(const char *src, size_t len,
+extern size_t jwt_auth_codec_b64url_span(const char *s, size_t len);
+extern size_t jwt_auth_codec_b64url_encode(const unsigned char *src, size_t len, char *dst);
+extern bool jwt_auth_codec_b64url_decode(const char *src, size_t len,
 								unsigned char *dst, size_t dstcap,
 								size_t *outlen);
-extern bool codec_uuid_parse(const char *text, size_t len, unsigned char uuid[16]);
-extern void codec_uuid_format(const unsigned char uuid[16], char out[37]);
-extern int	codec_hex_digit(char c);
-extern size_t codec_utf8_encode(uint32_t cp, char out[4]);
-extern size_t codec_utf8_length(const unsigned char *p, size_t avail);
+extern bool jwt_auth_codec_uuid_parse(const char *text, size_t len, unsigned char uuid[16]);
+extern void jwt_auth_codec_uuid_format(const unsigned char uuid[16], char out[37]);
+extern int	jwt_auth_codec_hex_digit(char c);
+extern size_t jwt_auth_codec_utf8_encode(uint32_t cp, char out[4]);
+extern size_t jwt_auth_codec_utf8_length(const unsigned char *p, size_t avail);
 
 #endif							/* JWT_AUTH_CODEC_H */

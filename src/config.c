@@ -12,10 +12,10 @@
  *
  * Every backend caches the stored values.  A statement trigger on
  * auth.settings sends a relcache invalidation for the table, and its arrival
- * (config_invalidate) makes the next config_get() read the table again: a
- * change reaches every backend of the database when it commits, even in the
- * middle of a transaction, as a change of auth.keys does.  The table is
- * read as its owner, with the latest snapshot (auth_read_begin()).
+ * (config_invalidate) makes the next jwt_auth_config_get() read the table
+ * again: a change reaches every backend of the database when it commits, even
+ * in the middle of a transaction, as a change of auth.keys does.  The table
+ * is read as its owner, with the latest snapshot (jwt_auth_read_begin()).
  *
  * A database still at version 1.0 of the extension has no auth.settings:
  * the GUCs then apply alone.
@@ -40,6 +40,7 @@
 #include "callable.h"
 #include "invalidation.h"
 #include "memory.h"
+#include "pg_compat.h"
 #include "tables.h"
 
 /* What auth.settings holds, as last read. */
@@ -51,8 +52,8 @@ static uint64 stored_generation = 0;
 static Oid	settings_relid = InvalidOid;
 
 /*
- * What config_get() returns: the GUCs with the stored values over them,
- * made again when either changes.
+ * What jwt_auth_config_get() returns: the GUCs with the stored values over
+ * them, made again when either changes.
  */
 static Settings effective;
 static uint64 effective_gucs = 0;		/* guc_settings_generation it saw */
@@ -61,7 +62,7 @@ static uint64 loads = 1;				/* config_load() calls */
 
 /* A relcache invalidation of "relid" arrived (InvalidOid: of every table). */
 void
-config_invalidate(Oid relid)
+jwt_auth_config_invalidate(Oid relid)
 {
 	if (relid == InvalidOid || relid == settings_relid)
 	{
@@ -73,15 +74,15 @@ config_invalidate(Oid relid)
 static const SettingDef *
 find_setting(const char *name, bool missing_ok)
 {
-	const SettingDef *def = guc_setting_find(name);
+	const SettingDef *def = jwt_auth_guc_setting_find(name);
 
 	if (def == NULL && !missing_ok)
 	{
 		StringInfoData names;
 
 		initStringInfo(&names);
-		for (int i = 0; i < guc_nsettings; i++)
-			appendStringInfo(&names, "%s%s", i ? ", " : "", guc_setting_defs[i].name);
+		for (int i = 0; i < jwt_auth_guc_nsettings; i++)
+			appendStringInfo(&names, "%s%s", i ? ", " : "", jwt_auth_guc_setting_defs[i].name);
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unrecognized setting \"%s\"", name),
@@ -111,7 +112,7 @@ config_load(void)
 
 	memset(&loaded, 0, sizeof(loaded));
 	memset(loaded_is_stored, 0, sizeof(loaded_is_stored));
-	if (!auth_table_exists("settings"))
+	if (!jwt_auth_table_exists("settings"))
 	{
 		/* Version 1.0: nothing to read, and no invalidation to wait for. */
 		if (config_context != NULL)
@@ -120,20 +121,20 @@ config_load(void)
 		loads++;
 		return;
 	}
-	relid = auth_table("settings", &owner);
+	relid = jwt_auth_table("settings", &owner);
 	fresh = AllocSetContextCreate(CurrentMemoryContext, "jwt_auth configuration",
 								  ALLOCSET_SMALL_SIZES);
 
-	auth_read_begin(owner, "SELECT setting, value FROM auth.settings", &read);
+	jwt_auth_read_begin(owner, "SELECT setting, value FROM auth.settings", &read);
 	old = MemoryContextSwitchTo(fresh);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
 		char	   *value = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
-		const SettingDef *def = name ? guc_setting_find(name) : NULL;
+		const SettingDef *def = name ? jwt_auth_guc_setting_find(name) : NULL;
 		const char *detail = NULL;
 
-		if (def == NULL || value == NULL || !guc_setting_parse(def, value, &loaded, &detail))
+		if (def == NULL || value == NULL || !jwt_auth_guc_setting_parse(def, value, &loaded, &detail))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
 					 errmsg("invalid row in auth.settings"),
@@ -141,10 +142,10 @@ config_load(void)
 							   name ? name : ""),
 					 errhint("Remove it with auth.configure('%s', NULL), then set the value again.",
 							 name ? name : "")));
-		loaded_is_stored[def - guc_setting_defs] = true;
+		loaded_is_stored[def - jwt_auth_guc_setting_defs] = true;
 	}
 	MemoryContextSwitchTo(old);
-	auth_read_end(&read);
+	jwt_auth_read_end(&read);
 
 	if (config_context != NULL)
 		MemoryContextDelete(config_context);
@@ -164,20 +165,20 @@ config_load(void)
  * is valid until the next call.
  */
 const Settings *
-config_get(void)
+jwt_auth_config_get(void)
 {
 	AcceptInvalidationMessages();
 	if (!stored_valid)
 		config_load();
-	if (effective_gucs == guc_settings_generation && effective_loads == loads)
+	if (effective_gucs == jwt_auth_guc_settings_generation && effective_loads == loads)
 		return &effective;
-	effective_gucs = guc_settings_generation;
+	effective_gucs = jwt_auth_guc_settings_generation;
 	effective_loads = loads;
-	effective = guc_settings;
-	for (int i = 0; i < guc_nsettings; i++)
+	effective = jwt_auth_guc_settings;
+	for (int i = 0; i < jwt_auth_guc_nsettings; i++)
 	{
 		if (is_stored[i])
-			guc_setting_copy(&guc_setting_defs[i], &effective, &stored);
+			jwt_auth_guc_setting_copy(&jwt_auth_guc_setting_defs[i], &effective, &stored);
 	}
 	return &effective;
 }
@@ -211,46 +212,51 @@ jwt_auth_configure(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	char	   *result;
 
-	require_argument(fcinfo, 0, "setting");
+	jwt_auth_require_argument(fcinfo, 0, "setting");
 	name = bounded_text_argument(fcinfo, 0, "setting name");
 	/* "jwt_auth.token_ttl" names token_ttl as well. */
 	if (strncmp(name, "jwt_auth.", 9) == 0)
 		name += 9;
 	/* NULL removes any row of that name, even one no setting reads any more. */
 	def = find_setting(name, PG_ARGISNULL(1));
-	require_writable("auth.configure()", NULL);
-	(void) auth_table("settings", &owner);
-	values[0] = CStringGetTextDatum(name);
+	jwt_auth_require_writable("auth.configure()", NULL);
+	(void) jwt_auth_table("settings", &owner);
 
-	auth_query_begin();
+	/*
+	 * The value to store and return is made here, in the caller's memory: what
+	 * is allocated between jwt_auth_query_begin() and jwt_auth_query_end() is
+	 * freed by the latter.
+	 */
 	if (PG_ARGISNULL(1))
-	{
-		auth_query("DELETE FROM auth.settings WHERE setting OPERATOR(pg_catalog.=) $1",
-				   1, types, values, NULL, false, SPI_OK_DELETE);
-		if (def == NULL)
-		{
-			auth_query_end();
-			PG_RETURN_NULL();
-		}
-		result = guc_setting_format(def, &guc_settings);
-	}
+		result = def ? jwt_auth_guc_setting_format(def, &jwt_auth_guc_settings) : NULL;
 	else
 	{
 		Settings	parsed;
 		const char *detail = NULL;
 
-		if (!guc_setting_parse(def, bounded_text_argument(fcinfo, 1, "value"), &parsed, &detail))
+		if (!jwt_auth_guc_setting_parse(def, bounded_text_argument(fcinfo, 1, "value"), &parsed, &detail))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid value for setting \"%s\"", def->name),
 					 errdetail_internal("%s", detail)));
-		result = guc_setting_format(def, &parsed);
+		result = jwt_auth_guc_setting_format(def, &parsed);
+	}
+	values[0] = CStringGetTextDatum(name);
+
+	jwt_auth_query_begin();
+	if (PG_ARGISNULL(1))
+		jwt_auth_query("DELETE FROM auth.settings WHERE setting OPERATOR(pg_catalog.=) $1",
+				   1, types, values, NULL, false, SPI_OK_DELETE);
+	else
+	{
 		values[1] = CStringGetTextDatum(result);
-		auth_query("INSERT INTO auth.settings (setting, value) VALUES ($1, $2) "
+		jwt_auth_query("INSERT INTO auth.settings (setting, value) VALUES ($1, $2) "
 				   "ON CONFLICT (setting) DO UPDATE SET value = EXCLUDED.value",
 				   2, types, values, NULL, false, SPI_OK_INSERT);
 	}
-	auth_query_end();
+	jwt_auth_query_end();
+	if (result == NULL)
+		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(cstring_to_text(result));
 }
 
@@ -263,14 +269,14 @@ jwt_auth_configuration(PG_FUNCTION_ARGS)
 	const Settings *in_force;
 
 	InitMaterializedSRF(fcinfo, 0);
-	in_force = config_get();
-	for (int i = 0; i < guc_nsettings; i++)
+	in_force = jwt_auth_config_get();
+	for (int i = 0; i < jwt_auth_guc_nsettings; i++)
 	{
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
 
-		values[0] = CStringGetTextDatum(guc_setting_defs[i].name);
-		values[1] = CStringGetTextDatum(guc_setting_format(&guc_setting_defs[i], in_force));
+		values[0] = CStringGetTextDatum(jwt_auth_guc_setting_defs[i].name);
+		values[1] = CStringGetTextDatum(jwt_auth_guc_setting_format(&jwt_auth_guc_setting_defs[i], in_force));
 		values[2] = CStringGetTextDatum(is_stored[i] ? "database" : "server");
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
@@ -285,5 +291,5 @@ PG_FUNCTION_INFO_V1(jwt_auth_settings_changed);
 Datum
 jwt_auth_settings_changed(PG_FUNCTION_ARGS)
 {
-	return invalidate_trigger_table(fcinfo, "auth.settings_changed");
+	return jwt_auth_invalidate_trigger_table(fcinfo, "auth.settings_changed");
 }

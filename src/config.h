@@ -12,7 +12,7 @@
 
 #include "guc.h"
 
-extern const Settings *config_get(void);
-extern void config_invalidate(Oid relid);
+extern const Settings *jwt_auth_config_get(void);
+extern void jwt_auth_config_invalidate(Oid relid);
 
 #endif							/* JWT_AUTH_CONFIG_H */

@@ -24,6 +24,7 @@
 #include "utils/formatting.h"
 
 #include "email.h"
+#include "pg_compat.h"
 
 static bool
 is_ascii_space(char c)
@@ -69,7 +70,7 @@ is_unicode_format(pg_wchar c)
  * Return the normalised address, or NULL with *why set to a sentence that
  * says what is wrong.  "raw" need not be NUL-terminated.
  */
-char *
+static char *
 email_normalize(const char *raw, int len, const char **why)
 {
 	const char *start = raw;
@@ -179,7 +180,7 @@ email_normalize(const char *raw, int len, const char **why)
  * detoasted.
  */
 char *
-email_argument(Datum email, const char **why)
+jwt_auth_email_argument(Datum email, const char **why)
 {
 	text	   *t;
 

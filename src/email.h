@@ -13,7 +13,6 @@
 #define EMAIL_MAX_LENGTH		254
 #define EMAIL_MAX_LOCAL_LENGTH	64
 
-extern char *email_normalize(const char *raw, int len, const char **why);
-extern char *email_argument(Datum email, const char **why);
+extern char *jwt_auth_email_argument(Datum email, const char **why);
 
 #endif							/* JWT_AUTH_EMAIL_H */

@@ -29,27 +29,27 @@
 #include "token.h"
 
 /* The GUCs' values; DefineCustom*Variable() sets their defaults. */
-Settings	guc_settings;
+Settings	jwt_auth_guc_settings;
 
 /* Bumped by every assignment of one of them (their assign hooks). */
-uint64		guc_settings_generation = 1;
+uint64		jwt_auth_guc_settings_generation = 1;
 
 static void
 assign_int(int newval, void *extra)
 {
-	guc_settings_generation++;
+	jwt_auth_guc_settings_generation++;
 }
 
 static void
 assign_bool(bool newval, void *extra)
 {
-	guc_settings_generation++;
+	jwt_auth_guc_settings_generation++;
 }
 
 static void
 assign_name(const char *newval, void *extra)
 {
-	guc_settings_generation++;
+	jwt_auth_guc_settings_generation++;
 }
 int			jwt_auth_cache_size = 1024;
 
@@ -57,7 +57,7 @@ int			jwt_auth_cache_size = 1024;
 #define S(field) offsetof(Settings, field)
 
 /* In the order auth.configuration() lists them. */
-const SettingDef guc_setting_defs[SETTINGS_COUNT] = {
+const SettingDef jwt_auth_guc_setting_defs[SETTINGS_COUNT] = {
 	{"token_ttl", SETTING_INT, S(token_ttl), 1, 7 * DAY, GUC_UNIT_S, 3600, NULL,
 	"Lifetime of the tokens that auth.signin() issues.", NULL},
 	{"refresh_ttl", SETTING_INT, S(refresh_ttl), 60, 365 * DAY, GUC_UNIT_S, 30 * DAY, NULL,
@@ -81,7 +81,7 @@ const SettingDef guc_setting_defs[SETTINGS_COUNT] = {
 	"Off makes verification stateless: a token then stays valid until it expires, "
 	"whatever happens to its session or its user."},
 };
-const int	guc_nsettings = lengthof(guc_setting_defs);
+const int	jwt_auth_guc_nsettings = lengthof(jwt_auth_guc_setting_defs);
 
 #define FIELD(s, def, type) ((type *) ((char *) (s) + (def)->offset))
 
@@ -112,12 +112,12 @@ check_name(char **newval, void **extra, GucSource source)
 }
 
 const SettingDef *
-guc_setting_find(const char *name)
+jwt_auth_guc_setting_find(const char *name)
 {
-	for (int i = 0; i < guc_nsettings; i++)
+	for (int i = 0; i < jwt_auth_guc_nsettings; i++)
 	{
-		if (strcmp(guc_setting_defs[i].name, name) == 0)
-			return &guc_setting_defs[i];
+		if (strcmp(jwt_auth_guc_setting_defs[i].name, name) == 0)
+			return &jwt_auth_guc_setting_defs[i];
 	}
 	return NULL;
 }
@@ -141,7 +141,7 @@ format_seconds(int secs)
  * failure, return false with a sentence for errdetail in *detail.
  */
 bool
-guc_setting_parse(const SettingDef *def, const char *value, Settings *into,
+jwt_auth_guc_setting_parse(const SettingDef *def, const char *value, Settings *into,
 				  const char **detail)
 {
 	switch (def->type)
@@ -189,7 +189,7 @@ guc_setting_parse(const SettingDef *def, const char *value, Settings *into,
 
 /* Copy setting "def" from "from" into "to" (a name is shared, not copied). */
 void
-guc_setting_copy(const SettingDef *def, Settings *to, const Settings *from)
+jwt_auth_guc_setting_copy(const SettingDef *def, Settings *to, const Settings *from)
 {
 	switch (def->type)
 	{
@@ -205,9 +205,9 @@ guc_setting_copy(const SettingDef *def, Settings *to, const Settings *from)
 	}
 }
 
-/* The value of setting "def" in "from", as text that guc_setting_parse() reads back. */
+/* The value of setting "def" in "from", as text that jwt_auth_guc_setting_parse() reads back. */
 char *
-guc_setting_format(const SettingDef *def, const Settings *from)
+jwt_auth_guc_setting_format(const SettingDef *def, const Settings *from)
 {
 	switch (def->type)
 	{
@@ -224,11 +224,11 @@ guc_setting_format(const SettingDef *def, const Settings *from)
 }
 
 void
-guc_init(void)
+jwt_auth_guc_init(void)
 {
-	for (int i = 0; i < guc_nsettings; i++)
+	for (int i = 0; i < jwt_auth_guc_nsettings; i++)
 	{
-		const SettingDef *def = &guc_setting_defs[i];
+		const SettingDef *def = &jwt_auth_guc_setting_defs[i];
 		char		name[64];
 
 		snprintf(name, sizeof(name), "jwt_auth.%s", def->name);
@@ -237,19 +237,19 @@ guc_init(void)
 		{
 			case SETTING_INT:
 				DefineCustomIntVariable(name, def->desc, def->long_desc,
-										FIELD(&guc_settings, def, int),
+										FIELD(&jwt_auth_guc_settings, def, int),
 										def->boot, def->min, def->max,
 										PGC_SUSET, def->flags, NULL, assign_int, NULL);
 				break;
 			case SETTING_BOOL:
 				DefineCustomBoolVariable(name, def->desc, def->long_desc,
-										 FIELD(&guc_settings, def, bool),
+										 FIELD(&jwt_auth_guc_settings, def, bool),
 										 def->boot != 0,
 										 PGC_SUSET, def->flags, NULL, assign_bool, NULL);
 				break;
 			case SETTING_NAME:
 				DefineCustomStringVariable(name, def->desc, def->long_desc,
-										   FIELD(&guc_settings, def, char *),
+										   FIELD(&jwt_auth_guc_settings, def, char *),
 										   def->boot_name,
 										   PGC_SUSET, def->flags, check_name, assign_name, NULL);
 				break;

@@ -52,17 +52,17 @@ typedef struct SettingDef
 
 #define SETTINGS_COUNT 9		/* entries of guc_setting_defs */
 
-extern Settings guc_settings;
-extern uint64 guc_settings_generation;
-extern const SettingDef guc_setting_defs[SETTINGS_COUNT];
-extern const int guc_nsettings;
+extern Settings jwt_auth_guc_settings;
+extern uint64 jwt_auth_guc_settings_generation;
+extern const SettingDef jwt_auth_guc_setting_defs[SETTINGS_COUNT];
+extern const int jwt_auth_guc_nsettings;
 extern int	jwt_auth_cache_size;
 
-extern void guc_init(void);
-extern const SettingDef *guc_setting_find(const char *name);
-extern bool guc_setting_parse(const SettingDef *def, const char *value,
+extern void jwt_auth_guc_init(void);
+extern const SettingDef *jwt_auth_guc_setting_find(const char *name);
+extern bool jwt_auth_guc_setting_parse(const SettingDef *def, const char *value,
 							  Settings *into, const char **detail);
-extern char *guc_setting_format(const SettingDef *def, const Settings *from);
-extern void guc_setting_copy(const SettingDef *def, Settings *to, const Settings *from);
+extern char *jwt_auth_guc_setting_format(const SettingDef *def, const Settings *from);
+extern void jwt_auth_guc_setting_copy(const SettingDef *def, Settings *to, const Settings *from);
 
 #endif							/* JWT_AUTH_GUC_H */

@@ -19,11 +19,12 @@
  * the identity.
  *
  * A failed auth.verify() leaves no identity, although the abort of its
- * transaction restores the settings to what they were: each value carries
- * the number of the identity_set() call that made it, and values made
- * before the last failure are not an identity (identity_refused()).  The
- * settings themselves are cleared at the start of the next query (an
- * executor hook), before any parallel worker copies them.
+ * transaction restores the settings to what they were: each value carries the
+ * number of the jwt_auth_identity_set() call that made it, and values made
+ * before the last failure are not an identity
+ * (jwt_auth_identity_refused()).  The settings themselves are cleared at the
+ * start of the next query (an executor hook), before any parallel worker
+ * copies them.
  *
  * Their check hook refuses every non-empty value unless auth.verify() is
  * assigning it (or a parallel worker is copying the leader's state), so SET,
@@ -52,6 +53,7 @@
 #include "identity.h"
 #include "json_strict.h"
 #include "memory.h"
+#include "pg_compat.h"
 
 static char *identity_user_id = NULL;
 static char *identity_claims = NULL;
@@ -63,7 +65,7 @@ static char *identity_claims = NULL;
 typedef struct ClaimsExtra
 {
 	char		sub[IDENTITY_MAX_SUB + 1];	/* its "sub" */
-	uint64		stamp;			/* the identity_set() call that made it */
+	uint64		stamp;			/* the jwt_auth_identity_set() call that made it */
 	bool		origin_known;	/* set by auth.verify() in this process */
 	bool		foreign;		/* if so: verified as another issuer's token */
 } ClaimsExtra;
@@ -74,11 +76,11 @@ static ClaimsExtra claims_in_force;
 static bool has_user_id = false;
 static char user_id_in_force[IDENTITY_MAX_SUB + 1];
 
-/* identity_set() calls so far, and the count at the last failed verify. */
+/* jwt_auth_identity_set() calls so far, and the count at the last failed verify. */
 static uint64 identity_stamp = 0;
 static uint64 refused_stamp = 0;
 
-/* While identity_set() assigns: the "sub" of the claims it assigns. */
+/* While jwt_auth_identity_set() assigns: the "sub" of the claims it assigns. */
 static const char *assigning_sub;
 static bool assigning_foreign;
 
@@ -94,7 +96,7 @@ static uint64 cached_generation = 0;
 static Jsonb *cached_claims = NULL;
 static MemoryContext claims_context = NULL;
 
-/* True only while identity_set() assigns the settings. */
+/* True only while jwt_auth_identity_set() assigns the settings. */
 static bool identity_assigning = false;
 
 static bool
@@ -125,7 +127,7 @@ check_user_id(char **newval, void **extra, GucSource source)
 		GUC_check_errdetail("The identity must be at most %d bytes long.", IDENTITY_MAX_SUB);
 		return false;
 	}
-	sub = strdup(*newval);
+	sub = compat_guc_strdup(*newval);
 	if (sub == NULL)
 		return false;
 	*extra = sub;
@@ -152,18 +154,18 @@ check_claims(char **newval, void **extra, GucSource source)
 		return false;
 	if (*newval == NULL || (*newval)[0] == '\0')
 		return true;
-	ce = (ClaimsExtra *) malloc(sizeof(ClaimsExtra));
+	ce = (ClaimsExtra *) compat_guc_malloc(sizeof(ClaimsExtra));
 	if (ce == NULL)
 		return false;
 	ce->origin_known = identity_assigning;
 	ce->foreign = identity_assigning && assigning_foreign;
 	if (identity_assigning)
 		strlcpy(ce->sub, assigning_sub, sizeof(ce->sub));	/* verified already */
-	else if (!js_parse_object(*newval, strlen(*newval), &doc) ||
-			 (sub = js_get(&doc, "sub")) == NULL || sub->type != JS_STRING ||
+	else if (!jwt_auth_js_parse_object(*newval, strlen(*newval), &doc) ||
+			 (sub = jwt_auth_js_get(&doc, "sub")) == NULL || sub->type != JS_STRING ||
 			 sub->len == 0 || sub->len > IDENTITY_MAX_SUB)
 	{
-		free(ce);
+		compat_guc_free(ce);
 		GUC_check_errdetail("The claims must be a JSON object with a \"sub\" string.");
 		return false;
 	}
@@ -172,8 +174,8 @@ check_claims(char **newval, void **extra, GucSource source)
 		/* As auth.verify() spells it: a UUID in canonical form. */
 		pg_uuid_t	uid;
 
-		if (codec_uuid_parse(sub->str, sub->len, uid.data))
-			codec_uuid_format(uid.data, ce->sub);
+		if (jwt_auth_codec_uuid_parse(sub->str, sub->len, uid.data))
+			jwt_auth_codec_uuid_format(uid.data, ce->sub);
 		else
 		{
 			memcpy(ce->sub, sub->str, sub->len);
@@ -211,7 +213,7 @@ identity_valid(void)
  * the failure's (sub)transaction aborts, is no identity any more.
  */
 void
-identity_refused(void)
+jwt_auth_identity_refused(void)
 {
 	refused_stamp = identity_stamp;
 }
@@ -240,7 +242,7 @@ executor_start(QueryDesc *queryDesc, int eflags)
 }
 
 void
-identity_init(void)
+jwt_auth_identity_init(void)
 {
 	DefineCustomStringVariable("jwt_auth.user_id",
 							   "Id of the user verified by auth.verify().",
@@ -276,7 +278,7 @@ identity_init(void)
  * no settings work after the first.
  */
 void
-identity_set(const char *sub, const char *claims, bool foreign, bool is_local)
+jwt_auth_identity_set(const char *sub, const char *claims, bool foreign, bool is_local)
 {
 	GucAction	action = is_local ? GUC_ACTION_LOCAL : GUC_ACTION_SET;
 
@@ -344,7 +346,7 @@ current_claims(void)
 
 /* A string claim of the verified token, or NULL. */
 text *
-claim_text(const char *name)
+jwt_auth_claim_text(const char *name)
 {
 	Jsonb	   *claims = current_claims();
 	JsonbValue	v;
@@ -358,11 +360,11 @@ claim_text(const char *name)
 }
 
 /* The verified user's id as a UUID; false if there is none, or it is no UUID. */
-bool
+static bool
 identity_current_uid(pg_uuid_t *uid)
 {
 	return identity_valid() &&
-		codec_uuid_parse(claims_in_force.sub, strlen(claims_in_force.sub), uid->data);
+		jwt_auth_codec_uuid_parse(claims_in_force.sub, strlen(claims_in_force.sub), uid->data);
 }
 
 /*
@@ -373,7 +375,7 @@ identity_current_uid(pg_uuid_t *uid)
  * accounts and sessions are its own.
  */
 void
-identity_require_account(pg_uuid_t *uid)
+jwt_auth_identity_require_account(pg_uuid_t *uid)
 {
 	if (!identity_valid())
 		ereport(ERROR,
@@ -381,7 +383,7 @@ identity_require_account(pg_uuid_t *uid)
 				 errmsg("no verified identity"),
 				 errhint("Call auth.verify() first in this transaction.")));
 	if (!claims_in_force.origin_known || claims_in_force.foreign ||
-		!codec_uuid_parse(claims_in_force.sub, strlen(claims_in_force.sub), uid->data))
+		!jwt_auth_codec_uuid_parse(claims_in_force.sub, strlen(claims_in_force.sub), uid->data))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 				 errmsg("the verified identity is not a jwt_auth account"),
@@ -413,7 +415,7 @@ PG_FUNCTION_INFO_V1(jwt_auth_email);
 Datum
 jwt_auth_email(PG_FUNCTION_ARGS)
 {
-	text	   *t = claim_text("email");
+	text	   *t = jwt_auth_claim_text("email");
 
 	if (t == NULL)
 		PG_RETURN_NULL();
@@ -444,7 +446,7 @@ jwt_auth_role(PG_FUNCTION_ARGS)
 				 errmsg("auth.role() cannot be called in a parallel worker")));
 	if (claims_in_force.foreign)
 		PG_RETURN_TEXT_P(cstring_to_text("authenticated"));
-	t = claim_text("role");
+	t = jwt_auth_claim_text("role");
 	if (t == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(t);
@@ -454,7 +456,7 @@ PG_FUNCTION_INFO_V1(jwt_auth_issuer);
 Datum
 jwt_auth_issuer(PG_FUNCTION_ARGS)
 {
-	text	   *t = claim_text("iss");
+	text	   *t = jwt_auth_claim_text("iss");
 
 	if (t == NULL)
 		PG_RETURN_NULL();

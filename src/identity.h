@@ -10,14 +10,13 @@
 #ifndef JWT_AUTH_IDENTITY_H
 #define JWT_AUTH_IDENTITY_H
 
-extern void identity_init(void);
+extern void jwt_auth_identity_init(void);
 #include "utils/uuid.h"
 
-extern void identity_set(const char *sub, const char *claims, bool foreign,
+extern void jwt_auth_identity_set(const char *sub, const char *claims, bool foreign,
 						 bool is_local);
-extern void identity_refused(void);
-extern bool identity_current_uid(pg_uuid_t *uid);
-extern void identity_require_account(pg_uuid_t *uid);
-extern text *claim_text(const char *name);
+extern void jwt_auth_identity_refused(void);
+extern void jwt_auth_identity_require_account(pg_uuid_t *uid);
+extern text *jwt_auth_claim_text(const char *name);
 
 #endif							/* JWT_AUTH_IDENTITY_H */

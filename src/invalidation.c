@@ -34,14 +34,14 @@ relcache_invalidated(Datum arg, Oid relid)
 }
 
 void
-invalidation_init(void)
+jwt_auth_invalidation_init(void)
 {
 	CacheRegisterRelcacheCallback(relcache_invalidated, (Datum) 0);
 }
 
 /* Call "watcher" with every relcache invalidation (InvalidOid: of every table). */
 void
-invalidation_watch(RelcacheWatcher watcher)
+jwt_auth_invalidation_watch(RelcacheWatcher watcher)
 {
 	if (nwatchers >= MAX_WATCHERS)
 		elog(ERROR, "too many relcache watchers");
@@ -54,7 +54,7 @@ invalidation_watch(RelcacheWatcher watcher)
  * in once the change commits (and this one at the next command).
  */
 Datum
-invalidate_trigger_table(FunctionCallInfo fcinfo, const char *function)
+jwt_auth_invalidate_trigger_table(FunctionCallInfo fcinfo, const char *function)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 

@@ -15,8 +15,8 @@
 
 typedef void (*RelcacheWatcher) (Oid relid);
 
-extern void invalidation_init(void);
-extern void invalidation_watch(RelcacheWatcher watcher);
-extern Datum invalidate_trigger_table(FunctionCallInfo fcinfo, const char *function);
+extern void jwt_auth_invalidation_init(void);
+extern void jwt_auth_invalidation_watch(RelcacheWatcher watcher);
+extern Datum jwt_auth_invalidate_trigger_table(FunctionCallInfo fcinfo, const char *function);
 
 #endif							/* JWT_AUTH_INVALIDATION_H */

@@ -6,7 +6,7 @@
  *
  * A trigger on auth.issuers and auth.issuer_keys sends a relcache
  * invalidation when a change commits; the cache is then read again at the
- * next look-up, and the token cache, which compares issuers_version(),
+ * next look-up, and the token cache, which compares jwt_auth_issuers_version(),
  * forgets every token it verified before.  A key is looked up by issuer and
  * kid together: one issuer's kid never selects another's key.
  *
@@ -27,6 +27,7 @@
 #include "issuers.h"
 #include "keys.h"
 #include "memory.h"
+#include "pg_compat.h"
 #include "tables.h"
 
 static MemoryContext issuers_context = NULL;
@@ -41,7 +42,7 @@ static Oid	issuer_keys_relid = InvalidOid;
 
 /* A relcache invalidation of "relid" arrived (InvalidOid: of every table). */
 void
-issuers_invalidate(Oid relid)
+jwt_auth_issuers_invalidate(Oid relid)
 {
 	if (relid == InvalidOid || relid == issuers_relid || relid == issuer_keys_relid)
 	{
@@ -52,7 +53,7 @@ issuers_invalidate(Oid relid)
 
 /* A number that changes whenever the trusted issuers may have changed. */
 uint64
-issuers_version(void)
+jwt_auth_issuers_version(void)
 {
 	return issuers_generation;
 }
@@ -76,12 +77,12 @@ parse_key(const char *pem, SignatureAlg alg)
 {
 	BIO		   *bio = BIO_new_mem_buf(pem, -1);
 	EVP_PKEY   *pkey = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
-	const char *as = alg == SIG_PS256 ? "RS256" : signature_alg_name(alg);
+	const char *as = alg == SIG_PS256 ? "RS256" : jwt_auth_signature_alg_name(alg);
 	bool		ok = pkey != NULL;
 
 	BIO_free(bio);
 	if (ok && (alg == SIG_EDDSA || alg == SIG_RS256 || alg == SIG_PS256))
-		ok = keys_problem(pkey, as, false) == NULL;
+		ok = jwt_auth_keys_problem(pkey, as, false) == NULL;
 	else if (ok)
 	{
 		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
@@ -110,19 +111,19 @@ issuers_load(void)
 	MemoryContextCallback *cleanup;
 	int			n;
 
-	if (!auth_table_exists("issuers"))
+	if (!jwt_auth_table_exists("issuers"))
 	{
 		nissuers = nikeys = 0;
 		issuers_valid = true;
 		return;
 	}
-	issuers_relid = auth_table("issuers", &owner);
-	issuer_keys_relid = auth_table("issuer_keys", &owner);
+	issuers_relid = jwt_auth_table("issuers", &owner);
+	issuer_keys_relid = jwt_auth_table("issuer_keys", &owner);
 	fresh = AllocSetContextCreate(CurrentMemoryContext, "jwt_auth issuers",
 								  ALLOCSET_SMALL_SIZES);
 	cleanup = MemoryContextAllocZero(fresh, sizeof(MemoryContextCallback));
 
-	auth_read_begin(owner,
+	jwt_auth_read_begin(owner,
 					"SELECT i.issuer, i.audience, k.kid, k.alg, k.public_key "
 					"FROM auth.issuers i JOIN auth.issuer_keys k ON k.issuer OPERATOR(pg_catalog.=) i.issuer "
 					"ORDER BY i.issuer COLLATE \"C\"",
@@ -159,7 +160,7 @@ issuers_load(void)
 		}
 		k->issuer = nissuers - 1;
 		strlcpy(k->kid, kid, sizeof(k->kid));
-		k->alg = signature_alg(alg);
+		k->alg = jwt_auth_signature_alg(alg);
 		k->pkey = k->alg == SIG_UNKNOWN || k->alg == SIG_HS256 ? NULL : parse_key(pem, k->alg);
 		if (k->pkey == NULL)
 		{
@@ -172,7 +173,7 @@ issuers_load(void)
 		}
 		nikeys++;
 	}
-	auth_read_end(&read);
+	jwt_auth_read_end(&read);
 
 	if (issuers_context != NULL)
 		MemoryContextDelete(issuers_context);
@@ -184,7 +185,7 @@ issuers_load(void)
 
 /* The trusted issuer named "issuer" (not NUL-terminated), or NULL. */
 const TrustedIssuer *
-issuers_find(const char *issuer, size_t len, int *index)
+jwt_auth_issuers_find(const char *issuer, size_t len, int *index)
 {
 	if (!issuers_valid)
 		issuers_load();
@@ -201,7 +202,7 @@ issuers_find(const char *issuer, size_t len, int *index)
 
 /* The key "kid" of trusted issuer number "issuer", or NULL. */
 const IssuerKey *
-issuers_key(int issuer, const char *kid)
+jwt_auth_issuers_key(int issuer, const char *kid)
 {
 	for (int i = 0; i < nikeys; i++)
 		if (ikeys[i].issuer == issuer && strcmp(ikeys[i].kid, kid) == 0)
@@ -217,5 +218,5 @@ PG_FUNCTION_INFO_V1(jwt_auth_issuers_changed);
 Datum
 jwt_auth_issuers_changed(PG_FUNCTION_ARGS)
 {
-	return invalidate_trigger_table(fcinfo, "auth.issuers_changed");
+	return jwt_auth_invalidate_trigger_table(fcinfo, "auth.issuers_changed");
 }

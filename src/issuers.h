@@ -31,9 +31,9 @@ typedef struct IssuerKey
 	EVP_PKEY   *pkey;
 } IssuerKey;
 
-extern void issuers_invalidate(Oid relid);
-extern uint64 issuers_version(void);
-extern const TrustedIssuer *issuers_find(const char *issuer, size_t len, int *index);
-extern const IssuerKey *issuers_key(int issuer, const char *kid);
+extern void jwt_auth_issuers_invalidate(Oid relid);
+extern uint64 jwt_auth_issuers_version(void);
+extern const TrustedIssuer *jwt_auth_issuers_find(const char *issuer, size_t len, int *index);
+extern const IssuerKey *jwt_auth_issuers_key(int issuer, const char *kid);
 
 #endif							/* JWT_AUTH_ISSUERS_H */

@@ -66,7 +66,7 @@ hex4(const char *s)
 
 	for (int i = 0; i < 4; i++)
 	{
-		int			d = codec_hex_digit(s[i]);
+		int			d = jwt_auth_codec_hex_digit(s[i]);
 
 		if (d < 0)
 			return -1;
@@ -105,7 +105,7 @@ parse_unicode_escape(JsParser *ps)
 		return fail(ps, JS_ERR_NUL);
 	else
 		cp = (uint32_t) hi;
-	return put_bytes(ps->doc, buf, codec_utf8_encode(cp, buf));
+	return put_bytes(ps->doc, buf, jwt_auth_codec_utf8_encode(cp, buf));
 }
 
 /* Parse a string at ps->p (on the opening quote), decoding into scratch. */
@@ -161,7 +161,7 @@ parse_string(JsParser *ps, const char **str, size_t *len)
 				   (unsigned char) ps->p[n] < 0x80 && ps->p[n] != '"' && ps->p[n] != '\\')
 				n++;
 		}
-		else if ((n = codec_utf8_length((const unsigned char *) ps->p,
+		else if ((n = jwt_auth_codec_utf8_length((const unsigned char *) ps->p,
 										(size_t) (ps->end - ps->p))) == 0)
 			return fail(ps, JS_ERR_UTF8);
 		if (!put_bytes(doc, ps->p, n))
@@ -410,7 +410,7 @@ parse_value(JsParser *ps, JsValue *out, bool top_member)
 }
 
 bool
-js_parse_object(const char *text, size_t len, JsDoc *doc)
+jwt_auth_js_parse_object(const char *text, size_t len, JsDoc *doc)
 {
 	JsParser	ps;
 
@@ -442,7 +442,7 @@ js_parse_object(const char *text, size_t len, JsDoc *doc)
 }
 
 const JsValue *
-js_get(const JsDoc *doc, const char *name)
+jwt_auth_js_get(const JsDoc *doc, const char *name)
 {
 	size_t		n = strlen(name);
 
@@ -455,7 +455,7 @@ js_get(const JsDoc *doc, const char *name)
 }
 
 bool
-js_string_equals(const JsValue *v, const char *s)
+jwt_auth_js_string_equals(const JsValue *v, const char *s)
 {
 	return v->type == JS_STRING && v->len == strlen(s) && memcmp(v->str, s, v->len) == 0;
 }

@@ -90,8 +90,8 @@ typedef struct JsDoc
  * NUL characters, nesting deeper than JS_MAX_DEPTH, and documents over the
  * limits above.  On failure doc->error says why.
  */
-extern bool js_parse_object(const char *text, size_t len, JsDoc *doc);
-extern const JsValue *js_get(const JsDoc *doc, const char *name);
-extern bool js_string_equals(const JsValue *v, const char *s);
+extern bool jwt_auth_js_parse_object(const char *text, size_t len, JsDoc *doc);
+extern const JsValue *jwt_auth_js_get(const JsDoc *doc, const char *name);
+extern bool jwt_auth_js_string_equals(const JsValue *v, const char *s);
 
 #endif							/* JWT_AUTH_JSON_STRICT_H */

@@ -72,7 +72,7 @@ decode_member(JsonbContainer *jwk, const char *name, unsigned char *out, size_t 
 	const char *s = member(jwk, name, &len, &bad);
 	size_t		n;
 
-	if (s == NULL || !codec_b64url_decode(s, (size_t) len, out, cap, &n) || n == 0)
+	if (s == NULL || !jwt_auth_codec_b64url_decode(s, (size_t) len, out, cap, &n) || n == 0)
 		return -1;
 	return (int) n;
 }
@@ -177,7 +177,7 @@ rsa_key(JsonbContainer *jwk, const char **problem)
  * false, with "problem" saying why in a sentence, if it cannot be trusted.
  */
 bool
-jwk_public_key(JsonbContainer *jwk, JwkKey *out, const char **problem)
+jwt_auth_jwk_public_key(JsonbContainer *jwk, JwkKey *out, const char **problem)
 {
 	static const char *const private_members[] = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"};
 	bool		bad = false;
@@ -286,7 +286,7 @@ jwk_public_key(JsonbContainer *jwk, JwkKey *out, const char **problem)
 		return false;
 	}
 	/* The checks imported keys pass; every EC curve gets OpenSSL's point check. */
-	*problem = check_as != NULL ? keys_problem(pkey, check_as, false) : NULL;
+	*problem = check_as != NULL ? jwt_auth_keys_problem(pkey, check_as, false) : NULL;
 	if (*problem == NULL && check_as == NULL)
 	{
 		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);

@@ -23,6 +23,6 @@ typedef struct JwkKey
 	EVP_PKEY   *pkey;			/* the caller frees it */
 } JwkKey;
 
-extern bool jwk_public_key(JsonbContainer *jwk, JwkKey *out, const char **problem);
+extern bool jwt_auth_jwk_public_key(JsonbContainer *jwk, JwkKey *out, const char **problem);
 
 #endif							/* JWT_AUTH_JWK_H */

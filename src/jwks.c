@@ -27,6 +27,7 @@
 
 #include "codec.h"
 #include "keys.h"
+#include "pg_compat.h"
 
 /* Append an OpenSSL big number parameter as a base64url JSON member. */
 static void
@@ -51,7 +52,7 @@ add_bn(StringInfo buf, EVP_PKEY *pkey, const char *param, const char *name, int 
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not read a public key")));
-	codec_b64url_encode(bytes, (size_t) n, b64);
+	jwt_auth_codec_b64url_encode(bytes, (size_t) n, b64);
 	appendStringInfo(buf, ",\"%s\":\"%s\"", name, b64);
 }
 
@@ -59,7 +60,7 @@ static Datum
 jwks_impl(PG_FUNCTION_ARGS)
 {
 	const JwtKey *all;
-	int			n = keys_all(&all);
+	int			n = jwt_auth_keys_all(&all);
 	StringInfoData buf;
 	bool		first = true;
 
@@ -87,7 +88,7 @@ jwks_impl(PG_FUNCTION_ARGS)
 				ereport(ERROR,
 						(errcode(ERRCODE_INTERNAL_ERROR),
 						 errmsg("could not read a public key")));
-			codec_b64url_encode(raw, rawlen, b64);
+			jwt_auth_codec_b64url_encode(raw, rawlen, b64);
 			appendStringInfo(&buf, ",\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"%s\"", b64);
 		}
 		else if (strcmp(k->alg, "ES256") == 0)

@@ -28,26 +28,27 @@
 #include "session_scan.h"
 #include "throttle_file.h"
 
+/* PostgreSQL 18 and later show the name and version in pg_get_loaded_modules(). */
 #ifdef PG_MODULE_MAGIC_EXT
-PG_MODULE_MAGIC_EXT(.name = "jwt_auth", .version = "1.1");
+PG_MODULE_MAGIC_EXT(.name = "jwt_auth", .version = JWT_AUTH_VERSION);
 #else
 PG_MODULE_MAGIC;
 #endif
 
-void		_PG_init(void);
+extern PGDLLEXPORT void _PG_init(void);
 
 void
 _PG_init(void)
 {
-	guc_init();
-	identity_init();
-	throttle_file_init();
-	secrets_init();
-	invalidation_init();
-	invalidation_watch(keys_invalidate);
-	invalidation_watch(sessions_invalidate);
-	session_scan_init();
-	invalidation_watch(config_invalidate);
-	invalidation_watch(issuers_invalidate);
+	jwt_auth_guc_init();
+	jwt_auth_identity_init();
+	jwt_auth_throttle_file_init();
+	jwt_auth_secrets_init();
+	jwt_auth_invalidation_init();
+	jwt_auth_invalidation_watch(jwt_auth_keys_invalidate);
+	jwt_auth_invalidation_watch(jwt_auth_sessions_invalidate);
+	jwt_auth_session_scan_init();
+	jwt_auth_invalidation_watch(jwt_auth_config_invalidate);
+	jwt_auth_invalidation_watch(jwt_auth_issuers_invalidate);
 	MarkGUCPrefixReserved("jwt_auth");
 }

@@ -30,6 +30,7 @@
 #include "callable.h"
 #include "keys.h"
 #include "mac.h"
+#include "pg_compat.h"
 #include "secrets.h"
 #include "tables.h"
 #include "token.h"
@@ -41,7 +42,7 @@ check_alg(FunctionCallInfo fcinfo, const char **alg)
 {
 	char	   *a;
 
-	require_argument(fcinfo, 0, "alg");
+	jwt_auth_require_argument(fcinfo, 0, "alg");
 	a = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	if (strcmp(a, "HS256") != 0 && strcmp(a, "ES256") != 0 && strcmp(a, "RS256") != 0 &&
 		strcmp(a, "EdDSA") != 0)
@@ -81,13 +82,13 @@ pem_of(EVP_PKEY *pkey, bool private_key)
 
 /*
  * Refuse (22023) a private key that is not fit for "alg" in every respect
- * (keys_problem()); "pkey" is freed first.  Generated keys go through it
- * too.
+ * (jwt_auth_keys_problem()); "pkey" is freed first.  Generated keys go
+ * through it too.
  */
 static void
 require_fit(EVP_PKEY *pkey, const char *alg)
 {
-	const char *problem = keys_problem(pkey, alg, true);
+	const char *problem = jwt_auth_keys_problem(pkey, alg, true);
 
 	if (problem != NULL)
 	{
@@ -130,13 +131,13 @@ store_key(const char *alg, const char *kid, const unsigned char *secret, size_t 
 	values[2] = PointerGetDatum(sec);
 	values[3] = public_pem ? CStringGetTextDatum(public_pem) : (Datum) 0;
 
-	(void) auth_table("keys", &owner);
-	auth_query_begin();
+	(void) jwt_auth_table("keys", &owner);
+	jwt_auth_query_begin();
 	/* clock_timestamp(): two keys made in one transaction are still ordered. */
-	auth_query("INSERT INTO auth.keys (kid, alg, secret, public_key, created_at) "
+	jwt_auth_query("INSERT INTO auth.keys (kid, alg, secret, public_key, created_at) "
 			   "VALUES ($1, $2, $3, $4, pg_catalog.clock_timestamp())",
 			   4, types, values, nulls, false, SPI_OK_INSERT);
-	auth_query_end();
+	jwt_auth_query_end();
 	explicit_bzero(VARDATA(sec), secret_len);
 	return cstring_to_text(kid);
 }
@@ -160,7 +161,7 @@ rotate_key_impl(PG_FUNCTION_ARGS)
 	EVP_PKEY   *pkey;
 	text	   *volatile kid = NULL;
 
-	require_sessions();
+	jwt_auth_require_sessions();
 	check_alg(fcinfo, &alg);
 	if (strcmp(alg, "HS256") == 0)
 	{
@@ -208,9 +209,9 @@ import_key_impl(PG_FUNCTION_ARGS)
 	BIO		   *bio;
 	text	   *volatile result = NULL;
 
-	require_sessions();
+	jwt_auth_require_sessions();
 	check_alg(fcinfo, &alg);
-	require_argument(fcinfo, 1, "key");
+	jwt_auth_require_argument(fcinfo, 1, "key");
 	if (toast_raw_datum_size(PG_GETARG_DATUM(1)) - VARHDRSZ > MAX_IMPORTED_KEY)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -238,7 +239,7 @@ import_key_impl(PG_FUNCTION_ARGS)
 	}
 
 	bio = BIO_new_mem_buf(VARDATA_ANY(key), (int) len);
-	pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, keys_no_passphrase, NULL) : NULL;
+	pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, jwt_auth_keys_no_passphrase, NULL) : NULL;
 	BIO_free(bio);
 	ERR_clear_error();
 	if (pkey == NULL)
@@ -270,5 +271,5 @@ PG_FUNCTION_INFO_V1(jwt_auth_import_key);
 Datum
 jwt_auth_import_key(PG_FUNCTION_ARGS)
 {
-	return call_hiding_statement(import_key_impl, fcinfo);
+	return jwt_auth_call_hiding_statement(import_key_impl, fcinfo);
 }

@@ -33,6 +33,7 @@
 #include "invalidation.h"
 #include "keys.h"
 #include "memory.h"
+#include "pg_compat.h"
 #include "tables.h"
 
 static MemoryContext keys_context = NULL;
@@ -48,7 +49,7 @@ static Oid	keys_relid = InvalidOid;
  * holds a key, so the memory is freed at the next load, not now.
  */
 void
-keys_invalidate(Oid relid)
+jwt_auth_keys_invalidate(Oid relid)
 {
 	if (relid == InvalidOid || relid == keys_relid)
 	{
@@ -59,7 +60,7 @@ keys_invalidate(Oid relid)
 
 /* A number that changes whenever auth.keys may have changed. */
 uint64
-keys_version(void)
+jwt_auth_keys_version(void)
 {
 	return keys_generation;
 }
@@ -74,7 +75,7 @@ free_keys(void *arg)
 	{
 		if (k->secret != NULL)
 			explicit_bzero(k->secret, k->secret_len);
-		hmac_key_free(k->hmac);
+		jwt_auth_hmac_key_free(k->hmac);
 		k->hmac = NULL;
 		EVP_PKEY_free(k->public_key);
 		EVP_PKEY_free(k->private_key);
@@ -84,7 +85,7 @@ free_keys(void *arg)
 
 /* PEM passphrase callback: keys are never encrypted; never prompt. */
 int
-keys_no_passphrase(char *buf, int size, int rwflag, void *u)
+jwt_auth_keys_no_passphrase(char *buf, int size, int rwflag, void *u)
 {
 	return -1;
 }
@@ -94,11 +95,11 @@ static EVP_PKEY *
 parse_public_key(const char *pem, const char *alg)
 {
 	BIO		   *bio = BIO_new_mem_buf(pem, -1);
-	EVP_PKEY   *pkey = bio ? PEM_read_bio_PUBKEY(bio, NULL, keys_no_passphrase, NULL) : NULL;
+	EVP_PKEY   *pkey = bio ? PEM_read_bio_PUBKEY(bio, NULL, jwt_auth_keys_no_passphrase, NULL) : NULL;
 
 	BIO_free(bio);
 	ERR_clear_error();
-	if (pkey != NULL && keys_problem(pkey, alg, false) != NULL)
+	if (pkey != NULL && jwt_auth_keys_problem(pkey, alg, false) != NULL)
 	{
 		EVP_PKEY_free(pkey);
 		pkey = NULL;
@@ -115,7 +116,7 @@ keys_load(void)
 {
 	uint64		generation = keys_generation;
 	Oid			owner;
-	Oid			relid = auth_table("keys", &owner);
+	Oid			relid = jwt_auth_table("keys", &owner);
 	AuthRead	read;
 	MemoryContext fresh;
 	MemoryContextCallback *cleanup;
@@ -132,7 +133,7 @@ keys_load(void)
 	 * through to_jsonb() so that this query serves both until ALTER EXTENSION
 	 * UPDATE.
 	 */
-	auth_read_begin(owner,
+	jwt_auth_read_begin(owner,
 					"SELECT k.kid, k.alg, k.secret, k.created_at, "
 					"pg_catalog.to_jsonb(k) OPERATOR(pg_catalog.->>) 'public_key' "
 					"FROM auth.keys k "
@@ -194,7 +195,7 @@ keys_load(void)
 		/* A secret too short to use gets no HMAC key: it verifies nothing. */
 		if (strcmp(k->alg, "HS256") == 0 && k->secret_len >= HMAC_MIN_SECRET)
 		{
-			k->hmac = hmac_key_new(k->secret, k->secret_len);
+			k->hmac = jwt_auth_hmac_key_new(k->secret, k->secret_len);
 			if (k->hmac == NULL)
 				ereport(ERROR,
 						(errcode(ERRCODE_OUT_OF_MEMORY),
@@ -204,7 +205,7 @@ keys_load(void)
 		nloaded++;
 	}
 
-	auth_read_end(&read);
+	jwt_auth_read_end(&read);
 
 	if (keys_context != NULL)
 		MemoryContextDelete(keys_context);
@@ -231,7 +232,7 @@ keys_ensure(void)
 }
 
 const JwtKey *
-keys_find(const char *kid)
+jwt_auth_keys_find(const char *kid)
 {
 	keys_ensure();
 	for (int i = 0; i < nkeys; i++)
@@ -244,7 +245,7 @@ keys_find(const char *kid)
 
 /* Every cached key; the array stays valid until the next lookup. */
 int
-keys_all(const JwtKey **all)
+jwt_auth_keys_all(const JwtKey **all)
 {
 	keys_ensure();
 	*all = keys;
@@ -253,18 +254,18 @@ keys_all(const JwtKey **all)
 
 /* The private key of an ES256, RS256 or EdDSA key, parsed on first use. */
 EVP_PKEY *
-keys_private_key(const JwtKey *key)
+jwt_auth_keys_private_key(const JwtKey *key)
 {
 	JwtKey	   *k = (JwtKey *) key;
 
 	if (k->private_key == NULL && strcmp(k->alg, "HS256") != 0)
 	{
 		BIO		   *bio = BIO_new_mem_buf(k->secret, (int) k->secret_len);
-		EVP_PKEY   *pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, keys_no_passphrase, NULL) : NULL;
+		EVP_PKEY   *pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, jwt_auth_keys_no_passphrase, NULL) : NULL;
 
 		BIO_free(bio);
 		ERR_clear_error();
-		if (pkey != NULL && keys_problem(pkey, k->alg, false) != NULL)
+		if (pkey != NULL && jwt_auth_keys_problem(pkey, k->alg, false) != NULL)
 		{
 			EVP_PKEY_free(pkey);
 			pkey = NULL;
@@ -285,7 +286,7 @@ keys_private_key(const JwtKey *key)
  * once, not for every load of the cache.
  */
 const char *
-keys_problem(EVP_PKEY *pkey, const char *alg, bool check_private)
+jwt_auth_keys_problem(EVP_PKEY *pkey, const char *alg, bool check_private)
 {
 	EVP_PKEY_CTX *ctx;
 	int			ok;
@@ -341,7 +342,7 @@ keys_problem(EVP_PKEY *pkey, const char *alg, bool check_private)
 
 /* The newest key (ties broken by kid) signs. */
 const JwtKey *
-keys_signing_key(void)
+jwt_auth_keys_signing_key(void)
 {
 	const JwtKey *best = NULL;
 
@@ -363,5 +364,5 @@ PG_FUNCTION_INFO_V1(jwt_auth_keys_changed);
 Datum
 jwt_auth_keys_changed(PG_FUNCTION_ARGS)
 {
-	return invalidate_trigger_table(fcinfo, "auth.keys_changed");
+	return jwt_auth_invalidate_trigger_table(fcinfo, "auth.keys_changed");
 }

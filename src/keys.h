@@ -28,13 +28,13 @@ typedef struct JwtKey
 	EVP_PKEY   *private_key;	/* the same: parsed on first signing */
 } JwtKey;
 
-extern void keys_invalidate(Oid relid);
-extern const JwtKey *keys_find(const char *kid);
-extern uint64 keys_version(void);
-extern const JwtKey *keys_signing_key(void);
-extern int	keys_all(const JwtKey **all);
-extern EVP_PKEY *keys_private_key(const JwtKey *key);
-extern const char *keys_problem(EVP_PKEY *pkey, const char *alg, bool check_private);
-extern int	keys_no_passphrase(char *buf, int size, int rwflag, void *u);
+extern void jwt_auth_keys_invalidate(Oid relid);
+extern const JwtKey *jwt_auth_keys_find(const char *kid);
+extern uint64 jwt_auth_keys_version(void);
+extern const JwtKey *jwt_auth_keys_signing_key(void);
+extern int	jwt_auth_keys_all(const JwtKey **all);
+extern EVP_PKEY *jwt_auth_keys_private_key(const JwtKey *key);
+extern const char *jwt_auth_keys_problem(EVP_PKEY *pkey, const char *alg, bool check_private);
+extern int	jwt_auth_keys_no_passphrase(char *buf, int size, int rwflag, void *u);
 
 #endif							/* JWT_AUTH_KEYS_H */

@@ -46,7 +46,7 @@ struct HmacKey
  * NULL if the secret is shorter than HMAC_MIN_SECRET or memory runs out.
  */
 HmacKey *
-hmac_key_new(const unsigned char *secret, size_t len)
+jwt_auth_hmac_key_new(const unsigned char *secret, size_t len)
 {
 	unsigned char block[SHA256_BLOCK];
 	unsigned int n = 0;
@@ -77,7 +77,7 @@ hmac_key_new(const unsigned char *secret, size_t len)
 	OPENSSL_cleanse(block, sizeof(block));
 	if (!ok)
 	{
-		hmac_key_free(key);
+		jwt_auth_hmac_key_free(key);
 		return NULL;
 	}
 	return key;
@@ -85,7 +85,7 @@ hmac_key_new(const unsigned char *secret, size_t len)
 
 /* Free a key; its hash states are wiped as they are freed. */
 void
-hmac_key_free(HmacKey *key)
+jwt_auth_hmac_key_free(HmacKey *key)
 {
 	if (key == NULL)
 		return;
@@ -97,7 +97,7 @@ hmac_key_free(HmacKey *key)
 
 /* The HMAC-SHA256 of "data" under "key"; false if OpenSSL fails. */
 bool
-hmac_sha256(HmacKey *key, const unsigned char *data, size_t len,
+jwt_auth_hmac_sha256(HmacKey *key, const unsigned char *data, size_t len,
 			unsigned char mac[HMAC_SHA256_LEN])
 {
 	unsigned char inner[HMAC_SHA256_LEN];

@@ -28,6 +28,7 @@
 
 #include "password.h"
 #include "codec.h"
+#include "pg_compat.h"
 
 #define PREHASH_LEN 43
 
@@ -47,7 +48,7 @@ load_pgcrypto(void)
 
 /* True if the password, possibly still toasted, fits the bound. */
 bool
-password_size_ok(Datum password)
+jwt_auth_password_size_ok(Datum password)
 {
 	return toast_raw_datum_size(password) - VARHDRSZ <= PASSWORD_MAX_BYTES;
 }
@@ -57,11 +58,11 @@ password_size_ok(Datum password)
  * bound is checked before the value is even detoasted.
  */
 text *
-password_check_rules(Datum password)
+jwt_auth_password_check_rules(Datum password)
 {
 	text	   *pw;
 
-	if (!password_size_ok(password))
+	if (!jwt_auth_password_size_ok(password))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("password is too long"),
@@ -90,7 +91,7 @@ prehash(text *password)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not hash password")));
-	codec_b64url_encode(digest, digest_len, out);
+	jwt_auth_codec_b64url_encode(digest, digest_len, out);
 	result = cstring_to_text_with_len(out, PREHASH_LEN);
 	explicit_bzero(digest, sizeof(digest));
 	explicit_bzero(out, sizeof(out));
@@ -120,7 +121,7 @@ bcrypt(text *password, Datum setting)
 }
 
 char *
-password_hash(text *password, int cost)
+jwt_auth_password_hash(text *password, int cost)
 {
 	return bcrypt(password, bcrypt_setting(cost));
 }
@@ -131,7 +132,7 @@ password_hash(text *password, int cost)
  * taken does not tell whether the account exists.
  */
 bool
-password_matches(text *password, const char *stored, int cost)
+jwt_auth_password_matches(text *password, const char *stored, int cost)
 {
 	Datum		setting = stored ? CStringGetTextDatum(stored) : bcrypt_setting(cost);
 	char	   *computed = bcrypt(password, setting);
@@ -154,7 +155,7 @@ password_matches(text *password, const char *stored, int cost)
  * stored hash.
  */
 void
-password_pad(text *password, int from, int to)
+jwt_auth_password_pad(text *password, int from, int to)
 {
 	for (int c = Max(from, 4); c < to; c++)
 	{
@@ -167,7 +168,7 @@ password_pad(text *password, int from, int to)
 
 /* The cost of a stored bcrypt hash ("$2a$NN$..."), or -1. */
 int
-password_cost(const char *stored)
+jwt_auth_password_cost(const char *stored)
 {
 	if (stored == NULL || strlen(stored) < 7 || stored[0] != '$' || stored[1] != '2' ||
 		stored[3] != '$' || stored[6] != '$' ||

@@ -29,6 +29,7 @@
 
 #include "config.h"
 #include "callable.h"
+#include "pg_compat.h"
 #include "secrets.h"
 
 #include "revocation.h"
@@ -41,10 +42,10 @@ static void
 refuse_ended(bool revoked, bool expired)
 {
 	if (revoked)
-		refuse(gettext_noop("refresh token has been revoked"),
+		jwt_auth_refuse(gettext_noop("refresh token has been revoked"),
 			   gettext_noop("Its session has ended."));
 	if (expired)
-		refuse(gettext_noop("refresh token has expired"),
+		jwt_auth_refuse(gettext_noop("refresh token has expired"),
 			   gettext_noop("Its session was not refreshed within refresh_ttl."));
 }
 
@@ -67,27 +68,27 @@ refresh_impl(PG_FUNCTION_ARGS)
 	MemoryContext outer = CurrentMemoryContext;
 
 	InitMaterializedSRF(fcinfo, 0);
-	require_sessions();
+	jwt_auth_require_sessions();
 
 	if (PG_ARGISNULL(0))
-		refuse(gettext_noop("refresh token is missing"), NULL);
+		jwt_auth_refuse(gettext_noop("refresh token is missing"), NULL);
 	if (toast_raw_datum_size(PG_GETARG_DATUM(0)) - VARHDRSZ != REFRESH_TOKEN_LENGTH)
-		refuse(gettext_noop("refresh token is invalid"),
+		jwt_auth_refuse(gettext_noop("refresh token is invalid"),
 			   gettext_noop("A refresh token is 43 characters of base64url."));
-	require_writable("auth.refresh()", NULL);
+	jwt_auth_require_writable("auth.refresh()", NULL);
 	token = PG_GETARG_TEXT_PP(0);
-	hash = refresh_token_hash(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token));
+	hash = jwt_auth_refresh_token_hash(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token));
 	args[0] = PointerGetDatum(hash);
 
-	(void) auth_table("refresh_tokens", &owner);
-	(void) auth_table("sessions", &owner);
-	auth_query_begin();
+	(void) jwt_auth_table("refresh_tokens", &owner);
+	(void) jwt_auth_table("sessions", &owner);
+	jwt_auth_query_begin();
 	/*
 	 * Lock the token (two refreshes of one token queue up), not yet its
 	 * session: a reused token's session is ended by a worker of its own,
 	 * which must not wait for this transaction.
 	 */
-	auth_query("SELECT s.id::pg_catalog.text, u.id::pg_catalog.text, u.email, "
+	jwt_auth_query("SELECT s.id::pg_catalog.text, u.id::pg_catalog.text, u.email, "
 			   "rt.retired_at IS NOT NULL, s.revoked_at IS NOT NULL, "
 			   "s.expires_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp(), "
 			   "s.xmin, s.xmax "
@@ -98,7 +99,7 @@ refresh_impl(PG_FUNCTION_ARGS)
 			   "FOR UPDATE OF rt",
 			   1, types, args, NULL, false, SPI_OK_SELECT);
 	if (SPI_processed == 0)
-		refuse(gettext_noop("refresh token is invalid"),
+		jwt_auth_refuse(gettext_noop("refresh token is invalid"),
 			   gettext_noop("No session has this refresh token."));
 	{
 		MemoryContext spi = MemoryContextSwitchTo(outer);
@@ -130,16 +131,16 @@ refresh_impl(PG_FUNCTION_ARGS)
 		 * End the session in a transaction of its own, so that it stays
 		 * ended whatever this one does; failing that, in this one.
 		 */
-		auth_query_end();
+		jwt_auth_query_end();
 		/* A worker would wait for this transaction's own row lock. */
-		apart = !ours && revoke_session_apart(session_id, owner);
+		apart = !ours && jwt_auth_revoke_session_apart(session_id, owner);
 		if (!apart)
 		{
-			auth_query_begin();
-			auth_query("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
+			jwt_auth_query_begin();
+			jwt_auth_query("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
 					   "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid AND revoked_at IS NULL",
 					   1, stypes, sargs, NULL, false, SPI_OK_UPDATE);
-			auth_query_end();
+			jwt_auth_query_end();
 		}
 		if (apart)
 			ereport(WARNING,
@@ -164,12 +165,12 @@ refresh_impl(PG_FUNCTION_ARGS)
 		Oid			stypes[1] = {TEXTOID};
 		Datum		sargs[1] = {CStringGetTextDatum(session_id)};
 
-		if (auth_query("SELECT revoked_at IS NOT NULL, "
+		if (jwt_auth_query("SELECT revoked_at IS NOT NULL, "
 					   "expires_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
 					   "FROM auth.sessions WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
 					   "FOR UPDATE",
 					   1, stypes, sargs, NULL, false, SPI_OK_SELECT) == 0)
-			refuse(gettext_noop("refresh token is invalid"),
+			jwt_auth_refuse(gettext_noop("refresh token is invalid"),
 			   gettext_noop("No session has this refresh token."));
 		else
 		{
@@ -182,26 +183,26 @@ refresh_impl(PG_FUNCTION_ARGS)
 
 	{
 		Oid			stypes[2] = {TEXTOID, INT4OID};
-		Datum		sargs[2] = {CStringGetTextDatum(session_id), Int32GetDatum(config_get()->refresh_ttl)};
+		Datum		sargs[2] = {CStringGetTextDatum(session_id), Int32GetDatum(jwt_auth_config_get()->refresh_ttl)};
 
-		auth_query("UPDATE auth.refresh_tokens SET retired_at = pg_catalog.now() "
+		jwt_auth_query("UPDATE auth.refresh_tokens SET retired_at = pg_catalog.now() "
 				   "WHERE token_hash OPERATOR(pg_catalog.=) $1",
 				   1, types, args, NULL, false, SPI_OK_UPDATE);
-		auth_query("UPDATE auth.sessions SET refreshed_at = pg_catalog.now(), "
+		jwt_auth_query("UPDATE auth.sessions SET refreshed_at = pg_catalog.now(), "
 				   "expires_at = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) "
 				   "pg_catalog.make_interval(secs => $2) "
 				   "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid",
 				   2, stypes, sargs, NULL, false, SPI_OK_UPDATE);
 	}
-	auth_query_end();
+	jwt_auth_query_end();
 
 	{
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
 		TimestampTz expires_at;
 
-		values[1] = CStringGetTextDatum(refresh_token_create(session_id));
-		values[0] = PointerGetDatum(issue_access_token(user_id, email, session_id, &expires_at));
+		values[1] = CStringGetTextDatum(jwt_auth_refresh_token_create(session_id));
+		values[0] = PointerGetDatum(jwt_auth_issue_access_token(user_id, email, session_id, &expires_at));
 		values[2] = TimestampTzGetDatum(expires_at);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
@@ -212,5 +213,5 @@ PG_FUNCTION_INFO_V1(jwt_auth_refresh);
 Datum
 jwt_auth_refresh(PG_FUNCTION_ARGS)
 {
-	return call_hiding_statement(refresh_impl, fcinfo);
+	return jwt_auth_call_hiding_statement(refresh_impl, fcinfo);
 }

@@ -22,12 +22,13 @@
 #include <openssl/evp.h>
 
 #include "codec.h"
+#include "pg_compat.h"
 #include "refresh_token.h"
 #include "tables.h"
 
 /* SHA-256 of a refresh token, as stored. */
 bytea *
-refresh_token_hash(const char *token, size_t len)
+jwt_auth_refresh_token_hash(const char *token, size_t len)
 {
 	bytea	   *result = (bytea *) palloc(VARHDRSZ + 32);
 	unsigned int n = 0;
@@ -43,7 +44,7 @@ refresh_token_hash(const char *token, size_t len)
 
 /* Issue a refresh token for a session; the caller runs as the tables' owner. */
 char *
-refresh_token_create(const char *session_id)
+jwt_auth_refresh_token_create(const char *session_id)
 {
 	unsigned char raw[32];
 	char	   *token = palloc(REFRESH_TOKEN_LENGTH + 2);
@@ -51,15 +52,15 @@ refresh_token_create(const char *session_id)
 	Oid			argtypes[2] = {BYTEAOID, TEXTOID};
 	Datum		values[2];
 
-	(void) auth_table("refresh_tokens", &owner);
+	(void) jwt_auth_table("refresh_tokens", &owner);
 	if (!pg_strong_random(raw, sizeof(raw)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not generate random values")));
-	codec_b64url_encode(raw, sizeof(raw), token);
+	jwt_auth_codec_b64url_encode(raw, sizeof(raw), token);
 	explicit_bzero(raw, sizeof(raw));
 
-	values[0] = PointerGetDatum(refresh_token_hash(token, REFRESH_TOKEN_LENGTH));
+	values[0] = PointerGetDatum(jwt_auth_refresh_token_hash(token, REFRESH_TOKEN_LENGTH));
 	values[1] = CStringGetTextDatum(session_id);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

@@ -12,7 +12,7 @@
 
 #define REFRESH_TOKEN_LENGTH	43	/* base64url of 32 random bytes */
 
-extern char *refresh_token_create(const char *session_id);
-extern bytea *refresh_token_hash(const char *token, size_t len);
+extern char *jwt_auth_refresh_token_create(const char *session_id);
+extern bytea *jwt_auth_refresh_token_hash(const char *token, size_t len);
 
 #endif							/* JWT_AUTH_REFRESH_TOKEN_H */

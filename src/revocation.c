@@ -35,6 +35,7 @@
 #include "utils/uuid.h"
 
 #include "codec.h"
+#include "pg_compat.h"
 #include "revocation.h"
 #include "tables.h"
 
@@ -55,7 +56,7 @@ revoked_for_good(pg_uuid_t *id)
 	SPIPlanPtr	plan;
 	bool		revoked = false;
 
-	auth_query_begin();
+	jwt_auth_query_begin();
 	plan = SPI_prepare("SELECT revoked_at IS NOT NULL FROM auth.sessions "
 					   "WHERE id OPERATOR(pg_catalog.=) $1", 1, types);
 	if (plan == NULL ||
@@ -68,7 +69,7 @@ revoked_for_good(pg_uuid_t *id)
 
 		revoked = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	}
-	auth_query_end();
+	jwt_auth_query_end();
 	return revoked;
 }
 
@@ -79,7 +80,7 @@ revoked_for_good(pg_uuid_t *id)
  * no worker could be started, it did not finish in time, or it failed.
  */
 bool
-revoke_session_apart(const char *session_id, Oid owner)
+jwt_auth_revoke_session_apart(const char *session_id, Oid owner)
 {
 	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
@@ -90,7 +91,7 @@ revoke_session_apart(const char *session_id, Oid owner)
 
 	memset(&req, 0, sizeof(req));
 	req.owner = owner;
-	if (!codec_uuid_parse(session_id, strlen(session_id), req.session))
+	if (!jwt_auth_codec_uuid_parse(session_id, strlen(session_id), req.session))
 		return false;
 
 	memset(&worker, 0, sizeof(worker));
@@ -155,15 +156,15 @@ jwt_auth_revocation_main(Datum main_arg)
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
-	auth_query_begin();
+	jwt_auth_query_begin();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	/* Never wait for a lock longer than the caller waits for this worker. */
-	auth_query("SET LOCAL lock_timeout = " CppAsString2(REVOCATION_WAIT_MS),
+	jwt_auth_query("SET LOCAL lock_timeout = " CppAsString2(REVOCATION_WAIT_MS),
 			   0, NULL, NULL, NULL, false, SPI_OK_UTILITY);
-	auth_query("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
+	jwt_auth_query("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
 			   "WHERE id OPERATOR(pg_catalog.=) $1 AND revoked_at IS NULL",
 			   1, types, values, NULL, false, SPI_OK_UPDATE);
-	auth_query_end();
+	jwt_auth_query_end();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 	proc_exit(0);

@@ -11,6 +11,6 @@
 #ifndef JWT_AUTH_REVOCATION_H
 #define JWT_AUTH_REVOCATION_H
 
-extern bool revoke_session_apart(const char *session_id, Oid owner);
+extern bool jwt_auth_revoke_session_apart(const char *session_id, Oid owner);
 
 #endif							/* JWT_AUTH_REVOCATION_H */

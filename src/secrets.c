@@ -11,9 +11,9 @@
  * receives too.
  *
  * An error raised inside such a function passes through
- * call_hiding_statement(), which drops both.  An error raised elsewhere in
- * the same statement (another expression, an RLS check, a cast of another
- * argument, a statement timeout) goes through the emit_log_hook below,
+ * jwt_auth_call_hiding_statement(), which drops both.  An error raised
+ * elsewhere in the same statement (another expression, an RLS check, a cast of
+ * another argument, a statement timeout) goes through the emit_log_hook below,
  * which does the same for every message of a statement that called one of
  * these functions, or whose text names one.  The hook exists in a backend
  * once this library is loaded there: by any auth.* call, or from the start
@@ -101,7 +101,7 @@ hide_secrets(ErrorData *edata)
 }
 
 void
-secrets_init(void)
+jwt_auth_secrets_init(void)
 {
 	prev_emit_log_hook = emit_log_hook;
 	emit_log_hook = hide_secrets;
@@ -114,7 +114,7 @@ secrets_init(void)
  * the call.
  */
 Datum
-call_hiding_statement(PGFunction fn, FunctionCallInfo fcinfo)
+jwt_auth_call_hiding_statement(PGFunction fn, FunctionCallInfo fcinfo)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	Datum		result = (Datum) 0;

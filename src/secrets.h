@@ -12,7 +12,7 @@
 
 #include "fmgr.h"
 
-extern void secrets_init(void);
-extern Datum call_hiding_statement(PGFunction fn, FunctionCallInfo fcinfo);
+extern void jwt_auth_secrets_init(void);
+extern Datum jwt_auth_call_hiding_statement(PGFunction fn, FunctionCallInfo fcinfo);
 
 #endif							/* JWT_AUTH_SECRETS_H */

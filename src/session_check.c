@@ -4,9 +4,9 @@
  *	  Whether a token's session is still active: the per-backend session
  *	  cache in front of the look-up, and its invalidation.
  *
- * auth.verify() asks session_state() about the session a token carries as
- * "sid".  A session not remembered is read from auth.sessions with a fresh
- * snapshot (session_lookup.c), so a session ended by a committed
+ * auth.verify() asks jwt_auth_session_state() about the session a token
+ * carries as "sid".  A session not remembered is read from auth.sessions with
+ * a fresh snapshot (session_lookup.c), so a session ended by a committed
  * transaction is refused at once.
  *
  * A session found active is then remembered per backend, until triggers
@@ -29,6 +29,7 @@
 #include "guc.h"
 #include "invalidation.h"
 #include "memory.h"
+#include "pg_compat.h"
 #include "session_check.h"
 #include "session_lookup.h"
 
@@ -54,9 +55,9 @@ static int	session_nslots = 0;
 
 /* A relcache invalidation of "relid" arrived (InvalidOid: of every table). */
 void
-sessions_invalidate(Oid relid)
+jwt_auth_sessions_invalidate(Oid relid)
 {
-	if (session_lookup_forget_table(relid))
+	if (jwt_auth_session_lookup_forget_table(relid))
 		sessions_generation++;
 }
 
@@ -96,7 +97,7 @@ session_slot(const unsigned char sid[16])
  * transaction rolled back, no invalidation would say so.
  */
 SessionState
-session_state(const unsigned char sid[16], const unsigned char sub[16])
+jwt_auth_session_state(const unsigned char sid[16], const unsigned char sub[16])
 {
 	TimestampTz now = GetCurrentTimestamp();
 	SessionSlot *slot;
@@ -114,7 +115,7 @@ session_state(const unsigned char sid[16], const unsigned char sub[16])
 
 	/* An invalidation that arrives during the look-up voids what it finds. */
 	generation = sessions_generation;
-	state = session_lookup(sid, sub, now, &expires_at, &cacheable);
+	state = jwt_auth_session_lookup(sid, sub, now, &expires_at, &cacheable);
 	if (state != SESSION_ACTIVE)
 		return state;
 	if (slot != NULL && cacheable && generation == sessions_generation)
@@ -136,5 +137,5 @@ PG_FUNCTION_INFO_V1(jwt_auth_sessions_changed);
 Datum
 jwt_auth_sessions_changed(PG_FUNCTION_ARGS)
 {
-	return invalidate_trigger_table(fcinfo, "auth.sessions_changed");
+	return jwt_auth_invalidate_trigger_table(fcinfo, "auth.sessions_changed");
 }

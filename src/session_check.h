@@ -13,7 +13,7 @@
 
 #include "session_lookup.h"
 
-extern void sessions_invalidate(Oid relid);
-extern SessionState session_state(const unsigned char sid[16], const unsigned char sub[16]);
+extern void jwt_auth_sessions_invalidate(Oid relid);
+extern SessionState jwt_auth_session_state(const unsigned char sid[16], const unsigned char sub[16]);
 
 #endif							/* JWT_AUTH_SESSION_CHECK_H */

@@ -55,7 +55,7 @@ static bool sessions_cacheable = false;
  * true if it may concern auth.sessions, which is then resolved again.
  */
 bool
-session_lookup_forget_table(Oid relid)
+jwt_auth_session_lookup_forget_table(Oid relid)
 {
 	if (relid == InvalidOid || relid == sessions_relid)
 	{
@@ -108,7 +108,7 @@ remember_table(Relation rel)
  * since a rollback sends no invalidation.
  */
 SessionState
-session_lookup(const unsigned char sid[16], const unsigned char sub[16],
+jwt_auth_session_lookup(const unsigned char sid[16], const unsigned char sub[16],
 			   TimestampTz now, TimestampTz *expires_at, bool *cacheable)
 {
 	Relation	rel;
@@ -120,9 +120,9 @@ session_lookup(const unsigned char sid[16], const unsigned char sub[16],
 	{
 		Oid			owner;
 
-		relid = auth_table("sessions", &owner);
+		relid = jwt_auth_table("sessions", &owner);
 	}
-	rel = session_scan_open(relid);
+	rel = jwt_auth_session_scan_open(relid);
 	/*
 	 * If an invalidation taken in since (opening the table takes them in)
 	 * reset what was remembered, or nothing was, read it from the table.
@@ -134,7 +134,7 @@ session_lookup(const unsigned char sid[16], const unsigned char sub[16],
 	}
 	*cacheable = false;
 
-	slot = session_scan_fetch(sid);
+	slot = jwt_auth_session_scan_fetch(sid);
 	if (slot != NULL)
 	{
 		bool		user_null;
@@ -162,6 +162,6 @@ session_lookup(const unsigned char sid[16], const unsigned char sub[16],
 				!TransactionIdIsCurrentTransactionId(DatumGetTransactionId(xmin));
 		}
 	}
-	session_scan_done();
+	jwt_auth_session_scan_done();
 	return state;
 }

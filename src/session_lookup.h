@@ -23,8 +23,8 @@ typedef enum SessionState
 								 * its user deleted) */
 } SessionState;
 
-extern bool session_lookup_forget_table(Oid relid);
-extern SessionState session_lookup(const unsigned char sid[16], const unsigned char sub[16],
+extern bool jwt_auth_session_lookup_forget_table(Oid relid);
+extern SessionState jwt_auth_session_lookup(const unsigned char sid[16], const unsigned char sub[16],
 								   TimestampTz now, TimestampTz *expires_at, bool *cacheable);
 
 #endif							/* JWT_AUTH_SESSION_LOOKUP_H */

@@ -220,7 +220,7 @@ scan_executor_finish(QueryDesc *queryDesc)
 
 /* Called once, from _PG_init(). */
 void
-session_scan_init(void)
+jwt_auth_session_scan_init(void)
 {
 	RegisterXactCallback(scan_xact_callback, NULL);
 	RegisterSubXactCallback(scan_subxact_callback, NULL);
@@ -235,7 +235,7 @@ session_scan_init(void)
  * under way.  Opening the table takes in pending invalidations.
  */
 Relation
-session_scan_open(Oid relid)
+jwt_auth_session_scan_open(Oid relid)
 {
 	ResourceOwner caller_owner = CurrentResourceOwner;
 
@@ -275,14 +275,14 @@ session_scan_open(Oid relid)
 /*
  * Find session "id" in the open table with a snapshot taken now, after the
  * last invalidations were taken in: its row, or NULL.  The row stays valid
- * until session_scan_done(), which must follow.
+ * until jwt_auth_session_scan_done(), which must follow.
  *
  * The scan reads xs_snapshot whenever it needs one, so setting it before a
  * rescan is as good as a new scan.  It works in "held.context", which lasts
  * as long as it does, as an executor's scans work in their query's context.
  */
 TupleTableSlot *
-session_scan_fetch(const unsigned char id[16])
+jwt_auth_session_scan_fetch(const unsigned char id[16])
 {
 	ResourceOwner caller_owner = CurrentResourceOwner;
 	MemoryContext caller_context = CurrentMemoryContext;
@@ -318,7 +318,7 @@ session_scan_fetch(const unsigned char id[16])
  * Outside any query run, close everything.
  */
 void
-session_scan_done(void)
+jwt_auth_session_scan_done(void)
 {
 	ResourceOwner caller_owner = CurrentResourceOwner;
 

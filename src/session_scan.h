@@ -14,9 +14,9 @@
 #include "executor/tuptable.h"
 #include "utils/relcache.h"
 
-extern void session_scan_init(void);
-extern Relation session_scan_open(Oid relid);
-extern TupleTableSlot *session_scan_fetch(const unsigned char id[16]);
-extern void session_scan_done(void);
+extern void jwt_auth_session_scan_init(void);
+extern Relation jwt_auth_session_scan_open(Oid relid);
+extern TupleTableSlot *jwt_auth_session_scan_fetch(const unsigned char id[16]);
+extern void jwt_auth_session_scan_done(void);
 
 #endif							/* JWT_AUTH_SESSION_SCAN_H */

@@ -27,7 +27,7 @@
 
 /* A random (version 4) UUID, as text. */
 void
-random_uuid(char out[37])
+jwt_auth_random_uuid(char out[37])
 {
 	unsigned char u[16];
 
@@ -37,18 +37,18 @@ random_uuid(char out[37])
 				 errmsg("could not generate random values")));
 	u[6] = (u[6] & 0x0f) | 0x40;
 	u[8] = (u[8] & 0x3f) | 0x80;
-	codec_uuid_format(u, out);
+	jwt_auth_codec_uuid_format(u, out);
 }
 
 /* Insert a session; the caller runs as the owner of auth.sessions. */
 void
-session_create(const char *session_id, const char *user_id, TimestampTz expires_at)
+jwt_auth_session_create(const char *session_id, const char *user_id, TimestampTz expires_at)
 {
 	Oid			owner;
 	Oid			argtypes[3] = {TEXTOID, TEXTOID, TIMESTAMPTZOID};
 	Datum		values[3];
 
-	(void) auth_table("sessions", &owner);
+	(void) jwt_auth_table("sessions", &owner);
 	values[0] = CStringGetTextDatum(session_id);
 	values[1] = CStringGetTextDatum(user_id);
 	values[2] = TimestampTzGetDatum(expires_at);

@@ -13,8 +13,8 @@
 
 #include "datatype/timestamp.h"
 
-extern void random_uuid(char out[37]);
-extern void session_create(const char *session_id, const char *user_id,
+extern void jwt_auth_random_uuid(char out[37]);
+extern void jwt_auth_session_create(const char *session_id, const char *user_id,
 						   TimestampTz expires_at);
 
 #endif							/* JWT_AUTH_SESSION_STORE_H */

@@ -66,7 +66,7 @@ static const char *const alg_names[] = {
  * only EdDSA curve supported.
  */
 SignatureAlg
-signature_alg(const char *name)
+jwt_auth_signature_alg(const char *name)
 {
 	if (strcmp(name, "Ed25519") == 0)
 		return SIG_EDDSA;
@@ -77,14 +77,14 @@ signature_alg(const char *name)
 }
 
 const char *
-signature_alg_name(SignatureAlg alg)
+jwt_auth_signature_alg_name(SignatureAlg alg)
 {
 	return alg_names[alg];
 }
 
 /* The longest signature "alg" makes. */
 size_t
-signature_max_len(SignatureAlg alg)
+jwt_auth_signature_max_len(SignatureAlg alg)
 {
 	switch (alg)
 	{
@@ -210,7 +210,7 @@ set_pss(EVP_PKEY_CTX *pctx)
  * sentence that holds nothing from the token.
  */
 bool
-signature_check(const SignatureKey *key, const unsigned char *input, size_t len,
+jwt_auth_signature_check(const SignatureKey *key, const unsigned char *input, size_t len,
 				const unsigned char *sig, size_t siglen, const char **detail)
 {
 	unsigned char der[ES512_LEN + 16];
@@ -228,7 +228,7 @@ signature_check(const SignatureKey *key, const unsigned char *input, size_t len,
 			*detail = gettext_noop("The signature is not 32 bytes of canonical base64url.");
 			return false;
 		}
-		if (key->hmac == NULL || !hmac_sha256(key->hmac, input, len, mac))
+		if (key->hmac == NULL || !jwt_auth_hmac_sha256(key->hmac, input, len, mac))
 		{
 			*detail = gettext_noop("The signature could not be computed.");
 			return false;
@@ -285,7 +285,7 @@ signature_check(const SignatureKey *key, const unsigned char *input, size_t len,
  * algorithms, only ES256 signs (jwt_auth makes no other ECDSA keys).
  */
 size_t
-signature_make(const SignatureKey *key, const unsigned char *input, size_t len,
+jwt_auth_signature_make(const SignatureKey *key, const unsigned char *input, size_t len,
 			   unsigned char *out, size_t outcap)
 {
 	unsigned char der[SIGNATURE_MAX_LEN + 16];
@@ -297,7 +297,7 @@ signature_make(const SignatureKey *key, const unsigned char *input, size_t len,
 	if (key->alg == SIG_HS256)
 	{
 		if (key->hmac == NULL || outcap < HMAC_SHA256_LEN ||
-			!hmac_sha256(key->hmac, input, len, out))
+			!jwt_auth_hmac_sha256(key->hmac, input, len, out))
 			return 0;
 		return HMAC_SHA256_LEN;
 	}

@@ -30,6 +30,7 @@
 #include "config.h"
 #include "email.h"
 #include "password.h"
+#include "pg_compat.h"
 #include "refresh_token.h"
 #include "secrets.h"
 #include "session_store.h"
@@ -55,14 +56,14 @@ rehash(const char *user_id, text *password, const char *checked_hash, int cost)
 	Datum		values[3];
 
 	values[0] = CStringGetTextDatum(user_id);
-	values[1] = CStringGetTextDatum(password_hash(password, cost));
+	values[1] = CStringGetTextDatum(jwt_auth_password_hash(password, cost));
 	values[2] = CStringGetTextDatum(checked_hash);
-	auth_query_begin();
-	auth_query("UPDATE auth.users SET password_hash = $2 "
+	jwt_auth_query_begin();
+	jwt_auth_query("UPDATE auth.users SET password_hash = $2 "
 			   "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
 			   "AND password_hash OPERATOR(pg_catalog.=) $3",
 			   3, argtypes, values, NULL, false, SPI_OK_UPDATE);
-	auth_query_end();
+	jwt_auth_query_end();
 }
 
 /*
@@ -75,13 +76,13 @@ failure_cost(int cost)
 {
 	int			highest = -1;
 
-	auth_query_begin();
-	auth_query("SELECT password_hash FROM auth.users "
+	jwt_auth_query_begin();
+	jwt_auth_query("SELECT password_hash FROM auth.users "
 			   "ORDER BY pg_catalog.substr(password_hash, 5, 2) DESC LIMIT 1",
 			   0, NULL, NULL, NULL, true, SPI_OK_SELECT);
 	if (SPI_processed == 1)
-		highest = password_cost(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
-	auth_query_end();
+		highest = jwt_auth_password_cost(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+	jwt_auth_query_end();
 	return Max(cost, Min(highest, 31));
 }
 
@@ -99,19 +100,19 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 	char	   *stored = NULL;
 	const char *throttle_key;
 	ThrottleKey throttled;
-	int			cost = config_get()->bcrypt_cost;
+	int			cost = jwt_auth_config_get()->bcrypt_cost;
 	int			target;
 	Oid			owner;
 	MemoryContext outer = CurrentMemoryContext;
 
 	*user_id = NULL;
 	*user_email = NULL;
-	require_argument(fcinfo, 0, "email");
-	require_argument(fcinfo, 1, "password");
-	if (!password_size_ok(PG_GETARG_DATUM(1)))
+	jwt_auth_require_argument(fcinfo, 0, "email");
+	jwt_auth_require_argument(fcinfo, 1, "password");
+	if (!jwt_auth_password_size_ok(PG_GETARG_DATUM(1)))
 		report_bad_credentials();
 	password = PG_GETARG_TEXT_PP(1);
-	email = email_argument(PG_GETARG_DATUM(0), &why);
+	email = jwt_auth_email_argument(PG_GETARG_DATUM(0), &why);
 
 	/*
 	 * Throttle by the normalised address, or by the argument as given when
@@ -123,22 +124,22 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 		throttle_key = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	else
 		throttle_key = "";
-	throttle_attempt(throttle_key, strlen(throttle_key), &throttled);
+	jwt_auth_throttle_attempt(throttle_key, strlen(throttle_key), &throttled);
 
-	(void) auth_table("users", &owner);
+	(void) jwt_auth_table("users", &owner);
 	target = failure_cost(cost);
 	if (email != NULL)
 	{
 		Oid			argtypes[1] = {TEXTOID};
 		Datum		values[1] = {CStringGetTextDatum(email)};
 
-		auth_query_begin();
+		jwt_auth_query_begin();
 		/*
 		 * FOR SHARE: a concurrent auth.change_password() (which locks the
 		 * row FOR UPDATE) finishes first, and the password is then checked
 		 * against the new hash; the session is opened after its revocations.
 		 */
-		auth_query("SELECT id::pg_catalog.text, email, password_hash "
+		jwt_auth_query("SELECT id::pg_catalog.text, email, password_hash "
 				   "FROM auth.users WHERE email OPERATOR(pg_catalog.=) $1 FOR SHARE",
 				   1, argtypes, values, NULL, false, SPI_OK_SELECT);
 		if (SPI_processed == 1)
@@ -152,22 +153,22 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 			stored = SPI_getvalue(tup, desc, 3);
 			MemoryContextSwitchTo(spi);
 		}
-		auth_query_end();
+		jwt_auth_query_end();
 	}
 
-	if (!password_matches(password, stored, target) || *user_id == NULL)
+	if (!jwt_auth_password_matches(password, stored, target) || *user_id == NULL)
 	{
 		if (stored != NULL)
-			password_pad(password, password_cost(stored), target);
+			jwt_auth_password_pad(password, jwt_auth_password_cost(stored), target);
 		report_bad_credentials();	/* the attempt was counted already */
 	}
-	throttle_success(&throttled);
+	jwt_auth_throttle_success(&throttled);
 
 	/*
 	 * Keep every hash at the current cost, so that failures soon cost the
 	 * current cost again after it was lowered (failure_cost()).
 	 */
-	if (password_cost(stored) != cost && !XactReadOnly)
+	if (jwt_auth_password_cost(stored) != cost && !XactReadOnly)
 		rehash(*user_id, password, stored, cost);
 }
 
@@ -184,18 +185,18 @@ signin_impl(PG_FUNCTION_ARGS)
 	 * Version 1.0 of the SQL has no sessions: its signin issues a token
 	 * without "sid", which its verify accepts, until ALTER EXTENSION UPDATE.
 	 */
-	if (!auth_table_exists("sessions"))
+	if (!jwt_auth_table_exists("sessions"))
 	{
 		authenticate(fcinfo, &user_id, &email);
-		PG_RETURN_TEXT_P(issue_access_token(user_id, email, NULL, NULL));
+		PG_RETURN_TEXT_P(jwt_auth_issue_access_token(user_id, email, NULL, NULL));
 	}
-	require_writable("auth.signin()", OPENS_A_SESSION);
+	jwt_auth_require_writable("auth.signin()", OPENS_A_SESSION);
 	authenticate(fcinfo, &user_id, &email);
-	random_uuid(sid);
-	session_create(sid, user_id,
+	jwt_auth_random_uuid(sid);
+	jwt_auth_session_create(sid, user_id,
 				   TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-											   (int64) config_get()->token_ttl * 1000));
-	PG_RETURN_TEXT_P(issue_access_token(user_id, email, sid, NULL));
+											   (int64) jwt_auth_config_get()->token_ttl * 1000));
+	PG_RETURN_TEXT_P(jwt_auth_issue_access_token(user_id, email, sid, NULL));
 }
 
 static Datum
@@ -211,14 +212,14 @@ signin_session_impl(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	require_writable("auth.signin_session()", OPENS_A_SESSION);
+	jwt_auth_require_writable("auth.signin_session()", OPENS_A_SESSION);
 	authenticate(fcinfo, &user_id, &email);
-	random_uuid(sid);
-	session_create(sid, user_id,
+	jwt_auth_random_uuid(sid);
+	jwt_auth_session_create(sid, user_id,
 				   TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-											   (int64) config_get()->refresh_ttl * 1000));
-	values[1] = CStringGetTextDatum(refresh_token_create(sid));
-	values[0] = PointerGetDatum(issue_access_token(user_id, email, sid, &expires_at));
+											   (int64) jwt_auth_config_get()->refresh_ttl * 1000));
+	values[1] = CStringGetTextDatum(jwt_auth_refresh_token_create(sid));
+	values[0] = PointerGetDatum(jwt_auth_issue_access_token(user_id, email, sid, &expires_at));
 	values[2] = TimestampTzGetDatum(expires_at);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }
@@ -227,12 +228,12 @@ PG_FUNCTION_INFO_V1(jwt_auth_signin);
 Datum
 jwt_auth_signin(PG_FUNCTION_ARGS)
 {
-	return call_hiding_statement(signin_impl, fcinfo);
+	return jwt_auth_call_hiding_statement(signin_impl, fcinfo);
 }
 
 PG_FUNCTION_INFO_V1(jwt_auth_signin_session);
 Datum
 jwt_auth_signin_session(PG_FUNCTION_ARGS)
 {
-	return call_hiding_statement(signin_session_impl, fcinfo);
+	return jwt_auth_call_hiding_statement(signin_session_impl, fcinfo);
 }

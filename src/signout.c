@@ -24,6 +24,7 @@
 #include "callable.h"
 #include "codec.h"
 #include "identity.h"
+#include "pg_compat.h"
 #include "secrets.h"
 #include "tables.h"
 #include "token_argument.h"
@@ -39,26 +40,26 @@ signout_impl(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	bool		ended;
 
-	require_sessions();
-	require_writable("auth.signout()", NULL);
+	jwt_auth_require_sessions();
+	jwt_auth_require_writable("auth.signout()", NULL);
 	/* An expired token may still end its session. */
-	check_token_argument(fcinfo, 0, true, &claims);
+	jwt_auth_check_token_argument(fcinfo, 0, true, &claims);
 	if (!claims.has_sid)
 		PG_RETURN_BOOL(false);
 
-	codec_uuid_format(claims.sid, sid);
-	codec_uuid_format(claims.sub, sub);
+	jwt_auth_codec_uuid_format(claims.sid, sid);
+	jwt_auth_codec_uuid_format(claims.sub, sub);
 	values[0] = CStringGetTextDatum(sid);
 	values[1] = CStringGetTextDatum(sub);
-	(void) auth_table("sessions", &owner);
-	auth_query_begin();
-	auth_query("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
+	(void) jwt_auth_table("sessions", &owner);
+	jwt_auth_query_begin();
+	jwt_auth_query("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
 			   "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
 			   "AND user_id OPERATOR(pg_catalog.=) $2::pg_catalog.uuid "
 			   "AND revoked_at IS NULL",
 			   2, types, values, NULL, false, SPI_OK_UPDATE);
 	ended = SPI_processed > 0;
-	auth_query_end();
+	jwt_auth_query_end();
 	PG_RETURN_BOOL(ended);
 }
 
@@ -73,19 +74,19 @@ signout_all_impl(PG_FUNCTION_ARGS)
 	Datum		values[1];
 	int64		ended;
 
-	require_sessions();
-	identity_require_account(&uid);
-	require_writable("auth.signout_all()", NULL);
-	codec_uuid_format(uid.data, uid_text);
+	jwt_auth_require_sessions();
+	jwt_auth_identity_require_account(&uid);
+	jwt_auth_require_writable("auth.signout_all()", NULL);
+	jwt_auth_codec_uuid_format(uid.data, uid_text);
 	values[0] = CStringGetTextDatum(uid_text);
-	(void) auth_table("sessions", &owner);
-	auth_query_begin();
-	auth_query("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
+	(void) jwt_auth_table("sessions", &owner);
+	jwt_auth_query_begin();
+	jwt_auth_query("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
 			   "WHERE user_id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
 			   "AND revoked_at IS NULL",
 			   1, types, values, NULL, false, SPI_OK_UPDATE);
 	ended = (int64) SPI_processed;
-	auth_query_end();
+	jwt_auth_query_end();
 	PG_RETURN_INT32((int32) Min(ended, PG_INT32_MAX));
 }
 
@@ -100,5 +101,5 @@ PG_FUNCTION_INFO_V1(jwt_auth_signout);
 Datum
 jwt_auth_signout(PG_FUNCTION_ARGS)
 {
-	return call_hiding_statement(signout_impl, fcinfo);
+	return jwt_auth_call_hiding_statement(signout_impl, fcinfo);
 }

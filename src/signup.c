@@ -23,6 +23,7 @@
 #include "email.h"
 #include "config.h"
 #include "callable.h"
+#include "pg_compat.h"
 #include "secrets.h"
 #include "password.h"
 #include "tables.h"
@@ -48,33 +49,33 @@ signup_impl(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	Oid			owner;
 
-	require_argument(fcinfo, 0, "email");
-	require_argument(fcinfo, 1, "password");
-	require_writable("auth.signup()", NULL);
+	jwt_auth_require_argument(fcinfo, 0, "email");
+	jwt_auth_require_argument(fcinfo, 1, "password");
+	jwt_auth_require_writable("auth.signup()", NULL);
 
-	email = email_argument(PG_GETARG_DATUM(0), &why);
+	email = jwt_auth_email_argument(PG_GETARG_DATUM(0), &why);
 	if (email == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid email address"),
 				 errdetail_internal("%s", why)));
-	password = password_check_rules(PG_GETARG_DATUM(1));
+	password = jwt_auth_password_check_rules(PG_GETARG_DATUM(1));
 
 	result = (pg_uuid_t *) palloc(sizeof(pg_uuid_t));
 	values[0] = CStringGetTextDatum(email);
-	(void) auth_table("users", &owner);
+	(void) jwt_auth_table("users", &owner);
 
-	auth_query_begin();
+	jwt_auth_query_begin();
 
-	auth_query("SELECT 1 FROM auth.users WHERE email OPERATOR(pg_catalog.=) $1",
+	jwt_auth_query("SELECT 1 FROM auth.users WHERE email OPERATOR(pg_catalog.=) $1",
 			   1, argtypes, values, NULL, true, SPI_OK_SELECT);
 	if (SPI_processed > 0)
 		report_duplicate();
 
-	hash = password_hash(password, config_get()->bcrypt_cost);
+	hash = jwt_auth_password_hash(password, jwt_auth_config_get()->bcrypt_cost);
 	values[1] = CStringGetTextDatum(hash);
 
-	auth_query("INSERT INTO auth.users (email, password_hash) VALUES ($1, $2) "
+	jwt_auth_query("INSERT INTO auth.users (email, password_hash) VALUES ($1, $2) "
 			   "ON CONFLICT (email) DO NOTHING RETURNING id",
 			   2, argtypes, values, NULL, false, SPI_OK_INSERT_RETURNING);
 	if (SPI_processed == 0)
@@ -86,7 +87,7 @@ signup_impl(PG_FUNCTION_ARGS)
 		memcpy(result, DatumGetUUIDP(id), sizeof(pg_uuid_t));
 	}
 
-	auth_query_end();
+	jwt_auth_query_end();
 	PG_RETURN_UUID_P(result);
 }
 
@@ -94,5 +95,5 @@ PG_FUNCTION_INFO_V1(jwt_auth_signup);
 Datum
 jwt_auth_signup(PG_FUNCTION_ARGS)
 {
-	return call_hiding_statement(signup_impl, fcinfo);
+	return jwt_auth_call_hiding_statement(signup_impl, fcinfo);
 }

@@ -13,9 +13,9 @@
  * makes jwt_auth refuse to run instead of querying the impostor.
  *
  * The caches (keys, settings) read their tables as that owner through
- * auth_read_begin(), whatever role calls the function that needs them.
+ * jwt_auth_read_begin(), whatever role calls the function that needs them.
  * The SQL functions, which run as that owner, query them through
- * auth_query(), between auth_query_begin() and auth_query_end().
+ * jwt_auth_query(), between jwt_auth_query_begin() and jwt_auth_query_end().
  *
  * src/tables.c
  *
@@ -35,6 +35,7 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "pg_compat.h"
 #include "tables.h"
 
 /*
@@ -42,7 +43,7 @@
  * exist or if schema auth has another owner than the table.
  */
 Oid
-auth_table(const char *relname, Oid *owner)
+jwt_auth_table(const char *relname, Oid *owner)
 {
 	Oid			nsp = get_namespace_oid("auth", true);
 	Oid			relid = OidIsValid(nsp) ? get_relname_relid(relname, nsp) : InvalidOid;
@@ -79,7 +80,7 @@ auth_table(const char *relname, Oid *owner)
 
 /* True if auth.<relname> exists (tables added by an update may not yet). */
 bool
-auth_table_exists(const char *relname)
+jwt_auth_table_exists(const char *relname)
 {
 	Oid			nsp = get_namespace_oid("auth", true);
 
@@ -88,9 +89,9 @@ auth_table_exists(const char *relname)
 
 /* Refuse to go on while the tables of version 1.1 are missing. */
 void
-require_sessions(void)
+jwt_auth_require_sessions(void)
 {
-	if (!auth_table_exists("sessions"))
+	if (!jwt_auth_table_exists("sessions"))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("extension \"jwt_auth\" must be updated"),
@@ -100,15 +101,15 @@ require_sessions(void)
 
 /*
  * Run "sql", a SELECT of auth tables, as their owner "owner" (found by
- * auth_table()) in a security-restricted operation, through SPI.  It reads
+ * jwt_auth_table()) in a security-restricted operation, through SPI.  It reads
  * the latest committed state, not the caller's snapshot: a cache filled
  * from it outlives the transaction, and under REPEATABLE READ a deleted row
  * would otherwise be read back into it.  The rows are in SPI_tuptable until
- * auth_read_end(); every function and operator in "sql" must be
+ * jwt_auth_read_end(); every function and operator in "sql" must be
  * schema-qualified, since it runs with the caller's search_path.
  */
 void
-auth_read_begin(Oid owner, const char *sql, AuthRead *state)
+jwt_auth_read_begin(Oid owner, const char *sql, AuthRead *state)
 {
 	SPIPlanPtr	plan;
 
@@ -126,18 +127,19 @@ auth_read_begin(Oid owner, const char *sql, AuthRead *state)
 }
 
 void
-auth_read_end(AuthRead *state)
+jwt_auth_read_end(AuthRead *state)
 {
 	SPI_finish();
 	SetUserIdAndSecContext(state->save_userid, state->save_sec_context);
 }
 
 /*
- * Connect to SPI to run auth_query(); auth_query_end() disconnects.  The
- * caller's function is SECURITY DEFINER or runs as the tables' owner.
+ * Connect to SPI to run jwt_auth_query(); jwt_auth_query_end()
+ * disconnects.  The caller's function is SECURITY DEFINER or runs as the
+ * tables' owner.
  */
 void
-auth_query_begin(void)
+jwt_auth_query_begin(void)
 {
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -151,7 +153,7 @@ auth_query_begin(void)
  * operator it names.
  */
 uint64
-auth_query(const char *sql, int nargs, Oid *types, Datum *values,
+jwt_auth_query(const char *sql, int nargs, Oid *types, Datum *values,
 		   const char *nulls, bool read_only, int expected)
 {
 	if (SPI_execute_with_args(sql, nargs, types, values, nulls, read_only, 0) != expected)
@@ -160,7 +162,7 @@ auth_query(const char *sql, int nargs, Oid *types, Datum *values,
 }
 
 void
-auth_query_end(void)
+jwt_auth_query_end(void)
 {
 	SPI_finish();
 }

@@ -203,9 +203,9 @@ in_buckets(const ThrottleKey *tk, TimestampTz now)
  * success then forgets it (throttle_success with the same "tk").
  */
 void
-throttle_attempt(const char *email, size_t len, ThrottleKey *tk)
+jwt_auth_throttle_attempt(const char *email, size_t len, ThrottleKey *tk)
 {
-	const Settings *cfg = config_get();
+	const Settings *cfg = jwt_auth_config_get();
 	TimestampTz now;
 	TimestampTz locked_until;
 	ThrottleEntry *e;
@@ -213,12 +213,12 @@ throttle_attempt(const char *email, size_t len, ThrottleKey *tk)
 	memset(tk, 0, sizeof(*tk));
 	if (cfg->max_failed_signins == 0)
 		return;
-	table = throttle_file_open();
+	table = jwt_auth_throttle_file_open();
 	locate(email, len, tk);
 	tk->active = true;
 
 	now = GetCurrentTimestamp();
-	throttle_file_lock();
+	jwt_auth_throttle_file_lock();
 	e = find_entry(tk);
 	/*
 	 * A new email takes a free entry, unless the overflow counters already
@@ -244,8 +244,8 @@ throttle_attempt(const char *email, size_t len, ThrottleKey *tk)
 		locked_until = count_in_entry(e, now, cfg->max_failed_signins, cfg->signin_lockout);
 	else
 		locked_until = count_in_buckets(tk, now, cfg->max_failed_signins,
-										Min(cfg->signin_lockout, guc_settings.signin_lockout));
-	throttle_file_unlock();
+										Min(cfg->signin_lockout, jwt_auth_guc_settings.signin_lockout));
+	jwt_auth_throttle_file_unlock();
 
 	if (locked_until > now)
 	{
@@ -264,15 +264,15 @@ throttle_attempt(const char *email, size_t len, ThrottleKey *tk)
 
 /* The password was right: forget the email's failures (not shared counters). */
 void
-throttle_success(const ThrottleKey *tk)
+jwt_auth_throttle_success(const ThrottleKey *tk)
 {
 	ThrottleEntry *e;
 
 	if (!tk->active)
 		return;
-	throttle_file_lock();
+	jwt_auth_throttle_file_lock();
 	e = find_entry(tk);
 	if (e != NULL)
 		memset(e, 0, sizeof(*e));
-	throttle_file_unlock();
+	jwt_auth_throttle_file_unlock();
 }

@@ -20,7 +20,7 @@ typedef struct ThrottleKey
 	uint32		bucket[2];		/* its overflow counters */
 } ThrottleKey;
 
-extern void throttle_attempt(const char *email, size_t len, ThrottleKey *tk);
-extern void throttle_success(const ThrottleKey *tk);
+extern void jwt_auth_throttle_attempt(const char *email, size_t len, ThrottleKey *tk);
+extern void jwt_auth_throttle_success(const ThrottleKey *tk);
 
 #endif							/* JWT_AUTH_THROTTLE_H */

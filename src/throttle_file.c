@@ -52,7 +52,7 @@ static ThrottleTable table;
 static int	throttle_fd = -1;
 
 void
-throttle_file_init(void)
+jwt_auth_throttle_file_init(void)
 {
 	DefineCustomIntVariable("jwt_auth.throttle_size",
 							"Emails whose failed sign-ins the server tracks one by one, for all databases.",
@@ -145,7 +145,7 @@ prepare_file(int fd, ThrottleHeader *out)
 
 /* Map the table, making it first if needed; once per backend. */
 const ThrottleTable *
-throttle_file_open(void)
+jwt_auth_throttle_file_open(void)
 {
 	int			fd;
 	int			err;
@@ -204,13 +204,13 @@ throttle_file_open(void)
  * writes a few entries, with nothing that can fail in between.
  */
 void
-throttle_file_lock(void)
+jwt_auth_throttle_file_lock(void)
 {
 	lock_table(throttle_fd, LOCK_EX);
 }
 
 void
-throttle_file_unlock(void)
+jwt_auth_throttle_file_unlock(void)
 {
 	lock_table(throttle_fd, LOCK_UN);
 }

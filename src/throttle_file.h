@@ -55,9 +55,9 @@ typedef struct ThrottleTable
 	ThrottleBucket *buckets;	/* header->nbuckets overflow counters */
 } ThrottleTable;
 
-extern void throttle_file_init(void);
-extern const ThrottleTable *throttle_file_open(void);
-extern void throttle_file_lock(void);
-extern void throttle_file_unlock(void);
+extern void jwt_auth_throttle_file_init(void);
+extern const ThrottleTable *jwt_auth_throttle_file_open(void);
+extern void jwt_auth_throttle_file_lock(void);
+extern void jwt_auth_throttle_file_unlock(void);
 
 #endif							/* JWT_AUTH_THROTTLE_FILE_H */

@@ -86,7 +86,7 @@ static bool
 parse_json_segment(const char *seg, size_t seglen, char *buf, size_t *buflen,
 				   JsDoc *doc, bool payload, const char **detail)
 {
-	if (!codec_b64url_decode(seg, seglen, (unsigned char *) buf, TOKEN_MAX_JSON, buflen))
+	if (!jwt_auth_codec_b64url_decode(seg, seglen, (unsigned char *) buf, TOKEN_MAX_JSON, buflen))
 	{
 		*buflen = 0;
 		buf[0] = '\0';
@@ -94,14 +94,14 @@ parse_json_segment(const char *seg, size_t seglen, char *buf, size_t *buflen,
 		return false;
 	}
 	buf[*buflen] = '\0';
-	if (js_parse_object(buf, *buflen, doc))
+	if (jwt_auth_js_parse_object(buf, *buflen, doc))
 		return true;
 	*detail = segment_errors[doc->error == JS_ERR_NONE ? JS_ERR_SYNTAX : doc->error][payload];
 	return false;
 }
 
 TokenStatus
-token_parse_header(const char *token, size_t len, TokenHeaderCache *cache,
+jwt_auth_token_parse_header(const char *token, size_t len, TokenHeaderCache *cache,
 				   TokenHeader *hdr, const char **detail)
 {
 	const char *dot1 = NULL;
@@ -126,7 +126,7 @@ token_parse_header(const char *token, size_t len, TokenHeaderCache *cache,
 		return TOKEN_MALFORMED;
 	}
 	/* Runs of the alphabet, each ended by a dot or by the end. */
-	for (i = codec_b64url_span(token, len); i < len; i += 1 + codec_b64url_span(token + i + 1, len - i - 1))
+	for (i = jwt_auth_codec_b64url_span(token, len); i < len; i += 1 + jwt_auth_codec_b64url_span(token + i + 1, len - i - 1))
 	{
 		if (token[i] != '.')
 		{
@@ -180,7 +180,7 @@ token_parse_header(const char *token, size_t len, TokenHeaderCache *cache,
 	if (!parse_json_segment(token, hlen, buf, &buflen, &doc, false, detail))
 		return TOKEN_MALFORMED;
 
-	v = js_get(&doc, "alg");
+	v = jwt_auth_js_get(&doc, "alg");
 	if (v == NULL || v->type != JS_STRING)
 	{
 		*detail = gettext_noop("The token header has no \"alg\" string.");
@@ -194,20 +194,20 @@ token_parse_header(const char *token, size_t len, TokenHeaderCache *cache,
 	memcpy(hdr->alg, v->str, v->len);
 	hdr->alg[v->len] = '\0';
 
-	if (js_get(&doc, "crit") != NULL)
+	if (jwt_auth_js_get(&doc, "crit") != NULL)
 	{
 		*detail = gettext_noop("The token header has a \"crit\" member, which is not supported.");
 		return TOKEN_UNSUPPORTED;
 	}
 
-	v = js_get(&doc, "typ");
+	v = jwt_auth_js_get(&doc, "typ");
 	if (v != NULL && !(v->type == JS_STRING && typ_accepted(v->str, v->len)))
 	{
 		*detail = gettext_noop("The token header has a \"typ\" other than \"JWT\" or \"at+jwt\".");
 		return TOKEN_UNSUPPORTED;
 	}
 
-	v = js_get(&doc, "kid");
+	v = jwt_auth_js_get(&doc, "kid");
 	if (v != NULL)
 	{
 		if (v->type != JS_STRING || v->len == 0 || v->len > TOKEN_MAX_KID)
@@ -235,13 +235,13 @@ token_parse_header(const char *token, size_t len, TokenHeaderCache *cache,
  * header's "kid".  The header's "alg" must name the key's algorithm.
  */
 TokenStatus
-token_check_signature(const char *token, const TokenHeader *hdr,
+jwt_auth_token_check_signature(const char *token, const TokenHeader *hdr,
 					  const SignatureKey *key, const char **detail)
 {
 	unsigned char sig[SIGNATURE_MAX_LEN + 3];
 	size_t		siglen;
 
-	if (key->alg == SIG_UNKNOWN || signature_alg(hdr->alg) != key->alg ||
+	if (key->alg == SIG_UNKNOWN || jwt_auth_signature_alg(hdr->alg) != key->alg ||
 		(key->alg != SIG_HS256 && key->pkey == NULL))
 	{
 		*detail = gettext_noop("The token's algorithm is not the key's algorithm.");
@@ -255,19 +255,19 @@ token_check_signature(const char *token, const TokenHeader *hdr,
 			return TOKEN_UNSUPPORTED;
 		}
 		if (hdr->signature_len != CODEC_B64URL_LEN(HMAC_SHA256_LEN) ||
-			!codec_b64url_decode(hdr->signature, hdr->signature_len, sig, sizeof(sig), &siglen))
+			!jwt_auth_codec_b64url_decode(hdr->signature, hdr->signature_len, sig, sizeof(sig), &siglen))
 		{
 			*detail = gettext_noop("The signature is not 32 bytes of canonical base64url.");
 			return TOKEN_BAD_SIGNATURE;
 		}
 	}
 	else if (hdr->signature_len > CODEC_B64URL_LEN(SIGNATURE_MAX_LEN) ||
-			 !codec_b64url_decode(hdr->signature, hdr->signature_len, sig, sizeof(sig), &siglen))
+			 !jwt_auth_codec_b64url_decode(hdr->signature, hdr->signature_len, sig, sizeof(sig), &siglen))
 	{
 		*detail = gettext_noop("The signature is not canonical base64url of a possible length.");
 		return TOKEN_BAD_SIGNATURE;
 	}
-	if (!signature_check(key, (const unsigned char *) token, hdr->signing_input_len,
+	if (!jwt_auth_signature_check(key, (const unsigned char *) token, hdr->signing_input_len,
 						 sig, siglen, detail))
 		return TOKEN_BAD_SIGNATURE;
 	return TOKEN_OK;
@@ -278,7 +278,7 @@ token_check_signature(const char *token, const TokenHeader *hdr,
  * NUL-terminated) and "doc".  Only after the signature has been checked.
  */
 bool
-token_decode_payload(const TokenHeader *hdr, char *buf, size_t *buflen,
+jwt_auth_token_decode_payload(const TokenHeader *hdr, char *buf, size_t *buflen,
 					 JsDoc *doc, const char **detail)
 {
 	return parse_json_segment(hdr->payload, hdr->payload_len, buf, buflen, doc,
@@ -320,10 +320,10 @@ json_quote(const char *s, char *out, size_t pos, size_t cap)
 }
 
 size_t
-token_sign(const SignatureKey *key, const char *kid, const char *claims_json,
+jwt_auth_token_sign(const SignatureKey *key, const char *kid, const char *claims_json,
 		   char *out, size_t outcap)
 {
-	const char *name = signature_alg_name(key->alg);
+	const char *name = jwt_auth_signature_alg_name(key->alg);
 	char		header[TOKEN_MAX_KID * 6 + 64];
 	size_t		hlen;
 	size_t		clen = strlen(claims_json);
@@ -342,17 +342,17 @@ token_sign(const SignatureKey *key, const char *kid, const char *claims_json,
 	header[hlen++] = '}';
 
 	need = CODEC_B64URL_LEN(hlen) + 1 + CODEC_B64URL_LEN(clen) + 1 +
-		CODEC_B64URL_LEN(signature_max_len(key->alg)) + 1;
+		CODEC_B64URL_LEN(jwt_auth_signature_max_len(key->alg)) + 1;
 	if (clen > TOKEN_MAX_JSON || need > outcap || need > TOKEN_MAX_LENGTH + 1)
 		return 0;
 
-	pos = codec_b64url_encode((const unsigned char *) header, hlen, out);
+	pos = jwt_auth_codec_b64url_encode((const unsigned char *) header, hlen, out);
 	out[pos++] = '.';
-	pos += codec_b64url_encode((const unsigned char *) claims_json, clen, out + pos);
-	siglen = signature_make(key, (const unsigned char *) out, pos, sig, sizeof(sig));
+	pos += jwt_auth_codec_b64url_encode((const unsigned char *) claims_json, clen, out + pos);
+	siglen = jwt_auth_signature_make(key, (const unsigned char *) out, pos, sig, sizeof(sig));
 	if (siglen == 0)
 		return 0;
 	out[pos++] = '.';
-	pos += codec_b64url_encode(sig, siglen, out + pos);
+	pos += jwt_auth_codec_b64url_encode(sig, siglen, out + pos);
 	return pos;
 }

@@ -75,13 +75,13 @@ typedef struct TokenHeaderCache
 	bool		has_kid;
 } TokenHeaderCache;
 
-extern TokenStatus token_parse_header(const char *token, size_t len,
+extern TokenStatus jwt_auth_token_parse_header(const char *token, size_t len,
 									  TokenHeaderCache *cache,
 									  TokenHeader *hdr, const char **detail);
-extern TokenStatus token_check_signature(const char *token, const TokenHeader *hdr,
+extern TokenStatus jwt_auth_token_check_signature(const char *token, const TokenHeader *hdr,
 										 const SignatureKey *key,
 										 const char **detail);
-extern bool token_decode_payload(const TokenHeader *hdr, char *buf, size_t *buflen,
+extern bool jwt_auth_token_decode_payload(const TokenHeader *hdr, char *buf, size_t *buflen,
 								 JsDoc *doc, const char **detail);
 
 /*
@@ -89,7 +89,7 @@ extern bool token_decode_payload(const TokenHeader *hdr, char *buf, size_t *bufl
  * plain text.  Writes the NUL-terminated token to "out" and returns its
  * length, or 0 if it cannot be signed or would exceed TOKEN_MAX_LENGTH.
  */
-extern size_t token_sign(const SignatureKey *key, const char *kid,
+extern size_t jwt_auth_token_sign(const SignatureKey *key, const char *kid,
 						 const char *claims_json, char *out, size_t outcap);
 
 #endif							/* JWT_AUTH_TOKEN_H */

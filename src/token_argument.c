@@ -23,6 +23,7 @@
 #include "config.h"
 #include "issuers.h"
 #include "keys.h"
+#include "pg_compat.h"
 #include "token.h"
 #include "token_argument.h"
 #include "token_cache.h"
@@ -49,7 +50,7 @@ static const char *const status_messages[] = {
  * checked again.
  */
 void
-check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
+jwt_auth_check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 					 TokenClaims *claims)
 {
 	text	   *token;
@@ -70,20 +71,20 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 	TokenStatus st;
 
 	if (PG_ARGISNULL(argno))
-		refuse(gettext_noop("token is missing"), NULL);
+		jwt_auth_refuse(gettext_noop("token is missing"), NULL);
 
 	/* Bound the size before detoasting or decoding anything. */
 	if (toast_raw_datum_size(PG_GETARG_DATUM(argno)) - VARHDRSZ > TOKEN_MAX_LENGTH)
-		refuse(status_messages[TOKEN_MALFORMED],
+		jwt_auth_refuse(status_messages[TOKEN_MALFORMED],
 			   gettext_noop("The token is longer than 8192 bytes."));
 	token = PG_GETARG_TEXT_PP(argno);
 	data = VARDATA_ANY(token);
 	len = VARSIZE_ANY_EXHDR(token);
 	if (len == 0)
-		refuse(gettext_noop("token is missing"), NULL);
+		jwt_auth_refuse(gettext_noop("token is missing"), NULL);
 
-	cfg = config_get();
-	rules.now = unix_now();
+	cfg = jwt_auth_config_get();
+	rules.now = jwt_auth_unix_now();
 	rules.leeway = cfg->leeway;
 	rules.issuer = cfg->issuer;
 	rules.audience = cfg->audience;
@@ -91,20 +92,20 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 	rules.foreign = false;
 	own = rules;
 
-	if (token_cache_lookup(data, len, &own, claims))
+	if (jwt_auth_token_cache_lookup(data, len, &own, claims))
 	{
-		st = claims_check_times(claims, &rules, &detail);
+		st = jwt_auth_claims_check_times(claims, &rules, &detail);
 		if (st != TOKEN_OK)
-			refuse(status_messages[st], detail);
+			jwt_auth_refuse(status_messages[st], detail);
 		return;
 	}
 
-	st = token_parse_header(data, len, &header_cache, &hdr, &detail);
+	st = jwt_auth_token_parse_header(data, len, &header_cache, &hdr, &detail);
 	if (st != TOKEN_OK)
-		refuse(status_messages[st], detail);
+		jwt_auth_refuse(status_messages[st], detail);
 
 	if (!hdr.has_kid)
-		refuse(gettext_noop("token key is unknown"),
+		jwt_auth_refuse(gettext_noop("token key is unknown"),
 			   gettext_noop("The token header has no \"kid\"."));
 
 	/*
@@ -112,13 +113,13 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 	 * within that set only, or else jwt_auth's.  So the payload is decoded
 	 * (by the strict parser, bounded) before the signature is checked.
 	 */
-	if (!token_decode_payload(&hdr, claims->json, &claims->json_len, &doc, &detail))
-		refuse(status_messages[TOKEN_MALFORMED], detail);
-	iss = js_get(&doc, "iss");
-	if (iss != NULL && iss->type == JS_STRING && !js_string_equals(iss, cfg->issuer) &&
-		(trusted = issuers_find(iss->str, iss->len, &issuer_index)) != NULL)
+	if (!jwt_auth_token_decode_payload(&hdr, claims->json, &claims->json_len, &doc, &detail))
+		jwt_auth_refuse(status_messages[TOKEN_MALFORMED], detail);
+	iss = jwt_auth_js_get(&doc, "iss");
+	if (iss != NULL && iss->type == JS_STRING && !jwt_auth_js_string_equals(iss, cfg->issuer) &&
+		(trusted = jwt_auth_issuers_find(iss->str, iss->len, &issuer_index)) != NULL)
 	{
-		const IssuerKey *ik = issuers_key(issuer_index, hdr.kid);
+		const IssuerKey *ik = jwt_auth_issuers_key(issuer_index, hdr.kid);
 
 		if (ik == NULL)
 			ereport(ERROR,
@@ -126,8 +127,8 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 					 errmsg("token key is unknown"),
 					 errdetail("The token's issuer has no trusted key with its \"kid\"."),
 					 errhint("Pass the issuer's current JWKS to auth.trust_issuer().")));
-		if (signature_alg(hdr.alg) != ik->alg)
-			refuse(status_messages[TOKEN_UNSUPPORTED],
+		if (jwt_auth_signature_alg(hdr.alg) != ik->alg)
+			jwt_auth_refuse(status_messages[TOKEN_UNSUPPORTED],
 				   gettext_noop("The token's \"alg\" is not the algorithm of its key."));
 		sigkey.alg = ik->alg;
 		sigkey.pkey = ik->pkey;
@@ -137,31 +138,31 @@ check_token_argument(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
 	}
 	else
 	{
-		if (iss != NULL && iss->type == JS_STRING && !js_string_equals(iss, cfg->issuer))
-			refuse(status_messages[TOKEN_WRONG_ISSUER],
+		if (iss != NULL && iss->type == JS_STRING && !jwt_auth_js_string_equals(iss, cfg->issuer))
+			jwt_auth_refuse(status_messages[TOKEN_WRONG_ISSUER],
 				   gettext_noop("The \"iss\" claim names neither the issuer setting in force nor a trusted issuer."));
-		key = keys_find(hdr.kid);
+		key = jwt_auth_keys_find(hdr.kid);
 		if (key == NULL)
-			refuse(gettext_noop("token key is unknown"),
+			jwt_auth_refuse(gettext_noop("token key is unknown"),
 				   gettext_noop("No key in auth.keys has the token's \"kid\", or it is retired."));
-		if (signature_alg(hdr.alg) != signature_alg(key->alg))
-			refuse(status_messages[TOKEN_UNSUPPORTED],
+		if (jwt_auth_signature_alg(hdr.alg) != jwt_auth_signature_alg(key->alg))
+			jwt_auth_refuse(status_messages[TOKEN_UNSUPPORTED],
 				   gettext_noop("The token's \"alg\" is not the algorithm of its key."));
 		if (strcmp(key->alg, "HS256") == 0 && key->hmac == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 					 errmsg("token key is unusable"),
 					 errdetail("The key's secret is shorter than %d bytes.", HMAC_MIN_SECRET)));
-		sigkey.alg = signature_alg(key->alg);
+		sigkey.alg = jwt_auth_signature_alg(key->alg);
 		sigkey.hmac = key->hmac;
 		sigkey.pkey = key->public_key;
 	}
-	st = token_check_signature(data, &hdr, &sigkey, &detail);
+	st = jwt_auth_token_check_signature(data, &hdr, &sigkey, &detail);
 	if (st != TOKEN_OK)
-		refuse(status_messages[st], detail);
+		jwt_auth_refuse(status_messages[st], detail);
 
-	st = claims_check(&doc, &rules, claims, &detail);
+	st = jwt_auth_claims_check(&doc, &rules, claims, &detail);
 	if (st != TOKEN_OK)
-		refuse(status_messages[st], detail);
-	token_cache_store(data, len, &own, claims);
+		jwt_auth_refuse(status_messages[st], detail);
+	jwt_auth_token_cache_store(data, len, &own, claims);
 }

@@ -13,7 +13,7 @@
 #include "fmgr.h"
 #include "claims.h"
 
-extern void check_token_argument(FunctionCallInfo fcinfo, int argno,
+extern void jwt_auth_check_token_argument(FunctionCallInfo fcinfo, int argno,
 								 bool ignore_expiry, TokenClaims *claims);
 
 #endif							/* JWT_AUTH_TOKEN_ARGUMENT_H */

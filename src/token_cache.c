@@ -115,8 +115,8 @@ reset(const TokenRules *rules)
 	if (jwt_auth_cache_size > 0)
 		slots = MemoryContextAllocZero(cache_context, sizeof(CachedToken) * jwt_auth_cache_size);
 	nslots = jwt_auth_cache_size;
-	verified_keys = keys_version();
-	verified_issuers = issuers_version();
+	verified_keys = jwt_auth_keys_version();
+	verified_issuers = jwt_auth_issuers_version();
 	strlcpy(verified_issuer, rules->issuer, sizeof(verified_issuer));
 	strlcpy(verified_audience, rules->audience, sizeof(verified_audience));
 }
@@ -126,8 +126,8 @@ static bool
 current(const TokenRules *rules)
 {
 	return nslots == jwt_auth_cache_size &&
-		verified_keys == keys_version() &&
-		verified_issuers == issuers_version() &&
+		verified_keys == jwt_auth_keys_version() &&
+		verified_issuers == jwt_auth_issuers_version() &&
 		strcmp(verified_issuer, rules->issuer) == 0 &&
 		strcmp(verified_audience, rules->audience) == 0;
 }
@@ -151,7 +151,7 @@ slot_of(const char *token, size_t len)
  * true.  The caller must still check the times.
  */
 bool
-token_cache_lookup(const char *token, size_t len, const TokenRules *rules,
+jwt_auth_token_cache_lookup(const char *token, size_t len, const TokenRules *rules,
 				   TokenClaims *claims)
 {
 	CachedToken *slot;
@@ -181,7 +181,7 @@ token_cache_lookup(const char *token, size_t len, const TokenRules *rules,
  * Nothing is stored if the keys or settings changed since the look-up.
  */
 void
-token_cache_store(const char *token, size_t len, const TokenRules *rules,
+jwt_auth_token_cache_store(const char *token, size_t len, const TokenRules *rules,
 				  const TokenClaims *claims)
 {
 	CachedToken *slot;

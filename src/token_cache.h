@@ -16,9 +16,9 @@
 /* Longer tokens are verified in full every time. */
 #define TOKEN_CACHE_MAX_TOKEN	2048
 
-extern bool token_cache_lookup(const char *token, size_t len, const TokenRules *rules,
+extern bool jwt_auth_token_cache_lookup(const char *token, size_t len, const TokenRules *rules,
 							   TokenClaims *claims);
-extern void token_cache_store(const char *token, size_t len, const TokenRules *rules,
+extern void jwt_auth_token_cache_store(const char *token, size_t len, const TokenRules *rules,
 							  const TokenClaims *claims);
 
 #endif							/* JWT_AUTH_TOKEN_CACHE_H */

@@ -28,6 +28,7 @@
 #include "callable.h"
 #include "config.h"
 #include "jwk.h"
+#include "pg_compat.h"
 #include "tables.h"
 #include "token.h"
 
@@ -73,17 +74,17 @@ trust_issuer_impl(PG_FUNCTION_ARGS)
 	Datum		values[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};
 
-	if (!auth_table_exists("issuers"))
-		require_sessions();		/* says to update the extension */
-	require_argument(fcinfo, 0, "issuer");
-	require_argument(fcinfo, 1, "jwks");
-	require_writable("auth.trust_issuer()", NULL);
+	if (!jwt_auth_table_exists("issuers"))
+		jwt_auth_require_sessions();		/* says to update the extension */
+	jwt_auth_require_argument(fcinfo, 0, "issuer");
+	jwt_auth_require_argument(fcinfo, 1, "jwks");
+	jwt_auth_require_writable("auth.trust_issuer()", NULL);
 	issuer = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	if (strlen(issuer) == 0 || strlen(issuer) > TOKEN_MAX_NAME)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("issuer must be 1 to %d bytes long", TOKEN_MAX_NAME)));
-	if (strcmp(issuer, config_get()->issuer) == 0)
+	if (strcmp(issuer, jwt_auth_config_get()->issuer) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("issuer \"%s\" is jwt_auth's own", issuer),
@@ -109,7 +110,7 @@ trust_issuer_impl(PG_FUNCTION_ARGS)
 		JsonbValue *v = getIthJsonbValueFromContainer(keys.val.binary.data, i);
 		const char *problem = NULL;
 
-		if (v->type != jbvBinary || !jwk_public_key(v->val.binary.data, &found[i], &problem))
+		if (v->type != jbvBinary || !jwt_auth_jwk_public_key(v->val.binary.data, &found[i], &problem))
 			refuse_jwks(psprintf("Key %d of the JWKS: %s", i + 1,
 								 problem ? problem : "it is not a JSON object."));
 		pems[i] = public_pem(found[i].pkey);
@@ -123,28 +124,28 @@ trust_issuer_impl(PG_FUNCTION_ARGS)
 				refuse_jwks(psprintf("Key %d of the JWKS has the kid of key %d.", i + 1, j + 1));
 	}
 
-	(void) auth_table("issuers", &owner);
-	(void) auth_table("issuer_keys", &owner);
+	(void) jwt_auth_table("issuers", &owner);
+	(void) jwt_auth_table("issuer_keys", &owner);
 	values[0] = CStringGetTextDatum(issuer);
 	values[1] = PG_ARGISNULL(2) ? (Datum) 0 : PointerGetDatum(PG_GETARG_TEXT_PP(2));
 	nulls[1] = PG_ARGISNULL(2) ? 'n' : ' ';
-	auth_query_begin();
-	auth_query("INSERT INTO auth.issuers (issuer, audience) VALUES ($1, $2) "
+	jwt_auth_query_begin();
+	jwt_auth_query("INSERT INTO auth.issuers (issuer, audience) VALUES ($1, $2) "
 			   "ON CONFLICT (issuer) DO UPDATE SET audience = EXCLUDED.audience, "
 			   "trusted_at = pg_catalog.now()",
 			   2, types, values, nulls, false, SPI_OK_INSERT);
-	auth_query("DELETE FROM auth.issuer_keys WHERE issuer OPERATOR(pg_catalog.=) $1",
+	jwt_auth_query("DELETE FROM auth.issuer_keys WHERE issuer OPERATOR(pg_catalog.=) $1",
 			   1, types, values, NULL, false, SPI_OK_DELETE);
 	for (int i = 0; i < n; i++)
 	{
 		values[1] = CStringGetTextDatum(found[i].kid);
 		values[2] = CStringGetTextDatum(found[i].alg);
 		values[3] = CStringGetTextDatum(pems[i]);
-		auth_query("INSERT INTO auth.issuer_keys (issuer, kid, alg, public_key) "
+		jwt_auth_query("INSERT INTO auth.issuer_keys (issuer, kid, alg, public_key) "
 				   "VALUES ($1, $2, $3, $4)",
 				   4, types, values, NULL, false, SPI_OK_INSERT);
 	}
-	auth_query_end();
+	jwt_auth_query_end();
 	PG_RETURN_INT32(n);
 }
 

@@ -19,6 +19,7 @@
 #include "callable.h"
 #include "config.h"
 #include "identity.h"
+#include "pg_compat.h"
 #include "secrets.h"
 #include "session_check.h"
 #include "tables.h"
@@ -35,22 +36,22 @@ verify_impl(PG_FUNCTION_ARGS)
 	/* auth.verify(token) is auth.verify(token, true). */
 	if (PG_NARGS() > 1)
 	{
-		require_argument(fcinfo, 1, "is_local");
+		jwt_auth_require_argument(fcinfo, 1, "is_local");
 		is_local = PG_GETARG_BOOL(1);
 	}
 
-	check_token_argument(fcinfo, 0, false, &claims);
+	jwt_auth_check_token_argument(fcinfo, 0, false, &claims);
 
 	/*
 	 * The session must still be active.  A token without "sid" has no
 	 * session to check: it is refused, unless the extension has not been
 	 * updated to a version with sessions yet.
 	 */
-	if (config_get()->check_sessions && !claims.foreign)
+	if (jwt_auth_config_get()->check_sessions && !claims.foreign)
 	{
 		if (claims.has_sid)
 		{
-			switch (session_state(claims.sid, claims.sub))
+			switch (jwt_auth_session_state(claims.sid, claims.sub))
 			{
 				case SESSION_ACTIVE:
 					break;
@@ -78,7 +79,7 @@ verify_impl(PG_FUNCTION_ARGS)
 					break;
 			}
 		}
-		else if (auth_table_exists("sessions"))
+		else if (jwt_auth_table_exists("sessions"))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 					 errmsg("token has no session"),
@@ -86,7 +87,7 @@ verify_impl(PG_FUNCTION_ARGS)
 					 errhint("Sign in again, or turn the setting check_sessions off for stateless tokens.")));
 	}
 
-	identity_set(claims.sub_text, claims.json, claims.foreign, is_local);
+	jwt_auth_identity_set(claims.sub_text, claims.json, claims.foreign, is_local);
 
 	/* Another issuer's subject need not be a UUID: then there is none to return. */
 	if (!claims.sub_is_uuid)
@@ -105,11 +106,11 @@ jwt_auth_verify(PG_FUNCTION_ARGS)
 
 	PG_TRY();
 	{
-		result = call_hiding_statement(verify_impl, fcinfo);
+		result = jwt_auth_call_hiding_statement(verify_impl, fcinfo);
 	}
 	PG_CATCH();
 	{
-		identity_refused();
+		jwt_auth_identity_refused();
 		PG_RE_THROW();
 	}
 	PG_END_TRY();

@@ -42,7 +42,7 @@ static EVP_PKEY *rs_key;
 static EVP_PKEY *ed_key;
 static EVP_PKEY *es384_key;
 static EVP_PKEY *es512_key;
-static SignatureKey hs_key = {SIG_HS256, NULL, NULL, false};
+static SignatureKey hs_key = {SIG_HS256, NULL, NULL};
 static TokenHeaderCache header_cache;
 
 int			LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -54,18 +54,18 @@ int			LLVMFuzzerInitialize(int *argc, char ***argv);
 static bool
 round_trip(SignatureAlg alg, EVP_PKEY *pkey)
 {
-	SignatureKey sk = {alg, hkey, pkey, false};
+	SignatureKey sk = {alg, hkey, pkey};
 	char		token[TOKEN_MAX_LENGTH + 1];
-	size_t		len = token_sign(&sk, "k1", "{\"sub\":\"x\"}", token, sizeof(token));
+	size_t		len = jwt_auth_token_sign(&sk, "k1", "{\"sub\":\"x\"}", token, sizeof(token));
 	TokenHeader hdr;
 	const char *detail = NULL;
 
-	if (len == 0 || token_parse_header(token, len, NULL, &hdr, &detail) != TOKEN_OK ||
-		token_check_signature(token, &hdr, &sk, &detail) != TOKEN_OK)
+	if (len == 0 || jwt_auth_token_parse_header(token, len, NULL, &hdr, &detail) != TOKEN_OK ||
+		jwt_auth_token_check_signature(token, &hdr, &sk, &detail) != TOKEN_OK)
 		return false;
 	token[hdr.payload - token] ^= 1;
-	return token_parse_header(token, len, NULL, &hdr, &detail) != TOKEN_OK ||
-		token_check_signature(token, &hdr, &sk, &detail) != TOKEN_OK;
+	return jwt_auth_token_parse_header(token, len, NULL, &hdr, &detail) != TOKEN_OK ||
+		jwt_auth_token_check_signature(token, &hdr, &sk, &detail) != TOKEN_OK;
 }
 
 int
@@ -73,8 +73,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	for (size_t i = 0; i < sizeof(long_key); i++)
 		long_key[i] = (unsigned char) (i * 7 + 1);
-	hkey = hmac_key_new(key, sizeof(key));
-	long_hkey = hmac_key_new(long_key, sizeof(long_key));
+	hkey = jwt_auth_hmac_key_new(key, sizeof(key));
+	long_hkey = jwt_auth_hmac_key_new(long_key, sizeof(long_key));
 	hs_key.hmac = hkey;
 	es_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	rs_key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t) 2048);
@@ -91,7 +91,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* hmac_sha256() must agree with OpenSSL's HMAC(). */
+/* jwt_auth_hmac_sha256() must agree with OpenSSL's HMAC(). */
 static void
 compare_hmac(HmacKey *ours, const unsigned char *secret, size_t secret_len,
 			 const uint8_t *data, size_t size)
@@ -100,7 +100,7 @@ compare_hmac(HmacKey *ours, const unsigned char *secret, size_t secret_len,
 	unsigned char b[EVP_MAX_MD_SIZE];
 	unsigned int blen = 0;
 
-	if (!hmac_sha256(ours, data, size, a) ||
+	if (!jwt_auth_hmac_sha256(ours, data, size, a) ||
 		HMAC(EVP_sha256(), secret, (int) secret_len, data, size, b, &blen) == NULL ||
 		blen != HMAC_SHA256_LEN || memcmp(a, b, HMAC_SHA256_LEN) != 0)
 		abort();
@@ -120,14 +120,14 @@ check_claims(const TokenHeader *hdr)
 	const char *detail = NULL;
 	static JsDoc doc;
 
-	if (!token_decode_payload(hdr, claims.json, &claims.json_len, &doc, &detail))
+	if (!jwt_auth_token_decode_payload(hdr, claims.json, &claims.json_len, &doc, &detail))
 		return;
-	(void) claims_check(&doc, &rules, &claims, &detail);
+	(void) jwt_auth_claims_check(&doc, &rules, &claims, &detail);
 	rules.ignore_expiry = true;
-	(void) claims_check(&doc, &rules, &claims, &detail);
+	(void) jwt_auth_claims_check(&doc, &rules, &claims, &detail);
 	rules.foreign = true;
 	rules.audience = NULL;
-	(void) claims_check(&doc, &rules, &claims, &detail);
+	(void) jwt_auth_claims_check(&doc, &rules, &claims, &detail);
 }
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -144,13 +144,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	compare_hmac(long_hkey, long_key, sizeof(long_key), data, size);
 
 	/* The JSON parser on raw bytes. */
-	(void) js_parse_object((const char *) data, size, &doc);
+	(void) jwt_auth_js_parse_object((const char *) data, size, &doc);
 
 	/* The token as given, with and without a header cache. */
-	(void) token_parse_header((const char *) data, size, NULL, &hdr, &detail);
-	if (token_parse_header((const char *) data, size, &header_cache, &hdr, &detail) == TOKEN_OK)
+	(void) jwt_auth_token_parse_header((const char *) data, size, NULL, &hdr, &detail);
+	if (jwt_auth_token_parse_header((const char *) data, size, &header_cache, &hdr, &detail) == TOKEN_OK)
 	{
-		SignatureKey pk = {signature_alg(hdr.alg), NULL, NULL, false};
+		SignatureKey pk = {jwt_auth_signature_alg(hdr.alg), NULL, NULL};
 		EVP_PKEY   *right = NULL;
 
 		switch (pk.alg)
@@ -177,14 +177,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (right != NULL)
 		{
 			pk.pkey = right;
-			if (token_check_signature((const char *) data, &hdr, &pk, &detail) == TOKEN_OK)
+			if (jwt_auth_token_check_signature((const char *) data, &hdr, &pk, &detail) == TOKEN_OK)
 				check_claims(&hdr);
 			/* The wrong kind of key for the alg must be refused, not crash. */
 			pk.pkey = right == rs_key ? ed_key : rs_key;
-			(void) token_check_signature((const char *) data, &hdr, &pk, &detail);
+			(void) jwt_auth_token_check_signature((const char *) data, &hdr, &pk, &detail);
 			return 0;
 		}
-		if (token_check_signature((const char *) data, &hdr, &hs_key, &detail) == TOKEN_OK)
+		if (jwt_auth_token_check_signature((const char *) data, &hdr, &hs_key, &detail) == TOKEN_OK)
 			check_claims(&hdr);
 
 		/* Re-sign "header.payload" so that the claims are checked too. */
@@ -200,9 +200,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (HMAC(EVP_sha256(), key, sizeof(key), (const unsigned char *) token,
 					 hdr.signing_input_len, mac, &maclen) != NULL)
 			{
-				len += codec_b64url_encode(mac, maclen, token + len);
-				if (token_parse_header(token, len, &header_cache, &hdr2, &detail) == TOKEN_OK &&
-					token_check_signature(token, &hdr2, &hs_key, &detail) == TOKEN_OK)
+				len += jwt_auth_codec_b64url_encode(mac, maclen, token + len);
+				if (jwt_auth_token_parse_header(token, len, &header_cache, &hdr2, &detail) == TOKEN_OK &&
+					jwt_auth_token_check_signature(token, &hdr2, &hs_key, &detail) == TOKEN_OK)
 					check_claims(&hdr2);
 			}
 		}
