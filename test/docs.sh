@@ -151,9 +151,16 @@ def anchors(path):
             found.add(slug(line.lstrip("#")))
     return found
 
-files = subprocess.run(["git", "ls-files", "*.md"], capture_output=True, text=True).stdout.split()
-files += [f for f in subprocess.run(["git", "ls-files", "--others", "--exclude-standard", "*.md"],
-                                    capture_output=True, text=True).stdout.split()]
+git = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.md"],
+                     capture_output=True, text=True)
+if git.returncode == 0:
+    files = git.stdout.split()
+else:
+    # Not a git checkout (test/versions.sh tests a copy): every Markdown file
+    # but those of node_modules and test/output.
+    files = [os.path.relpath(os.path.join(d, f)) for d, dirs, names in os.walk(".")
+             for f in names if f.endswith(".md")
+             if not re.match(r"\./(node_modules|test/output|\.git)(/|$)", d)]
 count = 0
 for md in files:
     text = re.sub(r"```.*?```", "", open(md, encoding="utf-8").read(), flags=re.S)

@@ -1,13 +1,20 @@
 # Shared by the shell tests in test/: run inside a throwaway cluster
 # (pg_virtualenv exports PGHOST, PGPORT, PGUSER and PGPASSWORD of a superuser).
 # Source it after setting "suite" to the test's name.
+#
+# The cluster is a Debian one (pg_virtualenv), found by its port, or one that
+# test/versions.sh started from a build of another major, which exports
+# PG_SERVER_DATA (its data directory, holding its configuration) and
+# PG_SERVER_LOG (its log); the server_* functions below serve both.
 
 passed=0
 failed=0
 
 # check NAME ACTUAL EXPECTED-REGEX
+# (grep reads a here-string: with pipefail, a pipe from printf could fail
+# when grep -q stops reading at the first match.)
 check() {
-    if printf '%s' "$2" | grep -qE -- "$3"; then
+    if grep -qE -- "$3" <<<"$2"; then
         passed=$((passed + 1))
     else
         failed=$((failed + 1))
@@ -76,6 +83,52 @@ stop_pgbouncer() {
     fi
     [ -n "${BOUNCER_DIR:-}" ] && rm -rf "$BOUNCER_DIR"
     BOUNCER_DIR=
+}
+
+# The server's log file.
+server_log() {
+    if [ -n "${PG_SERVER_DATA:-}" ]; then
+        echo "$PG_SERVER_LOG"
+    else
+        pg_lsclusters --no-header | awk -v port="$PGPORT" '$3 == port { print $7 }'
+    fi
+}
+
+# The directory of the server's pg_hba.conf and pg_ident.conf.
+server_config_dir() {
+    if [ -n "${PG_SERVER_DATA:-}" ]; then
+        echo "$PG_SERVER_DATA"
+    else
+        pg_lsclusters --no-header | awk -v port="$PGPORT" -v root="${PG_CLUSTER_CONF_ROOT:-/etc/postgresql}" \
+            '$3 == port { print root "/" $1 "/" $2 }'
+    fi
+}
+
+# Restart the server: stop it, waiting for it (a loaded machine may take
+# longer than pg_ctl's default minute; a restart whose stop timed out would
+# leave the server as it was), then start it with the settings it had.
+server_restart() {
+    if [ -n "${PG_SERVER_DATA:-}" ]; then
+        su postgres -s /bin/sh -c "'$("$PG_CONFIG" --bindir)/pg_ctl' -D '$PG_SERVER_DATA' -l '$PG_SERVER_LOG' \
+            -w -t 120 -m fast restart" >/dev/null
+    else
+        local cluster
+        cluster=$(pg_lsclusters --no-header | awk -v port="$PGPORT" '$3 == port { print $1 " " $2 }')
+        pg_ctlcluster $cluster stop -m fast || true
+        for _ in $(seq 240); do
+            pg_lsclusters --no-header | awk -v port="$PGPORT" '$3 == port { print $4 }' | grep -q '^down$' && break
+            sleep 0.5
+        done
+        pg_ctlcluster $cluster start
+    fi
+}
+
+# secrets_in_log FILE: the lines of a server log that hold a password or a
+# token of the tests.  Every password in the suites ends in "password",
+# "password 1" etc., or is one of these; every token starts with a
+# base64url-encoded '{"'.
+secrets_in_log() {
+    grep -n -E "password [0-9]'|password'|correct horse|long enough 1|eyJ[A-Za-z0-9_-]{10,}" "$1"
 }
 
 # The closing line of a suite, as test/run and test/suite.sh find it.

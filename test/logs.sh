@@ -14,7 +14,7 @@ db=jwt_auth_logs
 make_database "$db"
 trap 'psql -X -q -d postgres -c "DROP DATABASE IF EXISTS '$db'"' EXIT
 psql -X -q -d "$db" -c "ALTER ROLE todo_app PASSWORD 'logs app password'"
-log=$(pg_lsclusters --no-header | awk -v port="$PGPORT" '$3 == port { print $7 }')
+log=$(server_log)
 check "server log found" "$log" "."
 lines_before=$(wc -l < "$log")
 

@@ -11,9 +11,11 @@ db=jwt_auth_standby
 make_database "$db"
 dir=$(mktemp -d)
 port=$(free_port)
+# The server's own pg_ctl (pg_virtualenv and test/versions.sh export PG_CONFIG).
+pg_ctl=$("${PG_CONFIG:-pg_config}" --bindir)/pg_ctl
 chown postgres "$dir"
 cleanup() {
-    su postgres -s /bin/sh -c "pg_ctl -D '$dir/data' -m immediate stop" >/dev/null 2>&1
+    su postgres -s /bin/sh -c "$pg_ctl -D '$dir/data' -m immediate stop" >/dev/null 2>&1
     rm -rf "$dir"
     psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db"
 }
@@ -34,11 +36,11 @@ su postgres -s /bin/sh -c "PGPASSWORD='$PGPASSWORD' pg_basebackup -h 127.0.0.1 -
     -D '$dir/data' -R -X stream -c fast" 2>&1
 # Debian keeps a cluster's configuration outside its data directory: give
 # the copy a minimal one of its own, with the primary's pg_hba.conf.
-conf=${PG_CLUSTER_CONF_ROOT:-/etc/postgresql}/15/$(pg_lsclusters --no-header | awk -v port="$PGPORT" '$3 == port { print $2 }')
+conf=$(server_config_dir)
 cp "$conf/pg_hba.conf" "$conf/pg_ident.conf" "$dir/data/"
 : > "$dir/data/postgresql.conf"
 chown postgres "$dir/data/postgresql.conf" "$dir/data/pg_hba.conf" "$dir/data/pg_ident.conf"
-su postgres -s /bin/sh -c "pg_ctl -D '$dir/data' -l '$dir/log' -w \
+su postgres -s /bin/sh -c "$pg_ctl -D '$dir/data' -l '$dir/log' -w \
     -o '-p $port -k $dir -c hot_standby=on -c listen_addresses=127.0.0.1' start" >/dev/null
 check "standby is in recovery" "$(s "SELECT pg_is_in_recovery()")" "^t$"
 

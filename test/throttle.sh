@@ -124,16 +124,7 @@ check "lock doubles" "$out" "Try again in (5[0-9]|60) seconds\."
 check "off switch" "$(q "SET jwt_auth.max_failed_signins = 0; SELECT auth.signin('victim@example.com', 'right password 1') IS NOT NULL")" "^t$"
 
 # A server restart empties the table.
-cluster=$(pg_lsclusters --no-header | awk -v port="$PGPORT" '$3 == port { print $1 " " $2 }')
-# Stop, and wait for it (a loaded machine may take longer than pg_ctl's
-# default minute), then start: a restart whose stop timed out would leave
-# the server as it was.
-pg_ctlcluster $cluster stop -m fast || true
-for _ in $(seq 240); do
-    pg_lsclusters --no-header | awk -v port="$PGPORT" '$3 == port { print $4 }' | grep -q '^down$' && break
-    sleep 0.5
-done
-pg_ctlcluster $cluster start
+server_restart
 check "locks end with a restart" "$(signin victim@example.com 'right password 1')" "^t$"
 
 finish

@@ -74,7 +74,7 @@ SQL
 say "database $db ready"
 
 # The server log, to check afterwards that it holds no secret of the tests.
-server_log=$(pg_lsclusters --no-header 2>/dev/null | awk -v port="${PGPORT:-5432}" '$3 == port { print $7 }')
+server_log=$(server_log 2>/dev/null)
 server_log_start=0
 if [ -n "$server_log" ] && [ -f "$server_log" ]; then
     server_log_start=$(stat -c %s "$server_log")

@@ -236,7 +236,7 @@ done
 
 # No token in the server log: the accepted ones were never in a failing
 # statement, and jwt_auth keeps the refused ones out.
-log=$(pg_lsclusters --no-header | awk -v port="$PGPORT" '$3 == port { print $7 }')
+log=$(server_log)
 check "the server log is found" "$log" "."
 check "no token in the server log" "$(grep -cE 'eyJ[A-Za-z0-9_-]{10,}' "$log" 2>&1)" "^0$"
 
