@@ -4,6 +4,8 @@
 #   bash test/deps.sh fastapi   # the above, PgBouncer and the FastAPI stack
 #                               # (examples/fastapi/start.sh)
 #   bash test/deps.sh [test]    # everything test/run needs (the default)
+#   bash test/deps.sh versions  # what test/versions.sh needs to build
+#                               # PostgreSQL and run the suites there
 # Idempotent and silent when nothing is missing.  When another apt or dpkg
 # process holds the package locks (a fresh machine runs its automatic
 # updates at boot), waits for it, up to DEPS_LOCK_WAIT seconds (600).
@@ -27,12 +29,18 @@ tests=(
     valgrind clang libclang-rt-14-dev
     chromium
 )
+versions=(
+    "${fastapi[@]}"
+    bison flex
+    python3-jwt python3-cryptography python3-pytest python3-httpx
+)
 case $mode in
     demo) packages=("${demo[@]}") ;;
     fastapi) packages=("${fastapi[@]}") ;;
     test) packages=("${tests[@]}") ;;
+    versions) packages=("${versions[@]}") ;;
     *)
-        echo "deps: unknown set '$mode'; use one of: demo, fastapi, test" >&2
+        echo "deps: unknown set '$mode'; use one of: demo, fastapi, test, versions" >&2
         exit 2
         ;;
 esac
