@@ -181,6 +181,7 @@ step() {
     echo "  $name: $p passed, $f failed"
     if [ "$f" -gt 0 ]; then
         failure_excerpt "$log"
+        return 1
     fi
 }
 
@@ -190,28 +191,9 @@ start_server() {
         -o '$*' $(if [ -f "$server_data/postmaster.pid" ]; then echo restart; else echo start; fi)" >/dev/null
 }
 
-# test_major PG_CONFIG: everything on one major.
-test_major() {
-    local pg_config=$1 version major tree out start=$SECONDS
-    version=$("$pg_config" --version | cut -d' ' -f2)
-    major=${version%%.*}
-    suite=versions_$major
-    passed=0
-    failed=0
-    out=$logs/$major
-    rm -rf "$out"
-    mkdir -p "$out"
-    echo "versions: PostgreSQL $version ($pg_config)"
-
-    # jwt_auth from a copy of this tree, so that this tree's build stays.
-    tree=$work/jwt_auth-$major
-    mkdir -p "$tree"
-    tar -C "$top" --exclude=./.git --exclude=./node_modules --exclude=./test/output -cf - . | tar -C "$tree" -xf -
-    chmod -R a+rX "$tree"
-    make -C "$tree" -s clean PG_CONFIG="$pg_config" >/dev/null 2>&1
-    step build "$out/build.log" make -C "$tree" -s PG_CONFIG="$pg_config" COPT=-Werror
-    step install "$out/install.log" make -C "$tree" -s PG_CONFIG="$pg_config" install
-    step exports "$out/exports.log" bash "$tree/test/exports.sh"
+# on_cluster PG_CONFIG MAJOR TREE OUT: the suites, on a cluster of that build.
+on_cluster() {
+    local pg_config=$1 major=$2 tree=$3 out=$4
 
     # A cluster of this build: scram over TCP for every role, as pg_virtualenv makes them.
     export PG_CONFIG=$pg_config
@@ -242,7 +224,7 @@ timezone = 'Etc/UTC'
 log_timezone = 'Etc/UTC'
 log_line_prefix = '%m [%p] %q%u@%d '
 CONF
-    step start "$out/start.log" start_server
+    step start "$out/start.log" start_server || return
     # README.md's Getting Started first: it makes role todo_app, as a new
     # user's cluster would have none.
     step docs "$out/docs.log" bash "$tree/test/docs.sh"
@@ -266,6 +248,33 @@ CONF
     check "no failed assertion (TRAP) in the server log" "$(grep -c 'TRAP:' "$PG_SERVER_LOG")" "^0$"
     check "no process died of a signal" "$(grep -cE 'terminated by signal|was terminated by exception' "$PG_SERVER_LOG")" "^0$"
     check "no secret in the server log" "$(secrets_in_log "$PG_SERVER_LOG" | wc -l)" "^0$"
+}
+
+# test_major PG_CONFIG: everything on one major.
+test_major() {
+    local pg_config=$1 version major tree out start=$SECONDS
+    version=$("$pg_config" --version | cut -d' ' -f2)
+    major=${version%%.*}
+    suite=versions_$major
+    passed=0
+    failed=0
+    out=$logs/$major
+    rm -rf "$out"
+    mkdir -p "$out"
+    echo "versions: PostgreSQL $version ($pg_config)"
+
+    # jwt_auth from a copy of this tree, so that this tree's build stays.
+    tree=$work/jwt_auth-$major
+    mkdir -p "$tree"
+    tar -C "$top" --exclude=./.git --exclude=./node_modules --exclude=./test/output -cf - . | tar -C "$tree" -xf -
+    chmod -R a+rX "$tree"
+    make -C "$tree" -s clean PG_CONFIG="$pg_config" >/dev/null 2>&1
+    if step build "$out/build.log" make -C "$tree" -s PG_CONFIG="$pg_config" COPT=-Werror &&
+        step install "$out/install.log" make -C "$tree" -s PG_CONFIG="$pg_config" install; then
+        step exports "$out/exports.log" bash "$tree/test/exports.sh"
+        on_cluster "$pg_config" "$major" "$tree" "$out"
+    fi
+
     echo "$suite: $passed passed, $failed failed ($((SECONDS - start)) s; whole outputs in $out/)"
     total_passed=$((total_passed + passed))
     total_failed=$((total_failed + failed))
