@@ -6,9 +6,10 @@
 # module magic Pg_magic_func, each C function an install or upgrade script
 # names (AS 'MODULE_PATHNAME', 'symbol') with its info record
 # pg_finfo_symbol, and each background worker's main function (its
-# bgw_function_name, which the server looks up by name): an extra one fails, and so does a missing one (the script
-# could not create that function).  Every other global symbol of the object
-# files is hidden, and prefixed jwt_auth_.
+# bgw_function_name, which the server looks up by name): an extra one
+# fails, and so does a missing one (the script could not create that
+# function).  Every other global symbol of the object files is hidden, and
+# prefixed jwt_auth_.
 #   bash test/exports.sh [DIR]   # DIR: a built tree (default: this one, after make)
 set -uo pipefail
 suite=exports
