@@ -134,6 +134,12 @@ secrets_in_log() {
 # The closing line of a suite, as test/run and test/suite.sh find it.
 closing_line='^[a-z0-9_]+: [0-9]+ passed, [0-9]+ failed'
 
+# closing_counts: the closing lines on standard input, added up: "PASSED FAILED".
+closing_counts() {
+    sed -nE 's/^[a-z0-9_]+: ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/p' |
+        awk '{ p += $1; f += $2 } END { print p + 0, f + 0 }'
+}
+
 # failure_excerpt LOG: what tells why a suite failed, from its whole output
 # in LOG (test/output/NAME.log): its FAILED lines, then its last lines; or,
 # from a runner of suites that has shown that already for each of its own

@@ -168,8 +168,7 @@ step() {
     rc=$?
     lines=$(grep -E "$closing_line" "$log")
     if [ -n "$lines" ]; then
-        p=$(sed -nE 's/^[a-z0-9_]+: ([0-9]+) passed.*/\1/p' <<<"$lines" | awk '{ s += $1 } END { print s + 0 }')
-        f=$(sed -nE 's/^[a-z0-9_]+: [0-9]+ passed, ([0-9]+) failed.*/\1/p' <<<"$lines" | awk '{ s += $1 } END { print s + 0 }')
+        read -r p f < <(closing_counts <<<"$lines")
     elif [ "$rc" -eq 0 ]; then
         p=1 f=0
     else
