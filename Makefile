@@ -2,14 +2,16 @@ EXTENSION = jwt_auth
 EXTVERSION = 1.1
 
 MODULE_big = jwt_auth
-OBJS = src/jwt_auth.o src/memory.o src/callable.o src/invalidation.o src/guc.o src/config.o src/identity.o \
-	src/keys.o src/key_admin.o src/tables.o src/codec.o src/json_strict.o src/mac.o src/signature.o \
-	src/token.o src/claims.o src/token_cache.o \
-	src/token_argument.o src/access_token.o src/email.o src/password.o \
-	src/session_store.o src/session_scan.o src/session_lookup.o src/session_check.o src/refresh_token.o \
-	src/revocation.o src/throttle_file.o src/throttle.o src/secrets.o \
-	src/signup.o src/signin.o src/verify.o src/refresh.o src/signout.o \
-	src/change_password.o src/jwks.o src/jwk.o src/trust_issuer.o src/issuers.o
+# The server-free JOSE core (src/jose), then the server's units.
+JOSE_OBJS = src/jose/codec.o src/jose/json_strict.o src/jose/mac.o src/jose/signature.o \
+	src/jose/key_policy.o src/jose/token.o src/jose/claims.o
+OBJS = $(JOSE_OBJS) src/jwt_auth.o src/memory.o src/callable.o src/random.o src/invalidation.o \
+	src/guc.o src/config.o src/db.o src/secrets.o src/keys.o src/issuers.o src/token_cache.o \
+	src/session_scan.o src/session_check.o src/identity.o src/throttle_file.o src/throttle.o \
+	src/email.o src/jwk.o src/password.o src/session_store.o src/refresh_token.o src/revocation.o \
+	src/access_token.o src/verify_policy.o \
+	src/signup.o src/signin.o src/verify.o src/refresh.o src/signout.o src/change_password.o \
+	src/key_admin.o src/jwks.o src/trust_issuer.o
 
 # jwt_auth.sql is the install script of the current version, copied to
 # jwt_auth--$(EXTVERSION).sql at build time.  Released versions keep their
@@ -39,17 +41,16 @@ $(EXTENSION)--$(EXTVERSION).sql: $(EXTENSION).sql
 	cp $< $@
 
 # PGXS tracks no header dependencies: rebuild every object when one changes.
-$(OBJS): $(wildcard $(srcdir)/src/*.h)
+$(OBJS): $(wildcard $(srcdir)/src/*.h $(srcdir)/src/jose/*.h)
 
 # libFuzzer target for the token parser and claim checks (test/fuzz), built
-# without the server, with AddressSanitizer and UndefinedBehaviorSanitizer.
+# from the JOSE core alone, without the server, with AddressSanitizer and UndefinedBehaviorSanitizer.
 # "make fuzz" runs it for FUZZ_SECONDS (default 600); "make fuzz-smoke" for 30.
 FUZZ_SECONDS ?= 600
 FUZZ_CC ?= clang
-FUZZ_SRCS = test/fuzz/fuzz_token.c src/codec.c src/json_strict.c src/mac.c src/signature.c \
-	src/token.c src/claims.c
+FUZZ_SRCS = test/fuzz/fuzz_token.c $(JOSE_OBJS:.o=.c)
 
-test/fuzz/fuzz_token: $(FUZZ_SRCS) $(wildcard $(srcdir)/src/*.h)
+test/fuzz/fuzz_token: $(FUZZ_SRCS) $(wildcard $(srcdir)/src/jose/*.h)
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-I$(srcdir)/src -o $@ $(FUZZ_SRCS) -lcrypto
 

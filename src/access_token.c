@@ -20,8 +20,8 @@
 #include "callable.h"
 #include "config.h"
 #include "keys.h"
-#include "session_store.h"
-#include "token.h"
+#include "random.h"
+#include "jose/token.h"
 
 static void
 add_string(StringInfo buf, const char *name, const char *value)
@@ -65,10 +65,10 @@ jwt_auth_issue_access_token(const char *user_id, const char *email, const char *
 				 errmsg("no signing key is available"),
 				 errdetail("auth.keys holds no key that is not retired."),
 				 errhint("Create one with auth.rotate_key().")));
-	sigkey.alg = jwt_auth_signature_alg(key->alg);
+	sigkey.alg = key->alg;
 	sigkey.hmac = key->hmac;
 	sigkey.pkey = NULL;
-	if (strcmp(key->alg, "HS256") != 0)
+	if (key->alg != SIG_HS256)
 	{
 		sigkey.pkey = jwt_auth_keys_private_key(key);
 		if (sigkey.pkey == NULL)
@@ -76,7 +76,7 @@ jwt_auth_issue_access_token(const char *user_id, const char *email, const char *
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("signing key is unusable"),
 					 errdetail("The private key of the newest key does not parse or does not fit %s.",
-							   key->alg)));
+							   jwt_auth_signature_alg_name(key->alg))));
 	}
 
 	jwt_auth_random_uuid(jti);

@@ -13,6 +13,7 @@
 
 #include "access/xact.h"
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "utils/timestamp.h"
 
 #include "callable.h"
@@ -44,16 +45,35 @@ jwt_auth_require_argument(FunctionCallInfo fcinfo, int argno, const char *name)
 
 /*
  * Refuse a token or a refresh token: SQLSTATE 28000 with "msg" and, unless
- * NULL, "detail", both marked with gettext_noop() where they are written.
- * Neither may hold anything from the token.
+ * NULL, a detail made from "detail_fmt" and its arguments, both marked with
+ * gettext_noop() where they are written and translated here.  Neither may
+ * hold anything from the token.
  */
 void
-jwt_auth_refuse(const char *msg, const char *detail)
+jwt_auth_refuse(const char *msg, const char *detail_fmt,...)
 {
+	StringInfoData detail;
+
+	if (detail_fmt != NULL)
+	{
+		initStringInfo(&detail);
+		for (;;)
+		{
+			va_list		args;
+			int			needed;
+
+			va_start(args, detail_fmt);
+			needed = appendStringInfoVA(&detail, _(detail_fmt), args);
+			va_end(args);
+			if (needed == 0)
+				break;
+			enlargeStringInfo(&detail, needed);
+		}
+	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-			 errmsg("%s", _(msg)),
-			 detail ? errdetail("%s", _(detail)) : 0));
+			 errmsg_internal("%s", _(msg)),
+			 detail_fmt != NULL ? errdetail_internal("%s", detail.data) : 0));
 }
 
 /* Seconds since the Unix epoch, now. */

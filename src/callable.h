@@ -17,7 +17,7 @@
 
 extern void jwt_auth_require_argument(FunctionCallInfo fcinfo, int argno, const char *name);
 extern void jwt_auth_require_writable(const char *function, const char *detail);
-pg_noreturn extern void jwt_auth_refuse(const char *msg, const char *detail);
+pg_noreturn extern void jwt_auth_refuse(const char *msg, const char *detail_fmt,...) pg_attribute_printf(2, 3);
 extern int64 jwt_auth_unix_now(void);
 
 #endif							/* JWT_AUTH_CALLABLE_H */

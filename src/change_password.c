@@ -15,40 +15,71 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/uuid.h"
 
 #include "callable.h"
-#include "codec.h"
+#include "jose/codec.h"
 #include "config.h"
+#include "db.h"
 #include "identity.h"
 #include "password.h"
 #include "pg_compat.h"
 #include "secrets.h"
-#include "tables.h"
 #include "throttle.h"
+
+/*
+ * Guesses of the old password are throttled as sign-ins of the user's
+ * email are (a stolen access token must not allow unlimited guesses), and
+ * checked before the row is locked, so that a guess does not hold up the
+ * user's sign-ins for the length of a hash.
+ */
+static DbQuery find_user = {
+	.sql = "SELECT email, password_hash FROM auth.users WHERE id OPERATOR(pg_catalog.=) $1",
+	.tables = {"users"},
+	.nargs = 1,
+	.argtypes = {UUIDOID},
+	.expect = SPI_OK_SELECT,
+};
+
+/* Only if the hash is still the one checked: else the password changed meanwhile. */
+static DbQuery set_password = {
+	.sql = "UPDATE auth.users SET password_hash = $2, updated_at = pg_catalog.now() "
+	"WHERE id OPERATOR(pg_catalog.=) $1 AND password_hash OPERATOR(pg_catalog.=) $3",
+	.tables = {"users"},
+	.nargs = 3,
+	.argtypes = {UUIDOID, TEXTOID, TEXTOID},
+	.expect = SPI_OK_UPDATE,
+};
+
+/* End every other session: whoever knew the old password is out. */
+static DbQuery end_other_sessions = {
+	.sql = "UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
+	"WHERE user_id OPERATOR(pg_catalog.=) $1 AND revoked_at IS NULL "
+	"AND ($2::pg_catalog.uuid IS NULL OR id OPERATOR(pg_catalog.<>) $2)",
+	.tables = {"sessions"},
+	.nargs = 2,
+	.argtypes = {UUIDOID, UUIDOID},
+	.expect = SPI_OK_UPDATE,
+};
 
 static Datum
 change_password_impl(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	uid;
-	char		uid_text[37];
 	text	   *sid = jwt_auth_claim_text("sid");
 	text	   *new_password;
 	char	   *stored = NULL;
 	char	   *email = NULL;
 	ThrottleKey throttled = {0};
-	char	   *hash;
-	Oid			owner;
-	Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
-	int			ended;
-	MemoryContext outer = CurrentMemoryContext;
+	Datum		args[3];
+	bool		nulls[2] = {false, false};
+	DbResult	r;
+	bool		isnull;
+	uint64		ended;
 
-	jwt_auth_require_sessions();
+	jwt_auth_db_require_version(DB_VERSION_1_1);
 	jwt_auth_require_argument(fcinfo, 0, "old_password");
 	jwt_auth_require_argument(fcinfo, 1, "new_password");
 	jwt_auth_identity_require_account(&uid);
@@ -59,27 +90,12 @@ change_password_impl(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PASSWORD),
 				 errmsg("invalid password")));
 
-	jwt_auth_codec_uuid_format(uid.data, uid_text);
-	values[0] = CStringGetTextDatum(uid_text);
-	(void) jwt_auth_table("users", &owner);
-	(void) jwt_auth_table("sessions", &owner);
-	jwt_auth_query_begin();
-	/*
-	 * Guesses of the old password are throttled as sign-ins of the user's
-	 * email are (a stolen access token must not allow unlimited guesses),
-	 * and checked before the row is locked, so that a guess does not hold
-	 * up the user's sign-ins for the length of a hash.
-	 */
-	jwt_auth_query("SELECT email, password_hash FROM auth.users "
-			   "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid",
-			   1, types, values, NULL, false, SPI_OK_SELECT);
-	if (SPI_processed == 1)
+	args[0] = UUIDPGetDatum(&uid);
+	jwt_auth_db_connect();
+	if (jwt_auth_db_run(&find_user, args, NULL, &r) == 1)
 	{
-		MemoryContext spi = MemoryContextSwitchTo(outer);
-
-		email = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-		stored = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-		MemoryContextSwitchTo(spi);
+		email = TextDatumGetCString(jwt_auth_db_value(&r, 0, 0, &isnull));
+		stored = TextDatumGetCString(jwt_auth_db_value(&r, 0, 1, &isnull));
 	}
 	if (email != NULL)
 		jwt_auth_throttle_attempt(email, strlen(email), &throttled);
@@ -89,31 +105,19 @@ change_password_impl(PG_FUNCTION_ARGS)
 				 errmsg("invalid password")));
 	jwt_auth_throttle_success(&throttled);
 
-	/* Only if the hash is still the one checked: else the password changed meanwhile. */
-	hash = jwt_auth_password_hash(new_password, jwt_auth_config_get()->bcrypt_cost);
-	values[1] = CStringGetTextDatum(hash);
-	values[2] = CStringGetTextDatum(stored);
-	jwt_auth_query("UPDATE auth.users SET password_hash = $2, updated_at = pg_catalog.now() "
-			   "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
-			   "AND password_hash OPERATOR(pg_catalog.=) $3",
-			   3, types, values, NULL, false, SPI_OK_UPDATE);
-	if (SPI_processed != 1)
+	args[1] = CStringGetTextDatum(jwt_auth_password_hash(new_password, jwt_auth_config_get()->bcrypt_cost));
+	args[2] = CStringGetTextDatum(stored);
+	if (jwt_auth_db_run(&set_password, args, NULL, NULL) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PASSWORD),
 				 errmsg("invalid password"),
 				 errdetail("The password was changed by another transaction meanwhile.")));
 
-	/* End every other session: whoever knew the old password is out. */
-	values[2] = sid ? PointerGetDatum(sid) : (Datum) 0;
-	nulls[2] = sid ? ' ' : 'n';
-	jwt_auth_query("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
-			   "WHERE user_id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
-			   "AND revoked_at IS NULL "
-			   "AND ($3::pg_catalog.uuid IS NULL OR id OPERATOR(pg_catalog.<>) $3::pg_catalog.uuid)",
-			   3, types, values, nulls, false, SPI_OK_UPDATE);
-	ended = (int) SPI_processed;
-	jwt_auth_query_end();
-	PG_RETURN_INT32(ended);
+	nulls[1] = (sid == NULL);
+	args[1] = sid ? jwt_auth_db_uuid(text_to_cstring(sid)) : (Datum) 0;
+	ended = jwt_auth_db_run(&end_other_sessions, args, nulls, NULL);
+	jwt_auth_db_finish();
+	PG_RETURN_INT32((int32) Min(ended, PG_INT32_MAX));
 }
 
 PG_FUNCTION_INFO_V1(jwt_auth_change_password);

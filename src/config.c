@@ -15,7 +15,7 @@
  * (config_invalidate) makes the next jwt_auth_config_get() read the table
  * again: a change reaches every backend of the database when it commits, even
  * in the middle of a transaction, as a change of auth.keys does.  The table
- * is read as its owner, with the latest snapshot (jwt_auth_read_begin()).
+ * is read as its owner, with the latest snapshot (jwt_auth_db_read()).
  *
  * A database still at version 1.0 of the extension has no auth.settings:
  * the GUCs then apply alone.
@@ -28,7 +28,6 @@
 
 #include "access/detoast.h"
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
@@ -36,14 +35,39 @@
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
-#include "config.h"
 #include "callable.h"
+#include "config.h"
+#include "db.h"
 #include "invalidation.h"
 #include "memory.h"
 #include "pg_compat.h"
-#include "tables.h"
 
 /* What auth.settings holds, as last read. */
+static DbQuery read_settings = {
+	.sql = "SELECT setting, value FROM auth.settings",
+	.tables = {"settings"},
+	.expect = SPI_OK_SELECT,
+	.latest = true,
+};
+
+static DbQuery store_setting = {
+	.sql = "INSERT INTO auth.settings (setting, value) VALUES ($1, $2) "
+	"ON CONFLICT (setting) DO UPDATE SET value = EXCLUDED.value",
+	.tables = {"settings"},
+	.nargs = 2,
+	.argtypes = {TEXTOID, TEXTOID},
+	.expect = SPI_OK_INSERT,
+};
+
+/* NULL removes any row of that name, even one no setting reads any more. */
+static DbQuery delete_setting = {
+	.sql = "DELETE FROM auth.settings WHERE setting OPERATOR(pg_catalog.=) $1",
+	.tables = {"settings"},
+	.nargs = 1,
+	.argtypes = {TEXTOID},
+	.expect = SPI_OK_DELETE,
+};
+
 static MemoryContext config_context = NULL;
 static Settings stored;
 static bool is_stored[SETTINGS_COUNT];
@@ -81,7 +105,7 @@ find_setting(const char *name, bool missing_ok)
 		StringInfoData names;
 
 		initStringInfo(&names);
-		for (int i = 0; i < jwt_auth_guc_nsettings; i++)
+		for (int i = 0; i < SETTINGS_COUNT; i++)
 			appendStringInfo(&names, "%s%s", i ? ", " : "", jwt_auth_guc_setting_defs[i].name);
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -108,11 +132,11 @@ config_load(void)
 	MemoryContext old;
 	Settings	loaded;
 	bool		loaded_is_stored[SETTINGS_COUNT];
-	AuthRead	read;
+	DbResult	r;
 
 	memset(&loaded, 0, sizeof(loaded));
 	memset(loaded_is_stored, 0, sizeof(loaded_is_stored));
-	if (!jwt_auth_table_exists("settings"))
+	if (jwt_auth_db_version() == DB_VERSION_1_0)
 	{
 		/* Version 1.0: nothing to read, and no invalidation to wait for. */
 		if (config_context != NULL)
@@ -121,16 +145,20 @@ config_load(void)
 		loads++;
 		return;
 	}
-	relid = jwt_auth_table("settings", &owner);
+	relid = jwt_auth_db_table("settings", &owner);
 	fresh = AllocSetContextCreate(CurrentMemoryContext, "jwt_auth configuration",
 								  ALLOCSET_SMALL_SIZES);
 
-	jwt_auth_read_begin(owner, "SELECT setting, value FROM auth.settings", &read);
 	old = MemoryContextSwitchTo(fresh);
-	for (uint64 i = 0; i < SPI_processed; i++)
+	jwt_auth_db_read(&read_settings, &r);
+	for (uint64 i = 0; i < r.nrows; i++)
 	{
-		char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-		char	   *value = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		bool		name_null;
+		bool		value_null;
+		Datum		name_datum = jwt_auth_db_value(&r, i, 0, &name_null);
+		Datum		value_datum = jwt_auth_db_value(&r, i, 1, &value_null);
+		char	   *name = name_null ? NULL : TextDatumGetCString(name_datum);
+		char	   *value = value_null ? NULL : TextDatumGetCString(value_datum);
 		const SettingDef *def = name ? jwt_auth_guc_setting_find(name) : NULL;
 		const char *detail = NULL;
 
@@ -145,7 +173,6 @@ config_load(void)
 		loaded_is_stored[def - jwt_auth_guc_setting_defs] = true;
 	}
 	MemoryContextSwitchTo(old);
-	jwt_auth_read_end(&read);
 
 	if (config_context != NULL)
 		MemoryContextDelete(config_context);
@@ -175,7 +202,7 @@ jwt_auth_config_get(void)
 	effective_gucs = jwt_auth_guc_settings_generation;
 	effective_loads = loads;
 	effective = jwt_auth_guc_settings;
-	for (int i = 0; i < jwt_auth_guc_nsettings; i++)
+	for (int i = 0; i < SETTINGS_COUNT; i++)
 	{
 		if (is_stored[i])
 			jwt_auth_guc_setting_copy(&jwt_auth_guc_setting_defs[i], &effective, &stored);
@@ -207,9 +234,7 @@ jwt_auth_configure(PG_FUNCTION_ARGS)
 {
 	const SettingDef *def;
 	char	   *name;
-	Oid			owner;
-	Oid			types[2] = {TEXTOID, TEXTOID};
-	Datum		values[2];
+	Datum		args[2];
 	char	   *result;
 
 	jwt_auth_require_argument(fcinfo, 0, "setting");
@@ -220,13 +245,7 @@ jwt_auth_configure(PG_FUNCTION_ARGS)
 	/* NULL removes any row of that name, even one no setting reads any more. */
 	def = find_setting(name, PG_ARGISNULL(1));
 	jwt_auth_require_writable("auth.configure()", NULL);
-	(void) jwt_auth_table("settings", &owner);
 
-	/*
-	 * The value to store and return is made here, in the caller's memory: what
-	 * is allocated between jwt_auth_query_begin() and jwt_auth_query_end() is
-	 * freed by the latter.
-	 */
 	if (PG_ARGISNULL(1))
 		result = def ? jwt_auth_guc_setting_format(def, &jwt_auth_guc_settings) : NULL;
 	else
@@ -241,20 +260,11 @@ jwt_auth_configure(PG_FUNCTION_ARGS)
 					 errdetail_internal("%s", detail)));
 		result = jwt_auth_guc_setting_format(def, &parsed);
 	}
-	values[0] = CStringGetTextDatum(name);
-
-	jwt_auth_query_begin();
-	if (PG_ARGISNULL(1))
-		jwt_auth_query("DELETE FROM auth.settings WHERE setting OPERATOR(pg_catalog.=) $1",
-				   1, types, values, NULL, false, SPI_OK_DELETE);
-	else
-	{
-		values[1] = CStringGetTextDatum(result);
-		jwt_auth_query("INSERT INTO auth.settings (setting, value) VALUES ($1, $2) "
-				   "ON CONFLICT (setting) DO UPDATE SET value = EXCLUDED.value",
-				   2, types, values, NULL, false, SPI_OK_INSERT);
-	}
-	jwt_auth_query_end();
+	args[0] = CStringGetTextDatum(name);
+	args[1] = result ? CStringGetTextDatum(result) : (Datum) 0;
+	jwt_auth_db_connect();
+	(void) jwt_auth_db_run(PG_ARGISNULL(1) ? &delete_setting : &store_setting, args, NULL, NULL);
+	jwt_auth_db_finish();
 	if (result == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(cstring_to_text(result));
@@ -270,7 +280,7 @@ jwt_auth_configuration(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	in_force = jwt_auth_config_get();
-	for (int i = 0; i < jwt_auth_guc_nsettings; i++)
+	for (int i = 0; i < SETTINGS_COUNT; i++)
 	{
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};

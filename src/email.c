@@ -93,7 +93,7 @@ email_normalize(const char *raw, int len, const char **why)
 	}
 	if (end - start > EMAIL_MAX_LENGTH)
 	{
-		*why = "The address is longer than 254 bytes.";
+		*why = "The address is longer than " CppAsString2(EMAIL_MAX_LENGTH) " bytes.";
 		return NULL;
 	}
 
@@ -101,7 +101,7 @@ email_normalize(const char *raw, int len, const char **why)
 	n = strlen(lower);
 	if (n > EMAIL_MAX_LENGTH)
 	{
-		*why = "The address is longer than 254 bytes.";
+		*why = "The address is longer than " CppAsString2(EMAIL_MAX_LENGTH) " bytes.";
 		return NULL;
 	}
 
@@ -186,7 +186,7 @@ jwt_auth_email_argument(Datum email, const char **why)
 
 	if (toast_raw_datum_size(email) - VARHDRSZ > 4 * EMAIL_MAX_LENGTH)
 	{
-		*why = "The address is longer than 254 bytes.";
+		*why = "The address is longer than " CppAsString2(EMAIL_MAX_LENGTH) " bytes.";
 		return NULL;
 	}
 	t = DatumGetTextPP(email);

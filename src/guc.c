@@ -26,7 +26,7 @@
 #include "utils/guc.h"
 
 #include "guc.h"
-#include "token.h"
+#include "jose/token.h"
 
 /* The GUCs' values; DefineCustom*Variable() sets their defaults. */
 Settings	jwt_auth_guc_settings;
@@ -57,7 +57,8 @@ int			jwt_auth_cache_size = 1024;
 #define S(field) offsetof(Settings, field)
 
 /* In the order auth.configuration() lists them. */
-const SettingDef jwt_auth_guc_setting_defs[SETTINGS_COUNT] = {
+/* Sized by its entries: a count other than SETTINGS_COUNT does not compile. */
+const SettingDef jwt_auth_guc_setting_defs[] = {
 	{"token_ttl", SETTING_INT, S(token_ttl), 1, 7 * DAY, GUC_UNIT_S, 3600, NULL,
 	"Lifetime of the tokens that auth.signin() issues.", NULL},
 	{"refresh_ttl", SETTING_INT, S(refresh_ttl), 60, 365 * DAY, GUC_UNIT_S, 30 * DAY, NULL,
@@ -81,7 +82,6 @@ const SettingDef jwt_auth_guc_setting_defs[SETTINGS_COUNT] = {
 	"Off makes verification stateless: a token then stays valid until it expires, "
 	"whatever happens to its session or its user."},
 };
-const int	jwt_auth_guc_nsettings = lengthof(jwt_auth_guc_setting_defs);
 
 #define FIELD(s, def, type) ((type *) ((char *) (s) + (def)->offset))
 
@@ -114,7 +114,7 @@ check_name(char **newval, void **extra, GucSource source)
 const SettingDef *
 jwt_auth_guc_setting_find(const char *name)
 {
-	for (int i = 0; i < jwt_auth_guc_nsettings; i++)
+	for (int i = 0; i < SETTINGS_COUNT; i++)
 	{
 		if (strcmp(jwt_auth_guc_setting_defs[i].name, name) == 0)
 			return &jwt_auth_guc_setting_defs[i];
@@ -226,7 +226,7 @@ jwt_auth_guc_setting_format(const SettingDef *def, const Settings *from)
 void
 jwt_auth_guc_init(void)
 {
-	for (int i = 0; i < jwt_auth_guc_nsettings; i++)
+	for (int i = 0; i < SETTINGS_COUNT; i++)
 	{
 		const SettingDef *def = &jwt_auth_guc_setting_defs[i];
 		char		name[64];

@@ -50,7 +50,7 @@ typedef struct SettingDef
 	const char *long_desc;
 } SettingDef;
 
-#define SETTINGS_COUNT 9		/* entries of guc_setting_defs */
+#define SETTINGS_COUNT 9		/* entries of jwt_auth_guc_setting_defs */
 
 extern Settings jwt_auth_guc_settings;
 extern uint64 jwt_auth_guc_settings_generation;

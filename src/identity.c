@@ -49,9 +49,9 @@
 #include "utils/memutils.h"
 #include "utils/uuid.h"
 
-#include "codec.h"
+#include "jose/codec.h"
 #include "identity.h"
-#include "json_strict.h"
+#include "jose/json_strict.h"
 #include "memory.h"
 #include "pg_compat.h"
 

@@ -16,19 +16,18 @@
  */
 #include "postgres.h"
 
-#include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "db.h"
 #include "invalidation.h"
 #include "issuers.h"
-#include "keys.h"
+#include "jose/key_policy.h"
 #include "memory.h"
 #include "pg_compat.h"
-#include "tables.h"
 
 static MemoryContext issuers_context = NULL;
 static TrustedIssuer *issuers = NULL;
@@ -76,28 +75,35 @@ static EVP_PKEY *
 parse_key(const char *pem, SignatureAlg alg)
 {
 	BIO		   *bio = BIO_new_mem_buf(pem, -1);
-	EVP_PKEY   *pkey = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
-	const char *as = alg == SIG_PS256 ? "RS256" : jwt_auth_signature_alg_name(alg);
-	bool		ok = pkey != NULL;
+	EVP_PKEY   *pkey = bio ? PEM_read_bio_PUBKEY(bio, NULL, jwt_auth_key_policy_no_passphrase, NULL) : NULL;
 
 	BIO_free(bio);
-	if (ok && (alg == SIG_EDDSA || alg == SIG_RS256 || alg == SIG_PS256))
-		ok = jwt_auth_keys_problem(pkey, as, false) == NULL;
-	else if (ok)
-	{
-		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-
-		ok = ctx != NULL && EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC &&
-			EVP_PKEY_public_check(ctx) == 1;
-		EVP_PKEY_CTX_free(ctx);
-	}
 	ERR_clear_error();
-	if (!ok)
+	if (pkey != NULL && jwt_auth_key_policy_problem(pkey, alg, false) != NULL)
 	{
 		EVP_PKEY_free(pkey);
 		return NULL;
 	}
 	return pkey;
+}
+
+static DbQuery read_issuers = {
+	.sql = "SELECT i.issuer, i.audience, k.kid, k.alg, k.public_key "
+	"FROM auth.issuers i JOIN auth.issuer_keys k ON k.issuer OPERATOR(pg_catalog.=) i.issuer "
+	"ORDER BY i.issuer COLLATE \"C\"",
+	.tables = {"issuers", "issuer_keys"},
+	.expect = SPI_OK_SELECT,
+	.latest = true,
+};
+
+/* A text value of a result as a string, or NULL. */
+static char *
+text_value(const DbResult *r, uint64 row, int col)
+{
+	bool		isnull;
+	Datum		d = jwt_auth_db_value(r, row, col, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
 }
 
 /* Read both tables into a fresh context, then swap it in. */
@@ -106,29 +112,25 @@ issuers_load(void)
 {
 	uint64		generation = issuers_generation;
 	Oid			owner;
-	AuthRead	read;
+	DbResult	r;
 	MemoryContext fresh;
 	MemoryContextCallback *cleanup;
 	int			n;
 
-	if (!jwt_auth_table_exists("issuers"))
+	if (jwt_auth_db_version() == DB_VERSION_1_0)
 	{
 		nissuers = nikeys = 0;
 		issuers_valid = true;
 		return;
 	}
-	issuers_relid = jwt_auth_table("issuers", &owner);
-	issuer_keys_relid = jwt_auth_table("issuer_keys", &owner);
+	issuers_relid = jwt_auth_db_table("issuers", &owner);
+	issuer_keys_relid = jwt_auth_db_table("issuer_keys", &owner);
 	fresh = AllocSetContextCreate(CurrentMemoryContext, "jwt_auth issuers",
 								  ALLOCSET_SMALL_SIZES);
 	cleanup = MemoryContextAllocZero(fresh, sizeof(MemoryContextCallback));
 
-	jwt_auth_read_begin(owner,
-					"SELECT i.issuer, i.audience, k.kid, k.alg, k.public_key "
-					"FROM auth.issuers i JOIN auth.issuer_keys k ON k.issuer OPERATOR(pg_catalog.=) i.issuer "
-					"ORDER BY i.issuer COLLATE \"C\"",
-					&read);
-	n = (int) SPI_processed;
+	jwt_auth_db_read(&read_issuers, &r);
+	n = (int) r.nrows;
 	issuers = MemoryContextAllocZero(fresh, sizeof(TrustedIssuer) * (n + 1));
 	ikeys = MemoryContextAllocZero(fresh, sizeof(IssuerKey) * (n + 1));
 	cleanup->func = free_issuer_keys;
@@ -137,13 +139,11 @@ issuers_load(void)
 	nissuers = nikeys = 0;
 	for (int i = 0; i < n; i++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		char	   *issuer = SPI_getvalue(tup, desc, 1);
-		char	   *audience = SPI_getvalue(tup, desc, 2);
-		char	   *kid = SPI_getvalue(tup, desc, 3);
-		char	   *alg = SPI_getvalue(tup, desc, 4);
-		char	   *pem = SPI_getvalue(tup, desc, 5);
+		char	   *issuer = text_value(&r, i, 0);
+		char	   *audience = text_value(&r, i, 1);
+		char	   *kid = text_value(&r, i, 2);
+		char	   *alg = text_value(&r, i, 3);
+		char	   *pem = text_value(&r, i, 4);
 		IssuerKey  *k = &ikeys[nikeys];
 
 		if (issuer == NULL || kid == NULL || alg == NULL || pem == NULL ||
@@ -173,7 +173,6 @@ issuers_load(void)
 		}
 		nikeys++;
 	}
-	jwt_auth_read_end(&read);
 
 	if (issuers_context != NULL)
 		MemoryContextDelete(issuers_context);

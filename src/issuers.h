@@ -13,8 +13,8 @@
 
 #include <openssl/evp.h>
 
-#include "signature.h"
-#include "token.h"
+#include "jose/signature.h"
+#include "jose/token.h"
 
 typedef struct TrustedIssuer
 {

@@ -27,10 +27,10 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
-#include "codec.h"
+#include "jose/codec.h"
 #include "jwk.h"
-#include "keys.h"
-#include "token.h"
+#include "jose/key_policy.h"
+#include "jose/token.h"
 
 /* Largest decoded member: an RSA modulus of 4096 bits. */
 #define JWK_MAX_BYTES	512
@@ -185,7 +185,6 @@ jwt_auth_jwk_public_key(JsonbContainer *jwk, JwkKey *out, const char **problem)
 	const char *kid;
 	const char *alg;
 	int			alg_len = 0;
-	const char *check_as;
 	EVP_PKEY   *pkey = NULL;
 
 	memset(out, 0, sizeof(*out));
@@ -231,7 +230,6 @@ jwt_auth_jwk_public_key(JsonbContainer *jwk, JwkKey *out, const char **problem)
 		if (alg != NULL && !ALG_IS("EdDSA") && !ALG_IS("Ed25519"))
 			goto wrong_alg;
 		strlcpy(out->alg, "EdDSA", sizeof(out->alg));
-		check_as = "EdDSA";
 		pkey = okp_key(jwk, problem);
 	}
 	else if (member_is(jwk, "kty", "EC"))
@@ -254,7 +252,6 @@ jwt_auth_jwk_public_key(JsonbContainer *jwk, JwkKey *out, const char **problem)
 		if (alg != NULL && !ALG_IS(name))
 			goto wrong_alg;
 		strlcpy(out->alg, name, sizeof(out->alg));
-		check_as = NULL;
 		pkey = ec_key(jwk, group, width, problem);
 	}
 	else if (member_is(jwk, "kty", "RSA"))
@@ -268,7 +265,6 @@ jwt_auth_jwk_public_key(JsonbContainer *jwk, JwkKey *out, const char **problem)
 			goto wrong_alg;
 		memcpy(out->alg, alg, alg_len);
 		out->alg[alg_len] = '\0';
-		check_as = "RS256";
 		pkey = rsa_key(jwk, problem);
 	}
 	else
@@ -285,17 +281,8 @@ jwt_auth_jwk_public_key(JsonbContainer *jwk, JwkKey *out, const char **problem)
 			*problem = "OpenSSL does not accept the key's parameters.";
 		return false;
 	}
-	/* The checks imported keys pass; every EC curve gets OpenSSL's point check. */
-	*problem = check_as != NULL ? jwt_auth_keys_problem(pkey, check_as, false) : NULL;
-	if (*problem == NULL && check_as == NULL)
-	{
-		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-
-		if (ctx == NULL || EVP_PKEY_public_check(ctx) != 1)
-			*problem = "The public key fails OpenSSL's public-key check (a point that is not on the curve).";
-		EVP_PKEY_CTX_free(ctx);
-		ERR_clear_error();
-	}
+	/* The checks every key of jwt_auth's own passes too. */
+	*problem = jwt_auth_key_policy_problem(pkey, jwt_auth_signature_alg(out->alg), false);
 	if (*problem != NULL)
 	{
 		EVP_PKEY_free(pkey);

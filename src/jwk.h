@@ -14,7 +14,7 @@
 
 #include <openssl/evp.h>
 
-#include "token.h"
+#include "jose/token.h"
 
 typedef struct JwkKey
 {

@@ -25,7 +25,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
-#include "codec.h"
+#include "jose/codec.h"
 #include "keys.h"
 #include "pg_compat.h"
 
@@ -77,8 +77,8 @@ jwks_impl(PG_FUNCTION_ARGS)
 		first = false;
 		appendStringInfoString(&buf, "{\"kid\":");
 		escape_json(&buf, k->kid);
-		appendStringInfo(&buf, ",\"alg\":\"%s\",\"use\":\"sig\"", k->alg);
-		if (strcmp(k->alg, "EdDSA") == 0)
+		appendStringInfo(&buf, ",\"alg\":\"%s\",\"use\":\"sig\"", jwt_auth_signature_alg_name(k->alg));
+		if (k->alg == SIG_EDDSA)
 		{
 			unsigned char raw[32];
 			size_t		rawlen = sizeof(raw);
@@ -91,7 +91,7 @@ jwks_impl(PG_FUNCTION_ARGS)
 			jwt_auth_codec_b64url_encode(raw, rawlen, b64);
 			appendStringInfo(&buf, ",\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"%s\"", b64);
 		}
-		else if (strcmp(k->alg, "ES256") == 0)
+		else if (k->alg == SIG_ES256)
 		{
 			appendStringInfoString(&buf, ",\"kty\":\"EC\",\"crv\":\"P-256\"");
 			add_bn(&buf, k->public_key, OSSL_PKEY_PARAM_EC_PUB_X, "x", 32);

@@ -19,7 +19,6 @@
 
 #include "access/detoast.h"
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 
@@ -28,12 +27,14 @@
 #include <openssl/pem.h>
 
 #include "callable.h"
+#include "db.h"
+#include "jose/key_policy.h"
 #include "keys.h"
-#include "mac.h"
+#include "jose/mac.h"
 #include "pg_compat.h"
+#include "random.h"
 #include "secrets.h"
-#include "tables.h"
-#include "token.h"
+#include "jose/token.h"
 
 #define MAX_IMPORTED_KEY	16384
 
@@ -82,13 +83,13 @@ pem_of(EVP_PKEY *pkey, bool private_key)
 
 /*
  * Refuse (22023) a private key that is not fit for "alg" in every respect
- * (jwt_auth_keys_problem()); "pkey" is freed first.  Generated keys go
+ * (jwt_auth_key_policy_problem()); "pkey" is freed first.  Generated keys go
  * through it too.
  */
 static void
 require_fit(EVP_PKEY *pkey, const char *alg)
 {
-	const char *problem = jwt_auth_keys_problem(pkey, alg, true);
+	const char *problem = jwt_auth_key_policy_problem(pkey, jwt_auth_signature_alg(alg), true);
 
 	if (problem != NULL)
 	{
@@ -100,44 +101,45 @@ require_fit(EVP_PKEY *pkey, const char *alg)
 	}
 }
 
+/* clock_timestamp(): two keys made in one transaction are still ordered. */
+static DbQuery insert_key = {
+	.sql = "INSERT INTO auth.keys (kid, alg, secret, public_key, created_at) "
+	"VALUES ($1, $2, $3, $4, pg_catalog.clock_timestamp())",
+	.tables = {"keys"},
+	.nargs = 4,
+	.argtypes = {TEXTOID, TEXTOID, BYTEAOID, TEXTOID},
+	.expect = SPI_OK_INSERT,
+};
+
 /* Insert a key as the newest; kid NULL makes a random one.  Returns the kid. */
 static text *
 store_key(const char *alg, const char *kid, const unsigned char *secret, size_t secret_len,
 		  const char *public_pem)
 {
 	char		random_kid[25];
-	Oid			owner;
-	Oid			types[4] = {TEXTOID, TEXTOID, BYTEAOID, TEXTOID};
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', public_pem ? ' ' : 'n'};
+	Datum		args[4];
+	bool		nulls[4] = {false, false, false, public_pem == NULL};
 	bytea	   *sec = (bytea *) palloc(VARHDRSZ + secret_len);
 
 	if (kid == NULL)
 	{
 		unsigned char raw[12];
 
-		if (!pg_strong_random(raw, sizeof(raw)))
-			ereport(ERROR,
-					(errcode(ERRCODE_INTERNAL_ERROR),
-					 errmsg("could not generate random values")));
+		jwt_auth_random_bytes(raw, sizeof(raw));
 		for (int i = 0; i < 12; i++)
 			snprintf(random_kid + 2 * i, 3, "%02x", raw[i]);
 		kid = random_kid;
 	}
 	SET_VARSIZE(sec, VARHDRSZ + secret_len);
 	memcpy(VARDATA(sec), secret, secret_len);
-	values[0] = CStringGetTextDatum(kid);
-	values[1] = CStringGetTextDatum(alg);
-	values[2] = PointerGetDatum(sec);
-	values[3] = public_pem ? CStringGetTextDatum(public_pem) : (Datum) 0;
+	args[0] = CStringGetTextDatum(kid);
+	args[1] = CStringGetTextDatum(alg);
+	args[2] = PointerGetDatum(sec);
+	args[3] = public_pem ? CStringGetTextDatum(public_pem) : (Datum) 0;
 
-	(void) jwt_auth_table("keys", &owner);
-	jwt_auth_query_begin();
-	/* clock_timestamp(): two keys made in one transaction are still ordered. */
-	jwt_auth_query("INSERT INTO auth.keys (kid, alg, secret, public_key, created_at) "
-			   "VALUES ($1, $2, $3, $4, pg_catalog.clock_timestamp())",
-			   4, types, values, nulls, false, SPI_OK_INSERT);
-	jwt_auth_query_end();
+	jwt_auth_db_connect();
+	(void) jwt_auth_db_run(&insert_key, args, nulls, NULL);
+	jwt_auth_db_finish();
 	explicit_bzero(VARDATA(sec), secret_len);
 	return cstring_to_text(kid);
 }
@@ -161,16 +163,13 @@ rotate_key_impl(PG_FUNCTION_ARGS)
 	EVP_PKEY   *pkey;
 	text	   *volatile kid = NULL;
 
-	jwt_auth_require_sessions();
+	jwt_auth_db_require_version(DB_VERSION_1_1);
 	check_alg(fcinfo, &alg);
 	if (strcmp(alg, "HS256") == 0)
 	{
 		unsigned char secret[32];
 
-		if (!pg_strong_random(secret, sizeof(secret)))
-			ereport(ERROR,
-					(errcode(ERRCODE_INTERNAL_ERROR),
-					 errmsg("could not generate random values")));
+		jwt_auth_random_bytes(secret, sizeof(secret));
 		kid = store_key(alg, NULL, secret, sizeof(secret), NULL);
 		explicit_bzero(secret, sizeof(secret));
 		PG_RETURN_TEXT_P(kid);
@@ -209,7 +208,7 @@ import_key_impl(PG_FUNCTION_ARGS)
 	BIO		   *bio;
 	text	   *volatile result = NULL;
 
-	jwt_auth_require_sessions();
+	jwt_auth_db_require_version(DB_VERSION_1_1);
 	check_alg(fcinfo, &alg);
 	jwt_auth_require_argument(fcinfo, 1, "key");
 	if (toast_raw_datum_size(PG_GETARG_DATUM(1)) - VARHDRSZ > MAX_IMPORTED_KEY)
@@ -239,7 +238,7 @@ import_key_impl(PG_FUNCTION_ARGS)
 	}
 
 	bio = BIO_new_mem_buf(VARDATA_ANY(key), (int) len);
-	pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, jwt_auth_keys_no_passphrase, NULL) : NULL;
+	pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, jwt_auth_key_policy_no_passphrase, NULL) : NULL;
 	BIO_free(bio);
 	ERR_clear_error();
 	if (pkey == NULL)

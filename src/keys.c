@@ -5,7 +5,7 @@
  *
  * auth.keys is readable by its owner alone.  auth.verify() runs as the
  * caller, so the cache is filled by one query run as the table's owner, in
- * a security-restricted operation, after tables.c has checked that nobody
+ * a security-restricted operation, after db.c has checked that nobody
  * else controls schema auth.  A statement trigger on auth.keys sends a
  * relcache invalidation for the table on every change; its arrival
  * (keys_invalidate) empties the cache, in this backend and in every other
@@ -17,24 +17,22 @@
  */
 #include "postgres.h"
 
-#include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
 #include "callable.h"
+#include "db.h"
 #include "invalidation.h"
+#include "jose/key_policy.h"
 #include "keys.h"
 #include "memory.h"
 #include "pg_compat.h"
-#include "tables.h"
 
 static MemoryContext keys_context = NULL;
 static JwtKey *keys = NULL;
@@ -83,29 +81,37 @@ free_keys(void *arg)
 	}
 }
 
-/* PEM passphrase callback: keys are never encrypted; never prompt. */
-int
-jwt_auth_keys_no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	return -1;
-}
-
 /* Parse a PEM public key and check that it fits "alg"; NULL if not. */
 static EVP_PKEY *
-parse_public_key(const char *pem, const char *alg)
+parse_public_key(const char *pem, SignatureAlg alg)
 {
 	BIO		   *bio = BIO_new_mem_buf(pem, -1);
-	EVP_PKEY   *pkey = bio ? PEM_read_bio_PUBKEY(bio, NULL, jwt_auth_keys_no_passphrase, NULL) : NULL;
+	EVP_PKEY   *pkey = bio ? PEM_read_bio_PUBKEY(bio, NULL, jwt_auth_key_policy_no_passphrase, NULL) : NULL;
 
 	BIO_free(bio);
 	ERR_clear_error();
-	if (pkey != NULL && jwt_auth_keys_problem(pkey, alg, false) != NULL)
+	if (pkey != NULL && jwt_auth_key_policy_problem(pkey, alg, false) != NULL)
 	{
 		EVP_PKEY_free(pkey);
 		pkey = NULL;
 	}
 	return pkey;
 }
+
+/* The keys that are not retired; 1.0 has no public_key and retired_at. */
+static DbQuery read_keys = {
+	.sql = "SELECT kid, alg, secret, created_at, public_key FROM auth.keys WHERE retired_at IS NULL",
+	.tables = {"keys"},
+	.expect = SPI_OK_SELECT,
+	.latest = true,
+};
+
+static DbQuery read_keys_1_0 = {
+	.sql = "SELECT kid, alg, secret, created_at, NULL::pg_catalog.text FROM auth.keys",
+	.tables = {"keys"},
+	.expect = SPI_OK_SELECT,
+	.latest = true,
+};
 
 /*
  * Read auth.keys into a fresh context, then swap it in.  Until the swap the
@@ -116,8 +122,8 @@ keys_load(void)
 {
 	uint64		generation = keys_generation;
 	Oid			owner;
-	Oid			relid = jwt_auth_table("keys", &owner);
-	AuthRead	read;
+	Oid			relid = jwt_auth_db_table("keys", &owner);
+	DbResult	r;
 	MemoryContext fresh;
 	MemoryContextCallback *cleanup;
 	JwtKey	   *loaded;
@@ -128,18 +134,8 @@ keys_load(void)
 								  ALLOCSET_SMALL_SIZES);
 	cleanup = MemoryContextAllocZero(fresh, sizeof(MemoryContextCallback));
 
-	/*
-	 * Version 1.0 of the table has no public_key and retired_at: read them
-	 * through to_jsonb() so that this query serves both until ALTER EXTENSION
-	 * UPDATE.
-	 */
-	jwt_auth_read_begin(owner,
-					"SELECT k.kid, k.alg, k.secret, k.created_at, "
-					"pg_catalog.to_jsonb(k) OPERATOR(pg_catalog.->>) 'public_key' "
-					"FROM auth.keys k "
-					"WHERE (pg_catalog.to_jsonb(k) OPERATOR(pg_catalog.->>) 'retired_at') IS NULL",
-					&read);
-	n = (int) SPI_processed;
+	jwt_auth_db_read(jwt_auth_db_version() == DB_VERSION_1_0 ? &read_keys_1_0 : &read_keys, &r);
+	n = (int) r.nrows;
 	loaded = MemoryContextAllocZero(fresh, sizeof(JwtKey) * (n + 1));
 	/* Free the OpenSSL objects and wipe the secrets with the context. */
 	cleanup->func = free_keys;
@@ -147,17 +143,16 @@ keys_load(void)
 	MemoryContextRegisterResetCallback(fresh, cleanup);
 	for (int i = 0; i < n; i++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull[5];
 		Datum		d[5];
 		text	   *kid;
 		text	   *alg;
+		char		alg_name[TOKEN_MAX_ALG + 1];
 		bytea	   *secret;
 		JwtKey	   *k = &loaded[nloaded];
 
 		for (int c = 0; c < 5; c++)
-			d[c] = SPI_getbinval(tup, desc, c + 1, &isnull[c]);
+			d[c] = jwt_auth_db_value(&r, i, c, &isnull[c]);
 		if (isnull[0] || isnull[1] || isnull[2] || isnull[3])
 			continue;
 		kid = DatumGetTextPP(d[0]);
@@ -168,9 +163,10 @@ keys_load(void)
 			VARSIZE_ANY_EXHDR(alg) > TOKEN_MAX_ALG)
 			continue;
 		text_to_cstring_buffer(kid, k->kid, sizeof(k->kid));
-		text_to_cstring_buffer(alg, k->alg, sizeof(k->alg));
+		text_to_cstring_buffer(alg, alg_name, sizeof(alg_name));
+		k->alg = jwt_auth_signature_alg(alg_name);
 		k->created_at = DatumGetTimestampTz(d[3]);
-		if (strcmp(k->alg, "HS256") != 0)
+		if (k->alg != SIG_HS256)
 		{
 			/* An asymmetric key whose public key does not parse verifies nothing. */
 			if (!isnull[4])
@@ -184,7 +180,7 @@ keys_load(void)
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("key \"%s\" in auth.keys is left out", k->kid),
 						 errdetail("Its public key does not parse, or does not pass the checks for %s.",
-								   k->alg)));
+								   alg_name)));
 				memset(k, 0, sizeof(JwtKey));
 				continue;
 			}
@@ -193,7 +189,7 @@ keys_load(void)
 		k->secret = MemoryContextAlloc(fresh, Max(k->secret_len, 1));
 		memcpy(k->secret, VARDATA_ANY(secret), k->secret_len);
 		/* A secret too short to use gets no HMAC key: it verifies nothing. */
-		if (strcmp(k->alg, "HS256") == 0 && k->secret_len >= HMAC_MIN_SECRET)
+		if (k->alg == SIG_HS256 && k->secret_len >= HMAC_MIN_SECRET)
 		{
 			k->hmac = jwt_auth_hmac_key_new(k->secret, k->secret_len);
 			if (k->hmac == NULL)
@@ -204,8 +200,6 @@ keys_load(void)
 		}
 		nloaded++;
 	}
-
-	jwt_auth_read_end(&read);
 
 	if (keys_context != NULL)
 		MemoryContextDelete(keys_context);
@@ -258,14 +252,14 @@ jwt_auth_keys_private_key(const JwtKey *key)
 {
 	JwtKey	   *k = (JwtKey *) key;
 
-	if (k->private_key == NULL && strcmp(k->alg, "HS256") != 0)
+	if (k->private_key == NULL && k->alg != SIG_HS256)
 	{
 		BIO		   *bio = BIO_new_mem_buf(k->secret, (int) k->secret_len);
-		EVP_PKEY   *pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, jwt_auth_keys_no_passphrase, NULL) : NULL;
+		EVP_PKEY   *pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, jwt_auth_key_policy_no_passphrase, NULL) : NULL;
 
 		BIO_free(bio);
 		ERR_clear_error();
-		if (pkey != NULL && jwt_auth_keys_problem(pkey, k->alg, false) != NULL)
+		if (pkey != NULL && jwt_auth_key_policy_problem(pkey, k->alg, false) != NULL)
 		{
 			EVP_PKEY_free(pkey);
 			pkey = NULL;
@@ -273,71 +267,6 @@ jwt_auth_keys_private_key(const JwtKey *key)
 		k->private_key = pkey;
 	}
 	return k->private_key;
-}
-
-/*
- * What makes "pkey" unfit for "alg", as a sentence for errdetail, or NULL if
- * it is fit: an EC key on P-256 whose point is on the curve for ES256; an
- * Ed25519 key for EdDSA; for RS256 an RSA key of 2048 to 4096 bits (the
- * largest signature a token may carry is SIGNATURE_MAX_LEN bytes) with an odd public exponent of at least
- * 65537, that passes OpenSSL's public-key checks.  With check_private, the
- * private key must also pass OpenSSL's full check (for RSA, its primes; for
- * both, that it matches the public key): that is for keys being imported,
- * once, not for every load of the cache.
- */
-const char *
-jwt_auth_keys_problem(EVP_PKEY *pkey, const char *alg, bool check_private)
-{
-	EVP_PKEY_CTX *ctx;
-	int			ok;
-
-	if (strcmp(alg, "ES256") == 0)
-	{
-		char		group[64];
-		size_t		len = 0;
-
-		if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC ||
-			EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
-										   group, sizeof(group), &len) != 1 ||
-			strcmp(group, "prime256v1") != 0)
-			return "ES256 needs an EC key on the curve P-256.";
-	}
-	else if (strcmp(alg, "RS256") == 0)
-	{
-		BIGNUM	   *e = NULL;
-		bool		e_ok;
-
-		if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA)
-			return "RS256 needs an RSA key.";
-		if (EVP_PKEY_get_bits(pkey) < 2048 || EVP_PKEY_get_bits(pkey) > 4096)
-			return "An RSA key's modulus must be 2048 to 4096 bits long.";
-		e_ok = EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) == 1 &&
-			BN_is_odd(e) && BN_num_bits(e) >= 17 && BN_num_bits(e) <= 256;
-		BN_free(e);
-		if (!e_ok)
-		{
-			ERR_clear_error();
-			return "An RSA key's public exponent must be odd and at least 65537.";
-		}
-	}
-	else if (strcmp(alg, "EdDSA") == 0)
-	{
-		if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519)
-			return "EdDSA needs an Ed25519 key.";
-	}
-	else
-		return "The algorithm takes no public key.";
-
-	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-	ok = ctx != NULL &&
-		(check_private ? EVP_PKEY_check(ctx) : EVP_PKEY_public_check(ctx)) == 1;
-	EVP_PKEY_CTX_free(ctx);
-	ERR_clear_error();
-	if (!ok)
-		return check_private ?
-			"The key fails OpenSSL's key check: its private and public parts do not match, or one is invalid." :
-			"The public key fails OpenSSL's public-key check (for EC, a point that is not on the curve).";
-	return NULL;
 }
 
 /* The newest key (ties broken by kid) signs. */

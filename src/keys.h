@@ -11,13 +11,13 @@
 #define JWT_AUTH_KEYS_H
 
 #include "datatype/timestamp.h"
-#include "mac.h"
-#include "token.h"
+#include "jose/mac.h"
+#include "jose/token.h"
 
 typedef struct JwtKey
 {
 	char		kid[TOKEN_MAX_KID + 1];
-	char		alg[TOKEN_MAX_ALG + 1];
+	SignatureAlg alg;
 	unsigned char *secret;		/* HS256: the HMAC key; else the private PEM */
 	size_t		secret_len;
 	HmacKey    *hmac;			/* HS256: the secret set up for HMAC; NULL if
@@ -34,7 +34,5 @@ extern uint64 jwt_auth_keys_version(void);
 extern const JwtKey *jwt_auth_keys_signing_key(void);
 extern int	jwt_auth_keys_all(const JwtKey **all);
 extern EVP_PKEY *jwt_auth_keys_private_key(const JwtKey *key);
-extern const char *jwt_auth_keys_problem(EVP_PKEY *pkey, const char *alg, bool check_private);
-extern int	jwt_auth_keys_no_passphrase(char *buf, int size, int rwflag, void *u);
 
 #endif							/* JWT_AUTH_KEYS_H */

@@ -27,7 +27,7 @@
 #include <openssl/evp.h>
 
 #include "password.h"
-#include "codec.h"
+#include "jose/codec.h"
 #include "pg_compat.h"
 
 #define PREHASH_LEN 43

@@ -16,15 +16,14 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
-#include "utils/builtins.h"
 
 #include <openssl/evp.h>
 
-#include "codec.h"
+#include "jose/codec.h"
+#include "db.h"
 #include "pg_compat.h"
+#include "random.h"
 #include "refresh_token.h"
-#include "tables.h"
 
 /* SHA-256 of a refresh token, as stored. */
 bytea *
@@ -42,32 +41,31 @@ jwt_auth_refresh_token_hash(const char *token, size_t len)
 	return result;
 }
 
-/* Issue a refresh token for a session; the caller runs as the tables' owner. */
+static DbQuery insert_refresh_token = {
+	.sql = "INSERT INTO auth.refresh_tokens (token_hash, session_id) VALUES ($1, $2)",
+	.tables = {"refresh_tokens"},
+	.nargs = 2,
+	.argtypes = {BYTEAOID, UUIDOID},
+	.expect = SPI_OK_INSERT,
+};
+
+/*
+ * Issue a refresh token for a session, between jwt_auth_db_connect() and
+ * jwt_auth_db_finish(); the caller runs as the tables' owner.
+ */
 char *
 jwt_auth_refresh_token_create(const char *session_id)
 {
 	unsigned char raw[32];
 	char	   *token = palloc(REFRESH_TOKEN_LENGTH + 2);
-	Oid			owner;
-	Oid			argtypes[2] = {BYTEAOID, TEXTOID};
-	Datum		values[2];
+	Datum		args[2];
 
-	(void) jwt_auth_table("refresh_tokens", &owner);
-	if (!pg_strong_random(raw, sizeof(raw)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not generate random values")));
+	jwt_auth_random_bytes(raw, sizeof(raw));
 	jwt_auth_codec_b64url_encode(raw, sizeof(raw), token);
 	explicit_bzero(raw, sizeof(raw));
 
-	values[0] = PointerGetDatum(jwt_auth_refresh_token_hash(token, REFRESH_TOKEN_LENGTH));
-	values[1] = CStringGetTextDatum(session_id);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("INSERT INTO auth.refresh_tokens (token_hash, session_id) "
-							  "VALUES ($1, $2::pg_catalog.uuid)",
-							  2, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not insert into auth.refresh_tokens");
-	SPI_finish();
+	args[0] = PointerGetDatum(jwt_auth_refresh_token_hash(token, REFRESH_TOKEN_LENGTH));
+	args[1] = jwt_auth_db_uuid(session_id);
+	(void) jwt_auth_db_run(&insert_refresh_token, args, NULL, NULL);
 	return token;
 }

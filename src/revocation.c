@@ -23,7 +23,6 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -34,10 +33,10 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
-#include "codec.h"
+#include "jose/codec.h"
 #include "pg_compat.h"
+#include "db.h"
 #include "revocation.h"
-#include "tables.h"
 
 #define REVOCATION_WAIT_MS	20000
 
@@ -47,37 +46,53 @@ typedef struct RevocationRequest
 	unsigned char session[16];
 } RevocationRequest;
 
-/* True if the latest committed state of session "id" says it was revoked. */
+static DbQuery read_revoked = {
+	.sql = "SELECT revoked_at IS NOT NULL FROM auth.sessions WHERE id OPERATOR(pg_catalog.=) $1",
+	.tables = {"sessions"},
+	.nargs = 1,
+	.argtypes = {UUIDOID},
+	.expect = SPI_OK_SELECT,
+	.latest = true,
+};
+
+static DbQuery lock_timeout = {
+	/* Never wait for a lock longer than the caller waits for the worker. */
+	.sql = "SET LOCAL lock_timeout = " CppAsString2(REVOCATION_WAIT_MS),
+	.tables = {"sessions"},
+	.expect = SPI_OK_UTILITY,
+};
+
+static DbQuery revoke_session = {
+	.sql = "UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
+	"WHERE id OPERATOR(pg_catalog.=) $1 AND revoked_at IS NULL",
+	.tables = {"sessions"},
+	.nargs = 1,
+	.argtypes = {UUIDOID},
+	.expect = SPI_OK_UPDATE,
+};
+
+/*
+ * True if the latest committed state of session "id" says it was revoked;
+ * the caller is connected (jwt_auth_db_connect()).
+ */
 static bool
 revoked_for_good(pg_uuid_t *id)
 {
-	Oid			types[1] = {UUIDOID};
-	Datum		values[1] = {UUIDPGetDatum(id)};
-	SPIPlanPtr	plan;
-	bool		revoked = false;
+	Datum		args[1] = {UUIDPGetDatum(id)};
+	DbResult	r;
+	bool		isnull;
 
-	jwt_auth_query_begin();
-	plan = SPI_prepare("SELECT revoked_at IS NOT NULL FROM auth.sessions "
-					   "WHERE id OPERATOR(pg_catalog.=) $1", 1, types);
-	if (plan == NULL ||
-		SPI_execute_snapshot(plan, values, NULL, GetLatestSnapshot(), InvalidSnapshot,
-							 true, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read auth.sessions");
-	if (SPI_processed == 1)
-	{
-		bool		isnull;
-
-		revoked = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	}
-	jwt_auth_query_end();
-	return revoked;
+	if (jwt_auth_db_run(&read_revoked, args, NULL, &r) != 1)
+		return false;
+	return DatumGetBool(jwt_auth_db_value(&r, 0, 0, &isnull));
 }
 
 /*
  * Revoke session "session_id" (a uuid's text) in a background worker that
- * connects as "owner" (the caller runs as the same role).  Returns true
- * once the latest committed state says the session is revoked, false if
- * no worker could be started, it did not finish in time, or it failed.
+ * connects as "owner" (the caller runs as the same role, connected by
+ * jwt_auth_db_connect()).  Returns true once the latest committed state
+ * says the session is revoked, false if no worker could be started, it did
+ * not finish in time, or it failed.
  */
 bool
 jwt_auth_revoke_session_apart(const char *session_id, Oid owner)
@@ -144,7 +159,6 @@ jwt_auth_revocation_main(Datum main_arg)
 {
 	RevocationRequest req;
 	pg_uuid_t  *session = palloc(sizeof(pg_uuid_t));
-	Oid			types[1] = {UUIDOID};
 	Datum		values[1];
 
 	memcpy(&req, MyBgworkerEntry->bgw_extra, sizeof(req));
@@ -156,15 +170,11 @@ jwt_auth_revocation_main(Datum main_arg)
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
-	jwt_auth_query_begin();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	/* Never wait for a lock longer than the caller waits for this worker. */
-	jwt_auth_query("SET LOCAL lock_timeout = " CppAsString2(REVOCATION_WAIT_MS),
-			   0, NULL, NULL, NULL, false, SPI_OK_UTILITY);
-	jwt_auth_query("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
-			   "WHERE id OPERATOR(pg_catalog.=) $1 AND revoked_at IS NULL",
-			   1, types, values, NULL, false, SPI_OK_UPDATE);
-	jwt_auth_query_end();
+	jwt_auth_db_connect();
+	(void) jwt_auth_db_run(&lock_timeout, NULL, NULL, NULL);
+	(void) jwt_auth_db_run(&revoke_session, values, NULL, NULL);
+	jwt_auth_db_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 	proc_exit(0);

@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * session_check.h
- *	  Whether a token's session is still active: the per-backend session
- *	  cache in front of the look-up, and its invalidation.
+ *	  Whether a token's session is still active: the look-up in
+ *	  auth.sessions, the per-backend cache in front of it, its
+ *	  invalidation, and the errors auth.verify() raises.
  *
  * src/session_check.h
  *
@@ -11,9 +12,9 @@
 #ifndef JWT_AUTH_SESSION_CHECK_H
 #define JWT_AUTH_SESSION_CHECK_H
 
-#include "session_lookup.h"
+#include "jose/claims.h"
 
 extern void jwt_auth_sessions_invalidate(Oid relid);
-extern SessionState jwt_auth_session_state(const unsigned char sid[16], const unsigned char sub[16]);
+extern void jwt_auth_session_check(const TokenClaims *claims);
 
 #endif							/* JWT_AUTH_SESSION_CHECK_H */

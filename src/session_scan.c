@@ -7,29 +7,27 @@
  * Opening and locking auth.sessions and its primary key index and starting
  * an index scan cost more than a look-up in it, so they are done once per
  * query: the first look-up opens them, and the next ones in the same query
- * rescan the same scan, each with a snapshot of its own (session_lookup.c
+ * rescan the same scan, each with a snapshot of its own (session_check.c
  * says why).  They are closed when the run of the innermost query under
  * way at the first look-up returns (its ExecutorRun or ExecutorFinish; a
  * cursor's FETCH is a run of its own).  A look-up outside any query run (a
  * PL/pgSQL assignment in a DO block, an argument of CALL) closes them at
- * once.  No page stays pinned between two look-ups.  Sharing them saves
- * 0.4 to 1.4 microseconds a look-up (docs/performance.md).
+ * once.  No page stays pinned between two look-ups.  What sharing them
+ * saves is measured in docs/performance.md.
  *
  * That is as long as a sub-select of auth.sessions in the calling query
  * would keep its scan open, with one difference: the sub-select would keep
  * its lock until the transaction ends, and the look-ups give theirs up with
- * the scan, as they did when every look-up opened and closed the table.
- * Keeping it until the transaction ends would be a little faster for
- * transactions that verify in many statements, but:
+ * the scan.  Keeping it until the transaction ends would be a little
+ * faster for transactions that verify in many statements, but:
  *
  * - On a hot standby, the replay of an AccessExclusiveLock on auth.sessions
  *   (TRUNCATE, ALTER TABLE, or VACUUM cutting off the empty end of the
  *   table) waits for the queries that hold the lock, and cancels them after
  *   max_standby_streaming_delay.  Queries verifying at that moment can be
- *   cancelled, as can queries reading the table (when every look-up opened
- *   the table for itself, such a query was only held up between two
- *   look-ups); a transaction that verified and now sits between two
- *   statements holds nothing and is left alone.
+ *   cancelled, as can queries reading the table; a transaction that
+ *   verified and now sits between two statements holds nothing and is left
+ *   alone.
  * - The transaction may truncate or alter auth.sessions after a verify.
  *
  * What is kept open belongs to a resource owner of its own, a child of the

@@ -1,8 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * session_store.h
- *	  Opening a session: a new row of auth.sessions, and the random UUIDs
- *	  that name sessions and tokens.
+ *	  Opening a session: a new row of auth.sessions.
  *
  * src/session_store.h
  *
@@ -13,7 +12,6 @@
 
 #include "datatype/timestamp.h"
 
-extern void jwt_auth_random_uuid(char out[37]);
 extern void jwt_auth_session_create(const char *session_id, const char *user_id,
 						   TimestampTz expires_at);
 

@@ -19,7 +19,6 @@
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
@@ -28,14 +27,45 @@
 #include "access_token.h"
 #include "callable.h"
 #include "config.h"
+#include "db.h"
 #include "email.h"
 #include "password.h"
 #include "pg_compat.h"
 #include "refresh_token.h"
 #include "secrets.h"
+#include "random.h"
 #include "session_store.h"
-#include "tables.h"
 #include "throttle.h"
+
+static DbQuery rehash_password = {
+	.sql = "UPDATE auth.users SET password_hash = $2 "
+	"WHERE id OPERATOR(pg_catalog.=) $1 AND password_hash OPERATOR(pg_catalog.=) $3",
+	.tables = {"users"},
+	.nargs = 3,
+	.argtypes = {UUIDOID, TEXTOID, TEXTOID},
+	.expect = SPI_OK_UPDATE,
+};
+
+static DbQuery highest_hash = {
+	.sql = "SELECT password_hash FROM auth.users "
+	"ORDER BY pg_catalog.substr(password_hash, 5, 2) DESC LIMIT 1",
+	.tables = {"users"},
+	.expect = SPI_OK_SELECT,
+};
+
+/*
+ * FOR SHARE: a concurrent auth.change_password() (which locks the row FOR
+ * UPDATE) finishes first, and the password is then checked against the new
+ * hash; the session is opened after its revocations.
+ */
+static DbQuery find_user = {
+	.sql = "SELECT id, email, password_hash FROM auth.users "
+	"WHERE email OPERATOR(pg_catalog.=) $1 FOR SHARE",
+	.tables = {"users"},
+	.nargs = 1,
+	.argtypes = {TEXTOID},
+	.expect = SPI_OK_SELECT,
+};
 
 static void
 report_bad_credentials(void)
@@ -52,18 +82,12 @@ report_bad_credentials(void)
 static void
 rehash(const char *user_id, text *password, const char *checked_hash, int cost)
 {
-	Oid			argtypes[3] = {TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[3];
+	Datum		args[3];
 
-	values[0] = CStringGetTextDatum(user_id);
-	values[1] = CStringGetTextDatum(jwt_auth_password_hash(password, cost));
-	values[2] = CStringGetTextDatum(checked_hash);
-	jwt_auth_query_begin();
-	jwt_auth_query("UPDATE auth.users SET password_hash = $2 "
-			   "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
-			   "AND password_hash OPERATOR(pg_catalog.=) $3",
-			   3, argtypes, values, NULL, false, SPI_OK_UPDATE);
-	jwt_auth_query_end();
+	args[0] = jwt_auth_db_uuid(user_id);
+	args[1] = CStringGetTextDatum(jwt_auth_password_hash(password, cost));
+	args[2] = CStringGetTextDatum(checked_hash);
+	(void) jwt_auth_db_run(&rehash_password, args, NULL, NULL);
 }
 
 /*
@@ -75,14 +99,16 @@ static int
 failure_cost(int cost)
 {
 	int			highest = -1;
+	DbResult	r;
+	bool		isnull;
 
-	jwt_auth_query_begin();
-	jwt_auth_query("SELECT password_hash FROM auth.users "
-			   "ORDER BY pg_catalog.substr(password_hash, 5, 2) DESC LIMIT 1",
-			   0, NULL, NULL, NULL, true, SPI_OK_SELECT);
-	if (SPI_processed == 1)
-		highest = jwt_auth_password_cost(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
-	jwt_auth_query_end();
+	if (jwt_auth_db_run(&highest_hash, NULL, NULL, &r) == 1)
+	{
+		Datum		hash = jwt_auth_db_value(&r, 0, 0, &isnull);
+
+		if (!isnull)
+			highest = jwt_auth_password_cost(TextDatumGetCString(hash));
+	}
 	return Max(cost, Min(highest, 31));
 }
 
@@ -102,8 +128,6 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 	ThrottleKey throttled;
 	int			cost = jwt_auth_config_get()->bcrypt_cost;
 	int			target;
-	Oid			owner;
-	MemoryContext outer = CurrentMemoryContext;
 
 	*user_id = NULL;
 	*user_email = NULL;
@@ -126,34 +150,19 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 		throttle_key = "";
 	jwt_auth_throttle_attempt(throttle_key, strlen(throttle_key), &throttled);
 
-	(void) jwt_auth_table("users", &owner);
 	target = failure_cost(cost);
 	if (email != NULL)
 	{
-		Oid			argtypes[1] = {TEXTOID};
-		Datum		values[1] = {CStringGetTextDatum(email)};
+		Datum		args[1] = {CStringGetTextDatum(email)};
+		DbResult	r;
+		bool		isnull;
 
-		jwt_auth_query_begin();
-		/*
-		 * FOR SHARE: a concurrent auth.change_password() (which locks the
-		 * row FOR UPDATE) finishes first, and the password is then checked
-		 * against the new hash; the session is opened after its revocations.
-		 */
-		jwt_auth_query("SELECT id::pg_catalog.text, email, password_hash "
-				   "FROM auth.users WHERE email OPERATOR(pg_catalog.=) $1 FOR SHARE",
-				   1, argtypes, values, NULL, false, SPI_OK_SELECT);
-		if (SPI_processed == 1)
+		if (jwt_auth_db_run(&find_user, args, NULL, &r) == 1)
 		{
-			MemoryContext spi = MemoryContextSwitchTo(outer);
-			HeapTuple	tup = SPI_tuptable->vals[0];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-
-			*user_id = SPI_getvalue(tup, desc, 1);
-			*user_email = SPI_getvalue(tup, desc, 2);
-			stored = SPI_getvalue(tup, desc, 3);
-			MemoryContextSwitchTo(spi);
+			*user_id = jwt_auth_db_uuid_text(jwt_auth_db_value(&r, 0, 0, &isnull));
+			*user_email = TextDatumGetCString(jwt_auth_db_value(&r, 0, 1, &isnull));
+			stored = TextDatumGetCString(jwt_auth_db_value(&r, 0, 2, &isnull));
 		}
-		jwt_auth_query_end();
 	}
 
 	if (!jwt_auth_password_matches(password, stored, target) || *user_id == NULL)
@@ -185,17 +194,21 @@ signin_impl(PG_FUNCTION_ARGS)
 	 * Version 1.0 of the SQL has no sessions: its signin issues a token
 	 * without "sid", which its verify accepts, until ALTER EXTENSION UPDATE.
 	 */
-	if (!jwt_auth_table_exists("sessions"))
+	if (jwt_auth_db_version() == DB_VERSION_1_0)
 	{
+		jwt_auth_db_connect();
 		authenticate(fcinfo, &user_id, &email);
+		jwt_auth_db_finish();
 		PG_RETURN_TEXT_P(jwt_auth_issue_access_token(user_id, email, NULL, NULL));
 	}
 	jwt_auth_require_writable("auth.signin()", OPENS_A_SESSION);
+	jwt_auth_db_connect();
 	authenticate(fcinfo, &user_id, &email);
 	jwt_auth_random_uuid(sid);
 	jwt_auth_session_create(sid, user_id,
-				   TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-											   (int64) jwt_auth_config_get()->token_ttl * 1000));
+							TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+														(int64) jwt_auth_config_get()->token_ttl * 1000));
+	jwt_auth_db_finish();
 	PG_RETURN_TEXT_P(jwt_auth_issue_access_token(user_id, email, sid, NULL));
 }
 
@@ -213,12 +226,14 @@ signin_session_impl(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	jwt_auth_require_writable("auth.signin_session()", OPENS_A_SESSION);
+	jwt_auth_db_connect();
 	authenticate(fcinfo, &user_id, &email);
 	jwt_auth_random_uuid(sid);
 	jwt_auth_session_create(sid, user_id,
-				   TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-											   (int64) jwt_auth_config_get()->refresh_ttl * 1000));
+							TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+														(int64) jwt_auth_config_get()->refresh_ttl * 1000));
 	values[1] = CStringGetTextDatum(jwt_auth_refresh_token_create(sid));
+	jwt_auth_db_finish();
 	values[0] = PointerGetDatum(jwt_auth_issue_access_token(user_id, email, sid, &expires_at));
 	values[2] = TimestampTzGetDatum(expires_at);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));

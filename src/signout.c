@@ -16,50 +16,60 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/uuid.h"
 
 #include "callable.h"
-#include "codec.h"
+#include "jose/codec.h"
 #include "identity.h"
 #include "pg_compat.h"
 #include "secrets.h"
-#include "tables.h"
-#include "token_argument.h"
+#include "db.h"
+#include "verify_policy.h"
+
+static DbQuery end_session = {
+	.sql = "UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
+	"WHERE id OPERATOR(pg_catalog.=) $1 AND user_id OPERATOR(pg_catalog.=) $2 "
+	"AND revoked_at IS NULL",
+	.tables = {"sessions"},
+	.nargs = 2,
+	.argtypes = {UUIDOID, UUIDOID},
+	.expect = SPI_OK_UPDATE,
+};
+
+static DbQuery end_user_sessions = {
+	.sql = "UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
+	"WHERE user_id OPERATOR(pg_catalog.=) $1 AND revoked_at IS NULL",
+	.tables = {"sessions"},
+	.nargs = 1,
+	.argtypes = {UUIDOID},
+	.expect = SPI_OK_UPDATE,
+};
 
 static Datum
 signout_impl(PG_FUNCTION_ARGS)
 {
 	TokenClaims claims;
-	char		sid[37];
-	char		sub[37];
-	Oid			owner;
-	Oid			types[2] = {TEXTOID, TEXTOID};
-	Datum		values[2];
+	pg_uuid_t	sid;
+	pg_uuid_t	sub;
+	Datum		args[2];
 	bool		ended;
 
-	jwt_auth_require_sessions();
+	jwt_auth_db_require_version(DB_VERSION_1_1);
 	jwt_auth_require_writable("auth.signout()", NULL);
 	/* An expired token may still end its session. */
-	jwt_auth_check_token_argument(fcinfo, 0, true, &claims);
+	jwt_auth_verify_policy_check(fcinfo, 0, true, &claims);
 	if (!claims.has_sid)
 		PG_RETURN_BOOL(false);
 
-	jwt_auth_codec_uuid_format(claims.sid, sid);
-	jwt_auth_codec_uuid_format(claims.sub, sub);
-	values[0] = CStringGetTextDatum(sid);
-	values[1] = CStringGetTextDatum(sub);
-	(void) jwt_auth_table("sessions", &owner);
-	jwt_auth_query_begin();
-	jwt_auth_query("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
-			   "WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
-			   "AND user_id OPERATOR(pg_catalog.=) $2::pg_catalog.uuid "
-			   "AND revoked_at IS NULL",
-			   2, types, values, NULL, false, SPI_OK_UPDATE);
-	ended = SPI_processed > 0;
-	jwt_auth_query_end();
+	memcpy(sid.data, claims.sid, sizeof(sid.data));
+	memcpy(sub.data, claims.sub, sizeof(sub.data));
+	args[0] = UUIDPGetDatum(&sid);
+	args[1] = UUIDPGetDatum(&sub);
+	jwt_auth_db_connect();
+	ended = jwt_auth_db_run(&end_session, args, NULL, NULL) > 0;
+	jwt_auth_db_finish();
 	PG_RETURN_BOOL(ended);
 }
 
@@ -68,25 +78,16 @@ static Datum
 signout_all_impl(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	uid;
-	char		uid_text[37];
-	Oid			owner;
-	Oid			types[1] = {TEXTOID};
-	Datum		values[1];
-	int64		ended;
+	Datum		args[1];
+	uint64		ended;
 
-	jwt_auth_require_sessions();
+	jwt_auth_db_require_version(DB_VERSION_1_1);
 	jwt_auth_identity_require_account(&uid);
 	jwt_auth_require_writable("auth.signout_all()", NULL);
-	jwt_auth_codec_uuid_format(uid.data, uid_text);
-	values[0] = CStringGetTextDatum(uid_text);
-	(void) jwt_auth_table("sessions", &owner);
-	jwt_auth_query_begin();
-	jwt_auth_query("UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
-			   "WHERE user_id OPERATOR(pg_catalog.=) $1::pg_catalog.uuid "
-			   "AND revoked_at IS NULL",
-			   1, types, values, NULL, false, SPI_OK_UPDATE);
-	ended = (int64) SPI_processed;
-	jwt_auth_query_end();
+	args[0] = UUIDPGetDatum(&uid);
+	jwt_auth_db_connect();
+	ended = jwt_auth_db_run(&end_user_sessions, args, NULL, NULL);
+	jwt_auth_db_finish();
 	PG_RETURN_INT32((int32) Min(ended, PG_INT32_MAX));
 }
 

@@ -15,18 +15,17 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/uuid.h"
 
 #include "email.h"
 #include "config.h"
+#include "db.h"
 #include "callable.h"
 #include "pg_compat.h"
 #include "secrets.h"
 #include "password.h"
-#include "tables.h"
 
 
 static void
@@ -37,17 +36,33 @@ report_duplicate(void)
 			 errmsg("email address is already registered")));
 }
 
+static DbQuery email_taken = {
+	.sql = "SELECT 1 FROM auth.users WHERE email OPERATOR(pg_catalog.=) $1",
+	.tables = {"users"},
+	.nargs = 1,
+	.argtypes = {TEXTOID},
+	.expect = SPI_OK_SELECT,
+};
+
+static DbQuery insert_user = {
+	.sql = "INSERT INTO auth.users (email, password_hash) VALUES ($1, $2) "
+	"ON CONFLICT (email) DO NOTHING RETURNING id",
+	.tables = {"users"},
+	.nargs = 2,
+	.argtypes = {TEXTOID, TEXTOID},
+	.expect = SPI_OK_INSERT_RETURNING,
+};
+
 static Datum
 signup_impl(PG_FUNCTION_ARGS)
 {
 	const char *why = NULL;
 	char	   *email;
 	text	   *password;
-	char	   *hash;
-	pg_uuid_t  *result;
-	Oid			argtypes[2] = {TEXTOID, TEXTOID};
-	Datum		values[2];
-	Oid			owner;
+	Datum		args[2];
+	DbResult	r;
+	bool		isnull;
+	Datum		id;
 
 	jwt_auth_require_argument(fcinfo, 0, "email");
 	jwt_auth_require_argument(fcinfo, 1, "password");
@@ -60,35 +75,17 @@ signup_impl(PG_FUNCTION_ARGS)
 				 errmsg("invalid email address"),
 				 errdetail_internal("%s", why)));
 	password = jwt_auth_password_check_rules(PG_GETARG_DATUM(1));
+	args[0] = CStringGetTextDatum(email);
 
-	result = (pg_uuid_t *) palloc(sizeof(pg_uuid_t));
-	values[0] = CStringGetTextDatum(email);
-	(void) jwt_auth_table("users", &owner);
-
-	jwt_auth_query_begin();
-
-	jwt_auth_query("SELECT 1 FROM auth.users WHERE email OPERATOR(pg_catalog.=) $1",
-			   1, argtypes, values, NULL, true, SPI_OK_SELECT);
-	if (SPI_processed > 0)
+	jwt_auth_db_connect();
+	if (jwt_auth_db_run(&email_taken, args, NULL, NULL) > 0)
 		report_duplicate();
-
-	hash = jwt_auth_password_hash(password, jwt_auth_config_get()->bcrypt_cost);
-	values[1] = CStringGetTextDatum(hash);
-
-	jwt_auth_query("INSERT INTO auth.users (email, password_hash) VALUES ($1, $2) "
-			   "ON CONFLICT (email) DO NOTHING RETURNING id",
-			   2, argtypes, values, NULL, false, SPI_OK_INSERT_RETURNING);
-	if (SPI_processed == 0)
+	args[1] = CStringGetTextDatum(jwt_auth_password_hash(password, jwt_auth_config_get()->bcrypt_cost));
+	if (jwt_auth_db_run(&insert_user, args, NULL, &r) == 0)
 		report_duplicate();
-	{
-		bool		isnull;
-		Datum		id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-
-		memcpy(result, DatumGetUUIDP(id), sizeof(pg_uuid_t));
-	}
-
-	jwt_auth_query_end();
-	PG_RETURN_UUID_P(result);
+	id = jwt_auth_db_value(&r, 0, 0, &isnull);
+	jwt_auth_db_finish();
+	PG_RETURN_DATUM(id);
 }
 
 PG_FUNCTION_INFO_V1(jwt_auth_signup);

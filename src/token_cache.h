@@ -11,7 +11,7 @@
 #ifndef JWT_AUTH_TOKEN_CACHE_H
 #define JWT_AUTH_TOKEN_CACHE_H
 
-#include "claims.h"
+#include "jose/claims.h"
 
 /* Longer tokens are verified in full every time. */
 #define TOKEN_CACHE_MAX_TOKEN	2048

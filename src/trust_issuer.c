@@ -18,7 +18,6 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -27,10 +26,10 @@
 
 #include "callable.h"
 #include "config.h"
+#include "db.h"
 #include "jwk.h"
 #include "pg_compat.h"
-#include "tables.h"
-#include "token.h"
+#include "jose/token.h"
 
 /* The most keys one issuer's JWKS may hold. */
 #define MAX_ISSUER_KEYS		32
@@ -60,6 +59,32 @@ refuse_jwks(const char *detail)
 			 errdetail("%s", detail)));
 }
 
+static DbQuery store_issuer = {
+	.sql = "INSERT INTO auth.issuers (issuer, audience) VALUES ($1, $2) "
+	"ON CONFLICT (issuer) DO UPDATE SET audience = EXCLUDED.audience, "
+	"trusted_at = pg_catalog.now()",
+	.tables = {"issuers"},
+	.nargs = 2,
+	.argtypes = {TEXTOID, TEXTOID},
+	.expect = SPI_OK_INSERT,
+};
+
+static DbQuery delete_issuer_keys = {
+	.sql = "DELETE FROM auth.issuer_keys WHERE issuer OPERATOR(pg_catalog.=) $1",
+	.tables = {"issuer_keys"},
+	.nargs = 1,
+	.argtypes = {TEXTOID},
+	.expect = SPI_OK_DELETE,
+};
+
+static DbQuery insert_issuer_key = {
+	.sql = "INSERT INTO auth.issuer_keys (issuer, kid, alg, public_key) VALUES ($1, $2, $3, $4)",
+	.tables = {"issuer_keys", "issuers"},
+	.nargs = 4,
+	.argtypes = {TEXTOID, TEXTOID, TEXTOID, TEXTOID},
+	.expect = SPI_OK_INSERT,
+};
+
 static Datum
 trust_issuer_impl(PG_FUNCTION_ARGS)
 {
@@ -69,13 +94,10 @@ trust_issuer_impl(PG_FUNCTION_ARGS)
 	JwkKey		found[MAX_ISSUER_KEYS];
 	char	   *pems[MAX_ISSUER_KEYS];
 	int			n;
-	Oid			owner;
-	Oid			types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Datum		args[4];
+	bool		nulls[2] = {false, false};
 
-	if (!jwt_auth_table_exists("issuers"))
-		jwt_auth_require_sessions();		/* says to update the extension */
+	jwt_auth_db_require_version(DB_VERSION_1_1);
 	jwt_auth_require_argument(fcinfo, 0, "issuer");
 	jwt_auth_require_argument(fcinfo, 1, "jwks");
 	jwt_auth_require_writable("auth.trust_issuer()", NULL);
@@ -124,28 +146,20 @@ trust_issuer_impl(PG_FUNCTION_ARGS)
 				refuse_jwks(psprintf("Key %d of the JWKS has the kid of key %d.", i + 1, j + 1));
 	}
 
-	(void) jwt_auth_table("issuers", &owner);
-	(void) jwt_auth_table("issuer_keys", &owner);
-	values[0] = CStringGetTextDatum(issuer);
-	values[1] = PG_ARGISNULL(2) ? (Datum) 0 : PointerGetDatum(PG_GETARG_TEXT_PP(2));
-	nulls[1] = PG_ARGISNULL(2) ? 'n' : ' ';
-	jwt_auth_query_begin();
-	jwt_auth_query("INSERT INTO auth.issuers (issuer, audience) VALUES ($1, $2) "
-			   "ON CONFLICT (issuer) DO UPDATE SET audience = EXCLUDED.audience, "
-			   "trusted_at = pg_catalog.now()",
-			   2, types, values, nulls, false, SPI_OK_INSERT);
-	jwt_auth_query("DELETE FROM auth.issuer_keys WHERE issuer OPERATOR(pg_catalog.=) $1",
-			   1, types, values, NULL, false, SPI_OK_DELETE);
+	args[0] = CStringGetTextDatum(issuer);
+	args[1] = PG_ARGISNULL(2) ? (Datum) 0 : PointerGetDatum(PG_GETARG_TEXT_PP(2));
+	nulls[1] = PG_ARGISNULL(2);
+	jwt_auth_db_connect();
+	(void) jwt_auth_db_run(&store_issuer, args, nulls, NULL);
+	(void) jwt_auth_db_run(&delete_issuer_keys, args, NULL, NULL);
 	for (int i = 0; i < n; i++)
 	{
-		values[1] = CStringGetTextDatum(found[i].kid);
-		values[2] = CStringGetTextDatum(found[i].alg);
-		values[3] = CStringGetTextDatum(pems[i]);
-		jwt_auth_query("INSERT INTO auth.issuer_keys (issuer, kid, alg, public_key) "
-				   "VALUES ($1, $2, $3, $4)",
-				   4, types, values, NULL, false, SPI_OK_INSERT);
+		args[1] = CStringGetTextDatum(found[i].kid);
+		args[2] = CStringGetTextDatum(found[i].alg);
+		args[3] = CStringGetTextDatum(pems[i]);
+		(void) jwt_auth_db_run(&insert_issuer_key, args, NULL, NULL);
 	}
-	jwt_auth_query_end();
+	jwt_auth_db_finish();
 	PG_RETURN_INT32(n);
 }
 

@@ -41,7 +41,7 @@ check_none "every entry point exported" "$(echo $missing)"
 check "exported: $(wc -l <<<"$exported") symbols" "$(wc -l <<<"$exported")" "^$(wc -l <<<"$expected")$"
 
 # The other globals of the objects: hidden by the build, and prefixed.
-globals=$(nm -g --defined-only "$dir"/src/*.o | awk 'NF == 3 { print $3 }' | sort -u)
+globals=$(nm -g --defined-only "$dir"/src/*.o "$dir"/src/jose/*.o | awk 'NF == 3 { print $3 }' | sort -u)
 check "the objects define globals" "$(wc -l <<<"$globals")" "^[1-9][0-9]+$"
 unprefixed=$(comm -23 <(echo "$globals") <(echo "$expected") | grep -v '^jwt_auth_')
 check_none "every other global is prefixed jwt_auth_" "$(echo $unprefixed)"

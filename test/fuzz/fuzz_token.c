@@ -26,12 +26,12 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "claims.h"
-#include "codec.h"
-#include "json_strict.h"
-#include "mac.h"
-#include "signature.h"
-#include "token.h"
+#include "jose/claims.h"
+#include "jose/codec.h"
+#include "jose/json_strict.h"
+#include "jose/mac.h"
+#include "jose/signature.h"
+#include "jose/token.h"
 
 static const unsigned char key[32] = "fuzzing key of thirty-two bytes";
 static unsigned char long_key[100];

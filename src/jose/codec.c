@@ -7,7 +7,7 @@
  * Decoding is strict: a token's segments have one spelling each, so a
  * signed token cannot be re-spelled into another string that verifies.
  *
- * src/codec.c
+ * src/jose/codec.c
  *
  *-------------------------------------------------------------------------
  */

@@ -6,7 +6,7 @@
  *
  * This unit does not depend on the PostgreSQL server.
  *
- * src/json_strict.h
+ * src/jose/json_strict.h
  *
  *-------------------------------------------------------------------------
  */

@@ -18,7 +18,7 @@
  * name, and any call into them crashes the backend.  JSON is read by the
  * strict parser in json_strict.c.
  *
- * src/token.c
+ * src/jose/token.c
  *
  *-------------------------------------------------------------------------
  */
@@ -45,8 +45,8 @@ static const char *const segment_errors[][2] = {
 	gettext_noop("The token payload is not valid JSON.")},
 	[JS_ERR_DUPLICATE] = {gettext_noop("The token header has a duplicate member name."),
 	gettext_noop("The token payload has a duplicate member name.")},
-	[JS_ERR_DEPTH] = {gettext_noop("The token header is nested more than 16 levels deep."),
-	gettext_noop("The token payload is nested more than 16 levels deep.")},
+	[JS_ERR_DEPTH] = {gettext_noop("The token header is nested more than " JOSE_TEXT(JS_MAX_DEPTH) " levels deep."),
+	gettext_noop("The token payload is nested more than " JOSE_TEXT(JS_MAX_DEPTH) " levels deep.")},
 	[JS_ERR_NUL] = {gettext_noop("The token header contains a NUL character."),
 	gettext_noop("The token payload contains a NUL character.")},
 	[JS_ERR_CONTROL] = {gettext_noop("The token header has a control character inside a string."),
@@ -122,7 +122,7 @@ jwt_auth_token_parse_header(const char *token, size_t len, TokenHeaderCache *cac
 	}
 	if (len > TOKEN_MAX_LENGTH)
 	{
-		*detail = gettext_noop("The token is longer than 8192 bytes.");
+		*detail = gettext_noop("The token is longer than " JOSE_TEXT(TOKEN_MAX_LENGTH) " bytes.");
 		return TOKEN_MALFORMED;
 	}
 	/* Runs of the alphabet, each ended by a dot or by the end. */

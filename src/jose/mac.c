@@ -3,7 +3,7 @@
  * mac.c
  *	  HMAC-SHA256 (RFC 2104) with a key prepared once.
  *
- * src/mac.c
+ * src/jose/mac.c
  *
  *-------------------------------------------------------------------------
  */

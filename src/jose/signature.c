@@ -15,11 +15,13 @@
  * a shared or imported key (libjwt, jose, Better Auth) make either.  A
  * second spelling of a token gives its holder nothing the first did not.
  *
- * src/signature.c
+ * src/jose/signature.c
  *
  *-------------------------------------------------------------------------
  */
 #include "signature.h"
+
+#include "codec.h"
 
 #include <string.h>
 
@@ -38,6 +40,7 @@
 #define ES384_LEN				96
 #define ES512_LEN				132
 #define EDDSA_LEN				64
+#define ES256_LEN				64	/* r and s, 32 bytes each */
 
 /* The order n of P-256's base point, and n / 2 rounded down, big-endian. */
 static const unsigned char p256_order[32] = {
@@ -225,7 +228,7 @@ jwt_auth_signature_check(const SignatureKey *key, const unsigned char *input, si
 
 		if (siglen != HMAC_SHA256_LEN)
 		{
-			*detail = gettext_noop("The signature is not 32 bytes of canonical base64url.");
+			*detail = gettext_noop("The signature is not " JOSE_TEXT(HMAC_SHA256_LEN) " bytes of canonical base64url.");
 			return false;
 		}
 		if (key->hmac == NULL || !jwt_auth_hmac_sha256(key->hmac, input, len, mac))
@@ -248,7 +251,7 @@ jwt_auth_signature_check(const SignatureKey *key, const unsigned char *input, si
 	{
 		if (siglen != (size_t) width * 2)
 		{
-			*detail = key->alg == SIG_ES256 ? gettext_noop("The signature is not 64 bytes.") :
+			*detail = key->alg == SIG_ES256 ? gettext_noop("The signature is not " JOSE_TEXT(ES256_LEN) " bytes.") :
 				gettext_noop("The signature is not as long as the curve requires.");
 			return false;
 		}
@@ -263,7 +266,7 @@ jwt_auth_signature_check(const SignatureKey *key, const unsigned char *input, si
 	else if (key->alg == SIG_EDDSA ? siglen != EDDSA_LEN :
 			 siglen != (size_t) EVP_PKEY_get_size(key->pkey))
 	{
-		*detail = key->alg == SIG_EDDSA ? gettext_noop("The signature is not 64 bytes.") :
+		*detail = key->alg == SIG_EDDSA ? gettext_noop("The signature is not " JOSE_TEXT(EDDSA_LEN) " bytes.") :
 			gettext_noop("The signature is not as long as the key's modulus.");
 		return false;
 	}

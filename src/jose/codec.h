@@ -6,7 +6,7 @@
  *
  * No server dependency: linked into the extension and into the fuzz target.
  *
- * src/codec.h
+ * src/jose/codec.h
  *
  *-------------------------------------------------------------------------
  */
@@ -16,6 +16,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* A numeric constant as a string literal: limits in fixed messages. */
+#define JOSE_TEXT(x)			JOSE_TEXT_(x)
+#define JOSE_TEXT_(x)			#x
 
 /* Characters base64url needs for "n" bytes, without the terminating NUL. */
 #define CODEC_B64URL_LEN(n)		(((n) * 4 + 2) / 3)

@@ -6,7 +6,7 @@
  *
  * No server dependency: linked into the extension and into the fuzz target.
  *
- * src/claims.h
+ * src/jose/claims.h
  *
  *-------------------------------------------------------------------------
  */

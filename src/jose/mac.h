@@ -5,7 +5,7 @@
  *
  * No server dependency: linked into the extension and into the fuzz target.
  *
- * src/mac.h
+ * src/jose/mac.h
  *
  *-------------------------------------------------------------------------
  */

@@ -7,7 +7,7 @@
  * A claim jwt_auth reads is refused when it has another JSON type than the
  * one RFC 7519 gives it; it is never read as zero or as an empty string.
  *
- * src/claims.c
+ * src/jose/claims.c
  *
  *-------------------------------------------------------------------------
  */

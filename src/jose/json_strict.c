@@ -10,7 +10,7 @@
  * Duplicate names are refused at every level so that no two readers of a
  * token (this one, jsonb, a client library) can disagree on its content.
  *
- * src/json_strict.c
+ * src/jose/json_strict.c
  *
  *-------------------------------------------------------------------------
  */

@@ -9,7 +9,7 @@
  * memory that outlives a call, never prints token content, and reports
  * failures through TokenStatus plus a static detail sentence.
  *
- * src/token.h
+ * src/jose/token.h
  *
  *-------------------------------------------------------------------------
  */
