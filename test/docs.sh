@@ -133,6 +133,11 @@ out=$(psql -X -A -t -d todo -c "SELECT (SELECT count(*) FROM pg_extension WHERE 
     (SELECT count(*) FROM pg_class WHERE relnamespace = 'auth'::regnamespace)")
 check "Uninstalling: no extension, the tasks kept, schema auth left empty" "$out" "^0\|2\|1\|0$"
 
+# Errors: the reference's table lists each SQLSTATE once, in order.
+codes=$(awk '/^## /{on = ($0 == "## Errors")} on' docs/reference.md | grep -oE '^\| `[0-9A-Z]{5}`' | tr -d '|` ')
+check "Errors: the table lists SQLSTATEs" "$(wc -l <<<"$codes")" "^[1-9][0-9]*$"
+same "Errors: each SQLSTATE once, in order" "$codes" "$(LC_ALL=C sort -u <<<"$codes")"
+
 # Links: every relative link of every Markdown file, and its #anchor.
 links=$(/usr/bin/python3 - <<'PY'
 import os, re, subprocess
