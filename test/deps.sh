@@ -6,6 +6,8 @@
 #   bash test/deps.sh [test]    # everything test/run needs (the default)
 #   bash test/deps.sh versions  # what test/versions.sh needs to build
 #                               # PostgreSQL and run the suites there
+#   bash test/deps.sh indent    # what test/indent.sh needs to build
+#                               # pg_bsd_indent and run pgindent
 # Idempotent and silent when nothing is missing.  When another apt or dpkg
 # process holds the package locks (a fresh machine runs its automatic
 # updates at boot), waits for it, up to DEPS_LOCK_WAIT seconds (600).
@@ -34,13 +36,22 @@ versions=(
     bison flex
     python3-jwt python3-cryptography python3-pytest python3-httpx
 )
+# pg_bsd_indent built from an xz or bzip2 tarball of PostgreSQL: its
+# configure and generated headers (Perl, and bison since git snapshots have
+# no generated grammar), and pgindent, in Perl.
+indent=(
+    make gcc libc6-dev
+    perl bison
+    xz-utils bzip2
+)
 case $mode in
     demo) packages=("${demo[@]}") ;;
     fastapi) packages=("${fastapi[@]}") ;;
     test) packages=("${tests[@]}") ;;
     versions) packages=("${versions[@]}") ;;
+    indent) packages=("${indent[@]}") ;;
     *)
-        echo "deps: unknown set '$mode'; use one of: demo, fastapi, test, versions" >&2
+        echo "deps: unknown set '$mode'; use one of: demo, fastapi, test, versions, indent" >&2
         exit 2
         ;;
 esac
