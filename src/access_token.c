@@ -48,7 +48,7 @@ add_number(StringInfo buf, const char *name, int64 value)
  */
 text *
 jwt_auth_issue_access_token(const char *user_id, const char *email, const char *session_id,
-				   TimestampTz *expires_at)
+							TimestampTz *expires_at)
 {
 	const JwtKey *key = jwt_auth_keys_signing_key();
 	const Settings *cfg = jwt_auth_config_get();

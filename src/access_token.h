@@ -13,6 +13,6 @@
 #include "datatype/timestamp.h"
 
 extern text *jwt_auth_issue_access_token(const char *user_id, const char *email,
-								const char *session_id, TimestampTz *expires_at);
+										 const char *session_id, TimestampTz *expires_at);
 
 #endif							/* JWT_AUTH_ACCESS_TOKEN_H */

@@ -80,9 +80,9 @@ static Oid	settings_relid = InvalidOid;
  * them, made again when either changes.
  */
 static Settings effective;
-static uint64 effective_gucs = 0;		/* guc_settings_generation it saw */
-static uint64 effective_loads = 0;		/* "loads" it saw */
-static uint64 loads = 1;				/* config_load() calls */
+static uint64 effective_gucs = 0;	/* guc_settings_generation it saw */
+static uint64 effective_loads = 0;	/* "loads" it saw */
+static uint64 loads = 1;		/* config_load() calls */
 
 /* A relcache invalidation of "relid" arrived (InvalidOid: of every table). */
 void

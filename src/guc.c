@@ -56,31 +56,51 @@ int			jwt_auth_cache_size = 1024;
 #define DAY (24 * 3600)
 #define S(field) offsetof(Settings, field)
 
-/* In the order auth.configuration() lists them. */
-/* Sized by its entries: a count other than SETTINGS_COUNT does not compile. */
+/*
+ * In the order auth.configuration() lists them; sized by its entries, so
+ * that a count other than SETTINGS_COUNT does not compile.
+ */
 const SettingDef jwt_auth_guc_setting_defs[] = {
-	{"token_ttl", SETTING_INT, S(token_ttl), 1, 7 * DAY, GUC_UNIT_S, 3600, NULL,
-	"Lifetime of the tokens that auth.signin() issues.", NULL},
-	{"refresh_ttl", SETTING_INT, S(refresh_ttl), 60, 365 * DAY, GUC_UNIT_S, 30 * DAY, NULL,
-	"Lifetime of a session that auth.signin_session() opens, renewed by each refresh.", NULL},
-	{"issuer", SETTING_NAME, S(issuer), 0, 0, 0, 0, "jwt_auth",
-	"Value of the iss claim issued and required.", NULL},
-	{"audience", SETTING_NAME, S(audience), 0, 0, 0, 0, "authenticated",
-	"Value of the aud claim issued and required.", NULL},
-	{"leeway", SETTING_INT, S(leeway), 0, 300, GUC_UNIT_S, 30, NULL,
-	"Clock skew tolerated when checking exp, nbf and iat.", NULL},
-	{"bcrypt_cost", SETTING_INT, S(bcrypt_cost), 10, 20, 0, 12, NULL,
-	"Cost factor of the bcrypt hash of new passwords.",
-	"Each step doubles the time of a signup and a signin."},
-	{"max_failed_signins", SETTING_INT, S(max_failed_signins), 0, 1000, 0, 5, NULL,
-	"Failed sign-ins for one email before it is locked for a while.",
-	"0 turns throttling off."},
-	{"signin_lockout", SETTING_INT, S(signin_lockout), 30, DAY, GUC_UNIT_S, 900, NULL,
-	"Longest lock of an email after failed sign-ins, and how long failures are remembered.", NULL},
-	{"check_sessions", SETTING_BOOL, S(check_sessions), 0, 0, 0, true, NULL,
-	"Whether auth.verify() refuses tokens whose session has ended.",
-	"Off makes verification stateless: a token then stays valid until it expires, "
-	"whatever happens to its session or its user."},
+	{
+		"token_ttl", SETTING_INT, S(token_ttl), 1, 7 * DAY, GUC_UNIT_S, 3600, NULL,
+		"Lifetime of the tokens that auth.signin() issues.", NULL
+	},
+	{
+		"refresh_ttl", SETTING_INT, S(refresh_ttl), 60, 365 * DAY, GUC_UNIT_S, 30 * DAY, NULL,
+		"Lifetime of a session that auth.signin_session() opens, renewed by each refresh.", NULL
+	},
+	{
+		"issuer", SETTING_NAME, S(issuer), 0, 0, 0, 0, "jwt_auth",
+		"Value of the iss claim issued and required.", NULL
+	},
+	{
+		"audience", SETTING_NAME, S(audience), 0, 0, 0, 0, "authenticated",
+		"Value of the aud claim issued and required.", NULL
+	},
+	{
+		"leeway", SETTING_INT, S(leeway), 0, 300, GUC_UNIT_S, 30, NULL,
+		"Clock skew tolerated when checking exp, nbf and iat.", NULL
+	},
+	{
+		"bcrypt_cost", SETTING_INT, S(bcrypt_cost), 10, 20, 0, 12, NULL,
+		"Cost factor of the bcrypt hash of new passwords.",
+		"Each step doubles the time of a signup and a signin."
+	},
+	{
+		"max_failed_signins", SETTING_INT, S(max_failed_signins), 0, 1000, 0, 5, NULL,
+		"Failed sign-ins for one email before it is locked for a while.",
+		"0 turns throttling off."
+	},
+	{
+		"signin_lockout", SETTING_INT, S(signin_lockout), 30, DAY, GUC_UNIT_S, 900, NULL,
+		"Longest lock of an email after failed sign-ins, and how long failures are remembered.", NULL
+	},
+	{
+		"check_sessions", SETTING_BOOL, S(check_sessions), 0, 0, 0, true, NULL,
+		"Whether auth.verify() refuses tokens whose session has ended.",
+		"Off makes verification stateless: a token then stays valid until it expires, "
+		"whatever happens to its session or its user."
+	},
 };
 
 #define FIELD(s, def, type) ((type *) ((char *) (s) + (def)->offset))
@@ -142,7 +162,7 @@ format_seconds(int secs)
  */
 bool
 jwt_auth_guc_setting_parse(const SettingDef *def, const char *value, Settings *into,
-				  const char **detail)
+						   const char **detail)
 {
 	switch (def->type)
 	{

@@ -61,7 +61,7 @@ extern int	jwt_auth_cache_size;
 extern void jwt_auth_guc_init(void);
 extern const SettingDef *jwt_auth_guc_setting_find(const char *name);
 extern bool jwt_auth_guc_setting_parse(const SettingDef *def, const char *value,
-							  Settings *into, const char **detail);
+									   Settings *into, const char **detail);
 extern char *jwt_auth_guc_setting_format(const SettingDef *def, const Settings *from);
 extern void jwt_auth_guc_setting_copy(const SettingDef *def, Settings *to, const Settings *from);
 

@@ -65,7 +65,8 @@ static char *identity_claims = NULL;
 typedef struct ClaimsExtra
 {
 	char		sub[IDENTITY_MAX_SUB + 1];	/* its "sub" */
-	uint64		stamp;			/* the jwt_auth_identity_set() call that made it */
+	uint64		stamp;			/* the jwt_auth_identity_set() call that made
+								 * it */
 	bool		origin_known;	/* set by auth.verify() in this process */
 	bool		foreign;		/* if so: verified as another issuer's token */
 } ClaimsExtra;

@@ -14,7 +14,7 @@ extern void jwt_auth_identity_init(void);
 #include "utils/uuid.h"
 
 extern void jwt_auth_identity_set(const char *sub, const char *claims, bool foreign,
-						 bool is_local);
+								  bool is_local);
 extern void jwt_auth_identity_refused(void);
 extern void jwt_auth_identity_require_account(pg_uuid_t *uid);
 extern text *jwt_auth_claim_text(const char *name);

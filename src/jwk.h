@@ -19,7 +19,8 @@
 typedef struct JwkKey
 {
 	char		kid[TOKEN_MAX_KID + 1];
-	char		alg[TOKEN_MAX_ALG + 1]; /* EdDSA, ES256, ES384, ES512, RS256, PS256 */
+	char		alg[TOKEN_MAX_ALG + 1]; /* EdDSA, ES256, ES384, ES512, RS256,
+										 * PS256 */
 	EVP_PKEY   *pkey;			/* the caller frees it */
 } JwkKey;
 

@@ -30,7 +30,10 @@
 
 /* PostgreSQL 18 and later show the name and version in pg_get_loaded_modules(). */
 #ifdef PG_MODULE_MAGIC_EXT
-PG_MODULE_MAGIC_EXT(.name = "jwt_auth", .version = JWT_AUTH_VERSION);
+PG_MODULE_MAGIC_EXT(
+					.name = "jwt_auth",
+					.version = JWT_AUTH_VERSION
+);
 #else
 PG_MODULE_MAGIC;
 #endif

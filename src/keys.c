@@ -168,7 +168,10 @@ keys_load(void)
 		k->created_at = DatumGetTimestampTz(d[3]);
 		if (k->alg != SIG_HS256)
 		{
-			/* An asymmetric key whose public key does not parse verifies nothing. */
+			/*
+			 * An asymmetric key whose public key does not parse verifies
+			 * nothing.
+			 */
 			if (!isnull[4])
 			{
 				k->public_pem = MemoryContextStrdup(fresh, TextDatumGetCString(d[4]));

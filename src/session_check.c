@@ -127,6 +127,7 @@ session_lookup(const unsigned char sid[16], const unsigned char sub[16],
 		relid = jwt_auth_db_table("sessions", &owner);
 	}
 	rel = jwt_auth_session_scan_open(relid);
+
 	/*
 	 * If an invalidation taken in since (opening the table takes them in)
 	 * reset what was remembered, or nothing was, read it from the table.

@@ -13,6 +13,6 @@
 #include "datatype/timestamp.h"
 
 extern void jwt_auth_session_create(const char *session_id, const char *user_id,
-						   TimestampTz expires_at);
+									TimestampTz expires_at);
 
 #endif							/* JWT_AUTH_SESSION_STORE_H */

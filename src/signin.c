@@ -139,8 +139,8 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 	email = jwt_auth_email_argument(PG_GETARG_DATUM(0), &why);
 
 	/*
-	 * Throttle by the normalised address, or by the argument as given when
-	 * it cannot be an address: unknown emails are throttled like real ones.
+	 * Throttle by the normalised address, or by the argument as given when it
+	 * cannot be an address: unknown emails are throttled like real ones.
 	 */
 	if (email != NULL)
 		throttle_key = email;

@@ -51,7 +51,7 @@
 #include "throttle.h"
 #include "throttle_file.h"
 
-#define THROTTLE_FIRST_LOCK	30		/* seconds */
+#define THROTTLE_FIRST_LOCK	30	/* seconds */
 
 /* This backend's mapping of the table, once it has one. */
 static const ThrottleTable *table = NULL;
@@ -147,7 +147,11 @@ count_in_entry(ThrottleEntry *e, TimestampTz now, int max_failures, int lockout)
 
 		e->locked_until = TimestampTzPlusMilliseconds(now, lock * 1000);
 	}
-	/* Failures are remembered for signin_lockout after the last one, or after the lock. */
+
+	/*
+	 * Failures are remembered for signin_lockout after the last one, or after
+	 * the lock.
+	 */
 	e->forget_at = TimestampTzPlusMilliseconds(Max(now, e->locked_until), (int64) lockout * 1000);
 	return 0;
 }
@@ -220,6 +224,7 @@ jwt_auth_throttle_attempt(const char *email, size_t len, ThrottleKey *tk)
 	now = GetCurrentTimestamp();
 	jwt_auth_throttle_file_lock();
 	e = find_entry(tk);
+
 	/*
 	 * A new email takes a free entry, unless the overflow counters already
 	 * hold failures that may be its own: those are never dropped.
@@ -236,6 +241,7 @@ jwt_auth_throttle_attempt(const char *email, size_t len, ThrottleKey *tk)
 			e->locked_until = 0;
 		}
 	}
+
 	/*
 	 * The shared counters forget by the server's signin_lockout, never a
 	 * longer one a database chose for itself.

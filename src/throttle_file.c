@@ -127,6 +127,7 @@ prepare_file(int fd, ThrottleHeader *out)
 	h.nbuckets = nbuckets;
 	if (!pg_strong_random(h.salt, sizeof(h.salt)))
 		return EIO;
+
 	/*
 	 * Truncating to zero first zeroes every counter; the blocks are then
 	 * allocated, so that a full disk fails here, with an error, rather than

@@ -49,8 +49,8 @@
 
 typedef struct CachedToken
 {
-	char	   *data;			/* the token, then the JSON and a NUL; NULL
-								 * if the slot is empty */
+	char	   *data;			/* the token, then the JSON and a NUL; NULL if
+								 * the slot is empty */
 	uint32		token_len;
 	uint32		json_len;
 	char		claims[CLAIMS_FIXED];	/* the bytes of TokenClaims before
@@ -152,14 +152,14 @@ slot_of(const char *token, size_t len)
  */
 bool
 jwt_auth_token_cache_lookup(const char *token, size_t len, const TokenRules *rules,
-				   TokenClaims *claims)
+							TokenClaims *claims)
 {
 	CachedToken *slot;
 
 	/*
 	 * Take in the invalidations other backends have sent (cheap when there
-	 * are none), so that a key retired by a committed transaction has
-	 * emptied the cache before it is consulted.
+	 * are none), so that a key retired by a committed transaction has emptied
+	 * the cache before it is consulted.
 	 */
 	AcceptInvalidationMessages();
 	if (!current(rules))
@@ -182,7 +182,7 @@ jwt_auth_token_cache_lookup(const char *token, size_t len, const TokenRules *rul
  */
 void
 jwt_auth_token_cache_store(const char *token, size_t len, const TokenRules *rules,
-				  const TokenClaims *claims)
+						   const TokenClaims *claims)
 {
 	CachedToken *slot;
 	char	   *data;

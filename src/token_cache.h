@@ -17,8 +17,8 @@
 #define TOKEN_CACHE_MAX_TOKEN	2048
 
 extern bool jwt_auth_token_cache_lookup(const char *token, size_t len, const TokenRules *rules,
-							   TokenClaims *claims);
+										TokenClaims *claims);
 extern void jwt_auth_token_cache_store(const char *token, size_t len, const TokenRules *rules,
-							  const TokenClaims *claims);
+									   const TokenClaims *claims);
 
 #endif							/* JWT_AUTH_TOKEN_CACHE_H */

@@ -47,7 +47,10 @@ verify_impl(PG_FUNCTION_ARGS)
 
 	jwt_auth_identity_set(claims.sub_text, claims.json, claims.foreign, is_local);
 
-	/* Another issuer's subject need not be a UUID: then there is none to return. */
+	/*
+	 * Another issuer's subject need not be a UUID: then there is none to
+	 * return.
+	 */
 	if (!claims.sub_is_uuid)
 		PG_RETURN_NULL();
 	result = (pg_uuid_t *) palloc(sizeof(pg_uuid_t));

@@ -122,7 +122,7 @@ choose_key(const TokenHeader *hdr, const JsDoc *doc, const Settings *cfg,
  */
 void
 jwt_auth_verify_policy_check(FunctionCallInfo fcinfo, int argno, bool ignore_expiry,
-					 TokenClaims *claims)
+							 TokenClaims *claims)
 {
 	text	   *token;
 	const char *data;
@@ -173,7 +173,7 @@ jwt_auth_verify_policy_check(FunctionCallInfo fcinfo, int argno, bool ignore_exp
 
 	if (!hdr.has_kid)
 		jwt_auth_refuse(gettext_noop("token key is unknown"),
-			   gettext_noop("The token header has no \"kid\"."));
+						gettext_noop("The token header has no \"kid\"."));
 
 	if (!jwt_auth_token_decode_payload(&hdr, claims->json, &claims->json_len, &doc, &detail))
 		refuse_status(TOKEN_MALFORMED, detail);

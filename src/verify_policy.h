@@ -15,6 +15,6 @@
 #include "jose/claims.h"
 
 extern void jwt_auth_verify_policy_check(FunctionCallInfo fcinfo, int argno,
-								 bool ignore_expiry, TokenClaims *claims);
+										 bool ignore_expiry, TokenClaims *claims);
 
 #endif							/* JWT_AUTH_VERIFY_POLICY_H */

@@ -104,7 +104,7 @@ check_audience(const JsDoc *doc, const char *audience, bool foreign,
  */
 TokenStatus
 jwt_auth_claims_check(const JsDoc *doc, const TokenRules *rules,
-			 TokenClaims *claims, const char **detail)
+					  TokenClaims *claims, const char **detail)
 {
 	const JsValue *v;
 	TokenStatus st;
@@ -172,10 +172,11 @@ jwt_auth_claims_check(const JsDoc *doc, const TokenRules *rules,
 		*detail = gettext_noop("The \"iat\" claim is not an integer NumericDate.");
 		return TOKEN_MALFORMED;
 	}
+
 	/*
-	 * The string claims jwt_auth issues must be strings in its own tokens;
-	 * in another issuer's, claims jwt_auth does not use are not its
-	 * business ("email": null, "role": ["admin"] are fine there).
+	 * The string claims jwt_auth issues must be strings in its own tokens; in
+	 * another issuer's, claims jwt_auth does not use are not its business
+	 * ("email": null, "role": ["admin"] are fine there).
 	 */
 	if (!optional_string(doc, "iss") ||
 		(!rules->foreign && (!optional_string(doc, "email") ||
@@ -221,7 +222,7 @@ jwt_auth_claims_check(const JsDoc *doc, const TokenRules *rules,
  */
 TokenStatus
 jwt_auth_claims_check_times(const TokenClaims *claims, const TokenRules *rules,
-				   const char **detail)
+							const char **detail)
 {
 	if (!rules->ignore_expiry && rules->now >= claims->exp + rules->leeway)
 	{

@@ -33,8 +33,8 @@ typedef struct TokenClaims
 	bool		foreign;		/* checked by the rules of another issuer */
 	bool		sub_is_uuid;
 	unsigned char sub[16];		/* the subject, when it is a UUID */
-	char		sub_text[TOKEN_MAX_NAME + 1];	/* the subject as text: a
-												 * UUID in canonical lower-case
+	char		sub_text[TOKEN_MAX_NAME + 1];	/* the subject as text: a UUID
+												 * in canonical lower-case
 												 * form, else as given */
 	bool		has_sid;
 	unsigned char sid[16];		/* the session ("sid"), a UUID */
@@ -48,8 +48,8 @@ typedef struct TokenClaims
 } TokenClaims;
 
 extern TokenStatus jwt_auth_claims_check(const JsDoc *doc, const TokenRules *rules,
-								TokenClaims *claims, const char **detail);
+										 TokenClaims *claims, const char **detail);
 extern TokenStatus jwt_auth_claims_check_times(const TokenClaims *claims,
-									  const TokenRules *rules, const char **detail);
+											   const TokenRules *rules, const char **detail);
 
 #endif							/* JWT_AUTH_CLAIMS_H */

@@ -94,7 +94,7 @@ jwt_auth_codec_b64url_encode(const unsigned char *src, size_t len, char *dst)
  */
 bool
 jwt_auth_codec_b64url_decode(const char *src, size_t len, unsigned char *dst,
-					size_t dstcap, size_t *outlen)
+							 size_t dstcap, size_t *outlen)
 {
 	size_t		rem = len % 4;
 	size_t		need = len / 4 * 3 + (rem == 2 ? 1 : rem == 3 ? 2 : 0);

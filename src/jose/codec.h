@@ -27,8 +27,8 @@
 extern size_t jwt_auth_codec_b64url_span(const char *s, size_t len);
 extern size_t jwt_auth_codec_b64url_encode(const unsigned char *src, size_t len, char *dst);
 extern bool jwt_auth_codec_b64url_decode(const char *src, size_t len,
-								unsigned char *dst, size_t dstcap,
-								size_t *outlen);
+										 unsigned char *dst, size_t dstcap,
+										 size_t *outlen);
 extern bool jwt_auth_codec_uuid_parse(const char *text, size_t len, unsigned char uuid[16]);
 extern void jwt_auth_codec_uuid_format(const unsigned char uuid[16], char out[37]);
 extern int	jwt_auth_codec_hex_digit(char c);

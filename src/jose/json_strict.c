@@ -162,7 +162,7 @@ parse_string(JsParser *ps, const char **str, size_t *len)
 				n++;
 		}
 		else if ((n = jwt_auth_codec_utf8_length((const unsigned char *) ps->p,
-										(size_t) (ps->end - ps->p))) == 0)
+												 (size_t) (ps->end - ps->p))) == 0)
 			return fail(ps, JS_ERR_UTF8);
 		if (!put_bytes(doc, ps->p, n))
 			return false;
@@ -410,7 +410,7 @@ parse_value(JsParser *ps, JsValue *out, bool top_member)
 }
 
 bool
-jwt_auth_js_parse_object(const char *text, size_t len, JsDoc *doc)
+jwt_auth_js_parse_object(const char *json, size_t len, JsDoc *doc)
 {
 	JsParser	ps;
 
@@ -425,8 +425,8 @@ jwt_auth_js_parse_object(const char *text, size_t len, JsDoc *doc)
 		return false;
 	}
 
-	ps.p = text;
-	ps.end = text + len;
+	ps.p = json;
+	ps.end = json + len;
 	ps.depth = 0;
 	ps.doc = doc;
 

@@ -90,7 +90,7 @@ typedef struct JsDoc
  * NUL characters, nesting deeper than JS_MAX_DEPTH, and documents over the
  * limits above.  On failure doc->error says why.
  */
-extern bool jwt_auth_js_parse_object(const char *text, size_t len, JsDoc *doc);
+extern bool jwt_auth_js_parse_object(const char *json, size_t len, JsDoc *doc);
 extern const JsValue *jwt_auth_js_get(const JsDoc *doc, const char *name);
 extern bool jwt_auth_js_string_equals(const JsValue *v, const char *s);
 

@@ -50,7 +50,7 @@ jwt_auth_hmac_key_new(const unsigned char *secret, size_t len)
 {
 	unsigned char block[SHA256_BLOCK];
 	unsigned int n = 0;
-	HmacKey *key;
+	HmacKey    *key;
 	bool		ok;
 
 	if (secret == NULL || len < HMAC_MIN_SECRET)
@@ -98,7 +98,7 @@ jwt_auth_hmac_key_free(HmacKey *key)
 /* The HMAC-SHA256 of "data" under "key"; false if OpenSSL fails. */
 bool
 jwt_auth_hmac_sha256(HmacKey *key, const unsigned char *data, size_t len,
-			unsigned char mac[HMAC_SHA256_LEN])
+					 unsigned char mac[HMAC_SHA256_LEN])
 {
 	unsigned char inner[HMAC_SHA256_LEN];
 	unsigned int n1 = 0;

@@ -30,6 +30,6 @@ typedef struct HmacKey HmacKey;
 extern HmacKey *jwt_auth_hmac_key_new(const unsigned char *secret, size_t len);
 extern void jwt_auth_hmac_key_free(HmacKey *key);
 extern bool jwt_auth_hmac_sha256(HmacKey *key, const unsigned char *data, size_t len,
-						unsigned char mac[HMAC_SHA256_LEN]);
+								 unsigned char mac[HMAC_SHA256_LEN]);
 
 #endif							/* JWT_AUTH_MAC_H */

@@ -214,7 +214,7 @@ set_pss(EVP_PKEY_CTX *pctx)
  */
 bool
 jwt_auth_signature_check(const SignatureKey *key, const unsigned char *input, size_t len,
-				const unsigned char *sig, size_t siglen, const char **detail)
+						 const unsigned char *sig, size_t siglen, const char **detail)
 {
 	unsigned char der[ES512_LEN + 16];
 	int			width = ecdsa_width(key->alg);
@@ -289,7 +289,7 @@ jwt_auth_signature_check(const SignatureKey *key, const unsigned char *input, si
  */
 size_t
 jwt_auth_signature_make(const SignatureKey *key, const unsigned char *input, size_t len,
-			   unsigned char *out, size_t outcap)
+						unsigned char *out, size_t outcap)
 {
 	unsigned char der[SIGNATURE_MAX_LEN + 16];
 	size_t		derlen = sizeof(der);

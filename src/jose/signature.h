@@ -51,11 +51,11 @@ extern SignatureAlg jwt_auth_signature_alg(const char *name);
 extern const char *jwt_auth_signature_alg_name(SignatureAlg alg);
 extern size_t jwt_auth_signature_max_len(SignatureAlg alg);
 extern bool jwt_auth_signature_check(const SignatureKey *key,
-							const unsigned char *input, size_t len,
-							const unsigned char *sig, size_t siglen,
-							const char **detail);
+									 const unsigned char *input, size_t len,
+									 const unsigned char *sig, size_t siglen,
+									 const char **detail);
 extern size_t jwt_auth_signature_make(const SignatureKey *key,
-							 const unsigned char *input, size_t len,
-							 unsigned char *out, size_t outcap);
+									  const unsigned char *input, size_t len,
+									  unsigned char *out, size_t outcap);
 
 #endif							/* JWT_AUTH_SIGNATURE_H */

@@ -102,7 +102,7 @@ parse_json_segment(const char *seg, size_t seglen, char *buf, size_t *buflen,
 
 TokenStatus
 jwt_auth_token_parse_header(const char *token, size_t len, TokenHeaderCache *cache,
-				   TokenHeader *hdr, const char **detail)
+							TokenHeader *hdr, const char **detail)
 {
 	const char *dot1 = NULL;
 	const char *dot2 = NULL;
@@ -236,7 +236,7 @@ jwt_auth_token_parse_header(const char *token, size_t len, TokenHeaderCache *cac
  */
 TokenStatus
 jwt_auth_token_check_signature(const char *token, const TokenHeader *hdr,
-					  const SignatureKey *key, const char **detail)
+							   const SignatureKey *key, const char **detail)
 {
 	unsigned char sig[SIGNATURE_MAX_LEN + 3];
 	size_t		siglen;
@@ -268,7 +268,7 @@ jwt_auth_token_check_signature(const char *token, const TokenHeader *hdr,
 		return TOKEN_BAD_SIGNATURE;
 	}
 	if (!jwt_auth_signature_check(key, (const unsigned char *) token, hdr->signing_input_len,
-						 sig, siglen, detail))
+								  sig, siglen, detail))
 		return TOKEN_BAD_SIGNATURE;
 	return TOKEN_OK;
 }
@@ -279,7 +279,7 @@ jwt_auth_token_check_signature(const char *token, const TokenHeader *hdr,
  */
 bool
 jwt_auth_token_decode_payload(const TokenHeader *hdr, char *buf, size_t *buflen,
-					 JsDoc *doc, const char **detail)
+							  JsDoc *doc, const char **detail)
 {
 	return parse_json_segment(hdr->payload, hdr->payload_len, buf, buflen, doc,
 							  true, detail);
@@ -321,7 +321,7 @@ json_quote(const char *s, char *out, size_t pos, size_t cap)
 
 size_t
 jwt_auth_token_sign(const SignatureKey *key, const char *kid, const char *claims_json,
-		   char *out, size_t outcap)
+					char *out, size_t outcap)
 {
 	const char *name = jwt_auth_signature_alg_name(key->alg);
 	char		header[TOKEN_MAX_KID * 6 + 64];

@@ -76,13 +76,13 @@ typedef struct TokenHeaderCache
 } TokenHeaderCache;
 
 extern TokenStatus jwt_auth_token_parse_header(const char *token, size_t len,
-									  TokenHeaderCache *cache,
-									  TokenHeader *hdr, const char **detail);
+											   TokenHeaderCache *cache,
+											   TokenHeader *hdr, const char **detail);
 extern TokenStatus jwt_auth_token_check_signature(const char *token, const TokenHeader *hdr,
-										 const SignatureKey *key,
-										 const char **detail);
+												  const SignatureKey *key,
+												  const char **detail);
 extern bool jwt_auth_token_decode_payload(const TokenHeader *hdr, char *buf, size_t *buflen,
-								 JsDoc *doc, const char **detail);
+										  JsDoc *doc, const char **detail);
 
 /*
  * Sign a token with "key".  "claims_json" must be a JSON object, "kid"
@@ -90,6 +90,6 @@ extern bool jwt_auth_token_decode_payload(const TokenHeader *hdr, char *buf, siz
  * length, or 0 if it cannot be signed or would exceed TOKEN_MAX_LENGTH.
  */
 extern size_t jwt_auth_token_sign(const SignatureKey *key, const char *kid,
-						 const char *claims_json, char *out, size_t outcap);
+								  const char *claims_json, char *out, size_t outcap);
 
 #endif							/* JWT_AUTH_TOKEN_H */
