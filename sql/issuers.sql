@@ -138,6 +138,14 @@ SELECT regress.try_verify(:'t_a_ed25519') AS ed25519_name;
 SELECT auth.verify(:'t_a_es256_uuid') AS uuid_subject, auth.uid(), auth.user_id(), auth.role();
 SELECT auth.verify(:'t_a_upper_uuid') AS upper_case_uuid, auth.user_id();
 COMMIT;
+-- The key policy applies again when the cache loads a key: a P-256 key
+-- stored as ES384 (whose curve is P-384) is left out, so the issuer has no
+-- key of that kid; stored as ES256 again, it verifies.
+BEGIN;
+UPDATE auth.issuer_keys SET alg = 'ES384' WHERE kid = 'a-es';
+SELECT regress.try_verify(:'t_a_es256_uuid') AS p256_key_stored_as_es384;
+ROLLBACK;
+SELECT regress.try_verify(:'t_a_es256_uuid') AS p256_key_stored_as_es256;
 -- B has no audience: tokens with any "aud", or none, verify.
 SELECT regress.try_verify(:'t_b') AS b_any_audience, regress.try_verify(:'t_b_noaud') AS b_no_audience;
 -- A "sub" of 255 bytes is the longest.
