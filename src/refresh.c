@@ -58,15 +58,6 @@ static DbQuery find_token = {
 	.expect = SPI_OK_SELECT,
 };
 
-static DbQuery revoke_session = {
-	.sql = "UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
-	"WHERE id OPERATOR(pg_catalog.=) $1 AND revoked_at IS NULL",
-	.tables = {"sessions"},
-	.nargs = 1,
-	.argtypes = {UUIDOID},
-	.expect = SPI_OK_UPDATE,
-};
-
 static DbQuery lock_session = {
 	.sql = "SELECT revoked_at IS NOT NULL, "
 	"expires_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
@@ -120,7 +111,7 @@ end_reused_session(Datum session, const char *session_id, Oid owner, bool ours)
 	bool		apart = !ours && jwt_auth_revoke_session_apart(session_id, owner);
 
 	if (!apart)
-		(void) jwt_auth_db_run(&revoke_session, &session, NULL, NULL);
+		jwt_auth_revoke_session(session);
 	if (apart)
 		ereport(WARNING,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),

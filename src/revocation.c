@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * revocation.c
- *	  Ending a session in a transaction of its own, whatever becomes of the
- *	  caller's.
+ *	  Ending a session: in a transaction of its own, whatever becomes of the
+ *	  caller's, or else in the caller's.
  *
  * When auth.refresh() sees a retired refresh token again, the session must
  * end, and stay ended even if the caller then rolls its transaction back
@@ -85,6 +85,16 @@ revoked_for_good(pg_uuid_t *id)
 	if (jwt_auth_db_run(&read_revoked, args, NULL, &r) != 1)
 		return false;
 	return DatumGetBool(jwt_auth_db_value(&r, 0, 0, &isnull));
+}
+
+/*
+ * Revoke session "session" (a uuid) in the caller's transaction, connected
+ * by jwt_auth_db_connect(), as the owner of auth.sessions.
+ */
+void
+jwt_auth_revoke_session(Datum session)
+{
+	(void) jwt_auth_db_run(&revoke_session, &session, NULL, NULL);
 }
 
 /*
