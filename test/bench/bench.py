@@ -11,8 +11,11 @@
    measures it (openssl speed) in the same rounds, and against jwt_auth's
    own EdDSA tokens; the same token again, against an own token again.
 2. RLS overhead: a user's tasks read through the policy with a verified
-   identity, against the same query with an explicit WHERE user_id = $1 as
-   a role that bypasses RLS; and the plan.
+   identity, in each form of the policy (auth.uid() as a sub-select, and
+   called directly), with and without the index qual in the query, against
+   the same query with an explicit WHERE user_id = $1 as a role that
+   bypasses RLS: pgbench with and without prepared statements, the latency
+   of the statement alone, its planning and execution times; and the plans.
 3. A request transaction (BEGIN; verify; read own tasks; COMMIT) in pgbench
    against the same without verify, with tokens drawn from all N and from
    100 active users'.
@@ -91,11 +94,15 @@ def timed(conn, sql, args=()):
     return best
 
 
-def pgbench(script, user, password, seconds, clients=2):
+def pgbench(script, user, password, seconds, clients=2, protocol="extended"):
+    """tps of SCRIPT run by pgbench for SECONDS.  The extended protocol
+    without prepared statements (-M extended) parses and plans every
+    statement every time, as the example app does: psycopg with
+    prepare_threshold=None, which PgBouncer's transaction mode needs."""
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
         f.write(script)
     env = dict(os.environ, PGUSER=user, PGPASSWORD=password)
-    out = subprocess.run(["pgbench", "-n", "-M", "extended", "-c", str(clients), "-j", str(clients),
+    out = subprocess.run(["pgbench", "-n", "-M", protocol, "-c", str(clients), "-j", str(clients),
                           "-T", str(seconds), "-f", f.name, DB], env=env, capture_output=True, text=True)
     os.unlink(f.name)
     if out.returncode != 0:
@@ -123,17 +130,26 @@ def openssl_ed25519_verify_us():
     raise SystemExit(f"no Ed25519 verify rate in openssl speed output:\n{out.stdout}")
 
 
+def alternated(runs, seconds, rounds=3):
+    """tps of pgbench runs, each (key, argument tuple for pgbench() without
+    the duration, a function to call before it or None), alternated ROUNDS
+    times so that the machine's drift hits all alike; the best of each, by
+    key."""
+    part = max(1, seconds // rounds)
+    best = {}
+    for _ in range(rounds):
+        for key, args, before in runs:
+            if before:
+                before()
+            best[key] = max(best.get(key, 0.0), pgbench(*args[:3], part, *args[3:]))
+    return best
+
+
 def side_by_side(a, b, seconds):
     """tps of two pgbench runs (argument tuples for pgbench() without the
-    duration), alternated ROUNDS times so that the machine's drift hits both
-    alike; the best of each."""
-    rounds = 3
-    part = max(1, seconds // rounds)
-    best_a = best_b = 0.0
-    for _ in range(rounds):
-        best_a = max(best_a, pgbench(*a[:3], part, *a[3:]))
-        best_b = max(best_b, pgbench(*b[:3], part, *b[3:]))
-    return best_a, best_b
+    duration), alternated; the best of each."""
+    best = alternated([("a", a, None), ("b", b, None)], seconds)
+    return best["a"], best["b"]
 
 
 def outside_eddsa(c, user, one):
@@ -238,6 +254,126 @@ def outside_eddsa(c, user, one):
           f"(target <= 1.10)")
     print(f"   outside (same) / length() floor:          {best['outside_same'] / best['same_floor']:6.2f}     "
           f"(target <= 3, as own tokens)")
+
+
+# The forms of the todo policy that section 2 compares (USING and WITH CHECK
+# alike): auth.uid() as a sub-select, which the planner makes an InitPlan run
+# once per query, and auth.uid() called directly, which the planner can use
+# as an index condition (it is STABLE), evaluated once per index scan.
+POLICY_FORMS = {
+    "initplan": "user_id = (SELECT auth.uid())",
+    "direct": "user_id = auth.uid()",
+}
+
+
+def rls_policy_forms(c):
+    """Section 2: one user's tasks read through each form of the policy,
+    with and without the index qual in the query, against the same read
+    with an explicit WHERE as a role that bypasses RLS (the baseline), and
+    the baseline again (what the noise alone gives).  The policy is changed
+    (ALTER POLICY) before each run that needs another form, so that all
+    read the same table; the schema's own is put back at the end."""
+    uid, token = c.execute("SELECT user_id, token FROM bench_tokens WHERE n = 1").fetchone()
+    using, check = c.execute("SELECT pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid) "
+                             "FROM pg_policy WHERE polrelid = 'tasks'::regclass AND polname = 'tasks_owner'").fetchone()
+    in_force = {"form": None}
+
+    def set_form(form):
+        if in_force["form"] != form:
+            c.execute(f"ALTER POLICY tasks_owner ON tasks USING ({POLICY_FORMS[form]}) "
+                      f"WITH CHECK ({POLICY_FORMS[form]})")
+            in_force["form"] = form
+
+    # Which form the example's schema has, as the server prints it.
+    example = None
+    for form in POLICY_FORMS:
+        set_form(form)
+        if c.execute("SELECT pg_get_expr(polqual, polrelid) FROM pg_policy "
+                     "WHERE polrelid = 'tasks'::regclass AND polname = 'tasks_owner'").fetchone()[0] == using:
+            example = form
+
+    explicit = f"SELECT * FROM tasks WHERE user_id = '{uid}'"
+    own = "SELECT * FROM tasks WHERE user_id = auth.uid()"
+    # (key, label, role, policy form or None, query)
+    variants = [
+        ("explicit", "explicit WHERE user_id = '<id>', BYPASSRLS", "bench_bypass", None, explicit),
+        ("initplan", f"policy {POLICY_FORMS['initplan']}", "todo_app", "initplan", "SELECT * FROM tasks"),
+        ("initplan_q", "  the same, query WHERE user_id = auth.uid()", "todo_app", "initplan", own),
+        ("direct", f"policy {POLICY_FORMS['direct']}", "todo_app", "direct", "SELECT * FROM tasks"),
+        ("direct_q", "  the same, query WHERE user_id = auth.uid()", "todo_app", "direct", own),
+        ("explicit_again", "the baseline again  [noise]", "bench_bypass", None, explicit),
+    ]
+
+    def before(form):
+        return (lambda: set_form(form)) if form else None
+
+    # pgbench: both protocols, every run verifying the token first, so that
+    # the ratio is the read's.
+    rounds = 1 if SMOKE else 5
+    tps = {}
+    for protocol in ("extended", "prepared"):
+        tps[protocol] = alternated(
+            [(key, ("BEGIN;\nSELECT auth.verify(token) FROM bench_tokens WHERE n = 1;\n"
+                    f"{query};\nCOMMIT;\n", role, "bench password", 1, protocol), before(form))
+             for key, _label, role, form, query in variants],
+            1 if SMOKE else PGBENCH_SECONDS, rounds)
+
+    # Per statement, in rounds alternating the variants: the latency of the
+    # read alone (libpq, extended protocol, nothing prepared, no conversion
+    # of the rows in Python), and the planning and execution times EXPLAIN
+    # ANALYZE gives (planning leaves out parsing and the rewriting that adds
+    # the policy); medians.  And the plan of each.
+    calls = 20 if SMOKE else 500
+    latency, planning, execution, plans = {}, {}, {}, {}
+    for _ in range(rounds):
+        for key, _label, role, form, query in variants:
+            if form:
+                set_form(form)
+            with psycopg.connect(dbname=DB, user=role, password="bench password", host="127.0.0.1",
+                                 port=os.environ.get("PGPORT"), prepare_threshold=None) as app:
+                with app.transaction():
+                    app.execute("SELECT auth.verify(%s)", [token])
+                    plans[key] = [r[0] for r in app.execute("EXPLAIN (COSTS OFF) " + query).fetchall()]
+                    sql = query.encode()
+                    for i in range(calls + 10):
+                        start = time.perf_counter()
+                        result = app.pgconn.exec_params(sql, [])
+                        elapsed = time.perf_counter() - start
+                        assert result.ntuples == TASKS_PER_USER, f"{key}: {result.ntuples} rows"
+                        if i >= 10:
+                            latency.setdefault(key, []).append(elapsed * 1e6)
+                    for _ in range(calls):
+                        p = app.execute("EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON, FORMAT JSON) "
+                                        + query).fetchone()[0][0]
+                        planning.setdefault(key, []).append(p["Planning Time"] * 1000)
+                        execution.setdefault(key, []).append(p["Execution Time"] * 1000)
+    c.execute(f"ALTER POLICY tasks_owner ON tasks USING ({using}) WITH CHECK ({check})")
+
+    lat = {key: statistics.median(v) for key, v in latency.items()}
+    print(f"\n2. RLS read of one user's {TASKS_PER_USER} tasks, after verify, 1 client: pgbench tps "
+          f"(best of {rounds} rounds) and time ratio to the baseline;")
+    print("   -M extended plans every statement every time, as the example app (psycopg, "
+          "prepare_threshold=None); -M prepared plans once")
+    print(f"   {'':<48} {'extended':>9} {'ratio':>6} {'prepared':>9} {'ratio':>6}")
+    for key, label, _role, form, _query in variants:
+        mark = "  [example]" if form == example and key == form else ""
+        print(f"   {label + mark:<48} {tps['extended'][key]:9.0f} "
+              f"{tps['extended']['explicit'] / tps['extended'][key]:6.3f} "
+              f"{tps['prepared'][key]:9.0f} {tps['prepared']['explicit'] / tps['prepared'][key]:6.3f}")
+    if example:
+        print(f"   time ratio, the example's policy / explicit:   "
+              f"{tps['extended']['explicit'] / tps['extended'][example]:6.3f}     (target <= 1.10)")
+    else:
+        print("   the example's policy is none of these forms: " + using)
+    print(f"   per statement, µs (median of {rounds * calls}): latency (libpq) / its ratio; "
+          "planning / execution (EXPLAIN ANALYZE)")
+    for key, label, *_ in variants:
+        print(f"   {label:<48} {lat[key]:7.1f} {lat[key] / lat['explicit']:6.3f}   "
+              f"{statistics.median(planning[key]):5.1f} / {statistics.median(execution[key]):5.1f}")
+    print("   plans:")
+    for key, label, *_ in variants:
+        if key != "explicit_again":
+            print(f"   {label.strip():<46}: " + " | ".join(p.strip() for p in plans[key]))
 
 
 def main():
@@ -406,25 +542,8 @@ def main():
 
     outside_eddsa(c, user, one)
 
-    # --- 2: RLS overhead ---
-    uid, token = c.execute("SELECT user_id, token FROM bench_tokens WHERE n = 1").fetchone()
-    with psycopg.connect(dbname=DB, user="todo_app", password="bench password", host="127.0.0.1",
-                         port=os.environ.get("PGPORT")) as app:
-        with app.transaction():
-            app.execute("SELECT auth.verify(%s)", [token])
-            plan = [r[0] for r in app.execute("EXPLAIN (COSTS OFF) SELECT * FROM tasks").fetchall()]
-    # Both transactions verify the token, so that the ratio is the read's.
-    rls, explicit = side_by_side(
-        ("BEGIN;\nSELECT auth.verify(token) FROM bench_tokens WHERE n = 1;\n"
-         "SELECT * FROM tasks;\nCOMMIT;\n", "todo_app", "bench password", 1),
-        ("BEGIN;\nSELECT auth.verify(token) FROM bench_tokens WHERE n = 1;\n"
-         f"SELECT * FROM tasks WHERE user_id = '{uid}';\nCOMMIT;\n", "bench_bypass", "bench password", 1),
-        PGBENCH_SECONDS)
-    print("\n2. RLS read of one user's %d tasks, after verify, 1 client (tps)" % TASKS_PER_USER)
-    print(f"   through the policy:                      {rls:10.0f}")
-    print(f"   explicit WHERE user_id = $1, no RLS:     {explicit:10.0f}")
-    print(f"   time ratio policy / explicit:            {explicit / rls:6.3f}     (target <= 1.10)")
-    print("   plan: " + " | ".join(p.strip() for p in plan))
+    # --- 2: RLS overhead, by the form of the policy ---
+    rls_policy_forms(c)
 
     # --- 3: request transaction ---
     # Tokens drawn from all N (each seen for the first time, as after a
