@@ -135,8 +135,9 @@ SELECT auth.verify(:'ada_tok' || 'x');
 ROLLBACK;
 RESET ROLE;
 
--- The policy is index-friendly and evaluates auth.uid() once (an InitPlan).
--- The plan is read as JSON: its text form names InitPlans differently from
+-- The policy is index-friendly: auth.uid() is the condition of a scan of
+-- tasks_user_id_idx (evaluated once per scan), with no InitPlan.  The plan
+-- is read as JSON: its text form names InitPlans differently from
 -- PostgreSQL 17 on.
 CREATE FUNCTION regress.plan_of(query text) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -151,6 +152,7 @@ SET LOCAL enable_seqscan = off;
 SET LOCAL ROLE todo_app;
 SELECT auth.verify(:'bob_tok') IS NOT NULL AS bob;
 SELECT jsonb_path_query_array(p, 'strict $.** ? (exists (@."Index Name"))."Index Name"') AS indexes,
+       jsonb_path_query_array(p, 'strict $.** ? (exists (@."Index Cond"))."Index Cond"') AS index_conds,
        jsonb_path_query_array(p, 'strict $.** ? (@."Parent Relationship" == "InitPlan")."Node Type"') AS initplans,
        jsonb_path_query_array(p, 'strict $.** ? (exists (@."Relation Name"))."Relation Name"') AS relations
   FROM regress.plan_of('SELECT * FROM tasks') p;
