@@ -26,12 +26,13 @@ fi
 [ "$(id -u)" -ne 0 ] || bash test/deps.sh versions
 work=$(mktemp -d /tmp/jwt_auth_bench_build.XXXXXX)
 trap 'bench_server_stop; rm -rf "$work"' EXIT
-bench_tree_copy "$work/tree"
-bench_build "$work/tree"
-make -C "$work/tree" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+# The server first: nothing is installed for a server of another build.
 if [ -n "${PGHOST:-}${PGPORT:-}" ]; then
     bench_server_check
 else
     bench_server_start
 fi
+bench_tree_copy "$work/tree"
+bench_build "$work/tree"
+make -C "$work/tree" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
 /usr/bin/python3 test/bench/bench.py
