@@ -32,7 +32,7 @@ bench_build() {
     make -C "$1" -s -j"$(nproc)" PG_CONFIG="$PG_CONFIG" >/dev/null
 }
 
-# as_server CMD: a command of the user the server runs as.
+# bench_as_server CMD: a command of the user the server runs as.
 bench_as_server() {
     if [ "$(id -u)" -eq 0 ]; then
         su postgres -s /bin/bash -c "$1"
