@@ -89,6 +89,14 @@ SELECT name, pg_temp.try_trust('https://a.example', jwks::jsonb) AS result FROM 
     ('for encryption',     '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"' || :'a_ed_x' || '","kid":"k","use":"enc"}]}'),
     ('alg of another kty', '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"' || :'a_ed_x' || '","kid":"k","alg":"ES256"}]}'),
     ('short x',            '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"AAAA","kid":"k"}]}'),
+    -- Small-order Ed25519 points (anyone can sign for them) and encodings of
+    -- a y of p = 2^255 - 19 or more.
+    ('Ed25519 identity',   '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","kid":"k"}]}'),
+    ('Ed25519 y = 0',      '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","kid":"k"}]}'),
+    ('Ed25519 order 2',    '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"7P_______________________________________38","kid":"k"}]}'),
+    ('Ed25519 order 8',    '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"xxdqcD1N2E-6PAt2DRBnDyogU_osOczGTsf9d5KsA_o","kid":"k"}]}'),
+    ('Ed25519 y = p',      '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"7f_______________________________________38","kid":"k"}]}'),
+    ('Ed25519 y = p + 3',  '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"8P_______________________________________38","kid":"k"}]}'),
     ('point off curve',    '{"keys":[{"kty":"EC","crv":"P-256","x":"' || :'a_es_x' || '","y":"' || :'a_ed_x' || '","kid":"k"}]}'),
     ('RSA without alg',    '{"keys":[{"kty":"RSA","n":"' || :'rsa_n' || '","e":"AQAB","kid":"k"}]}'),
     ('RSA exponent 3',     '{"keys":[{"kty":"RSA","n":"' || :'rsa_n' || '","e":"Aw","kid":"k","alg":"PS256"}]}'),
@@ -146,6 +154,19 @@ UPDATE auth.issuer_keys SET alg = 'ES384' WHERE kid = 'a-es';
 SELECT regress.try_verify(:'t_a_es256_uuid') AS p256_key_stored_as_es384;
 ROLLBACK;
 SELECT regress.try_verify(:'t_a_es256_uuid') AS p256_key_stored_as_es256;
+-- With a small-order Ed25519 key, anyone signs anything: A and R the
+-- identity and S = 0 verify for any claims, here the "sub" of a local user.
+-- Stored by hand, such a key is left out when the cache loads it.
+INSERT INTO auth.issuer_keys (issuer, kid, alg, public_key) VALUES ('https://a.example', 'a-small', 'EdDSA',
+    E'-----BEGIN PUBLIC KEY-----\n'
+    || encode(decode('302a300506032b6570032100' || '01' || repeat('00', 31), 'hex'), 'base64')
+    || E'\n-----END PUBLIC KEY-----\n');
+SELECT regress.try_verify(
+    regress.b64url(convert_to('{"alg":"EdDSA","kid":"a-small"}', 'UTF8')) || '.'
+    || regress.b64url(convert_to(json_build_object('iss', 'https://a.example', 'aud', 'todo-api', 'sub', :'own_uid',
+                                                   'exp', extract(epoch FROM now())::bigint + 600)::text, 'UTF8')) || '.'
+    || regress.b64url(decode('01' || repeat('00', 63), 'hex'))) AS forged_with_small_order_key;
+DELETE FROM auth.issuer_keys WHERE kid = 'a-small';
 -- B has no audience: tokens with any "aud", or none, verify.
 SELECT regress.try_verify(:'t_b') AS b_any_audience, regress.try_verify(:'t_b_noaud') AS b_no_audience;
 -- A "sub" of 255 bytes is the longest.

@@ -60,9 +60,71 @@ rsa_problem(EVP_PKEY *pkey, SignatureAlg alg)
 }
 
 /*
+ * The encodings of the Ed25519 points of small order (1, 2, 4 and 8) and
+ * of non-canonical points, which an Ed25519 public key must not be.  A key
+ * of small order makes a signature of a small-order R and S = 0 verify for
+ * any message, so anyone could sign for it.  A point is encoded as its y
+ * coordinate, 255 bits little-endian, and the sign of x in the top bit.
+ * The y of the small-order points: 0 (order 4), 1 (the identity), p - 1
+ * (order 2), and Y8 and p - Y8 (order 8), where p = 2^255 - 19; whatever
+ * the sign bit.  A y of p or more is not canonical.
+ */
+static const unsigned char ed25519_small_order_y[][32] = {
+	/* 0 */
+	{0},
+	/* 1 */
+	{0x01},
+	/* p - 1 */
+	{0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+	/* Y8 */
+	{0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f,
+	0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a},
+	/* p - Y8 */
+	{0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
+	0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05},
+};
+
+/* p = 2^255 - 19, little-endian. */
+static const unsigned char ed25519_p[32] = {
+	0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
+};
+
+/* What makes an Ed25519 public key unfit, or NULL. */
+static const char *
+ed25519_problem(EVP_PKEY *pkey)
+{
+	unsigned char raw[32];
+	size_t		len = sizeof(raw);
+	bool		below_p = false;
+
+	if (EVP_PKEY_get_raw_public_key(pkey, raw, &len) != 1 || len != sizeof(raw))
+		return "The Ed25519 public key cannot be read.";
+	raw[31] &= 0x7f;			/* y alone, without the sign of x */
+
+	/* y < p, compared from the most significant byte down */
+	for (int i = 31; i >= 0; i--)
+	{
+		if (raw[i] != ed25519_p[i])
+		{
+			below_p = raw[i] < ed25519_p[i];
+			break;
+		}
+	}
+	if (!below_p)
+		return "The Ed25519 public key is not a canonical encoding of a point.";
+	for (size_t i = 0; i < sizeof(ed25519_small_order_y) / sizeof(ed25519_small_order_y[0]); i++)
+		if (memcmp(raw, ed25519_small_order_y[i], sizeof(raw)) == 0)
+			return "The Ed25519 public key is a point of small order, for which anyone could make signatures.";
+	return NULL;
+}
+
+/*
  * What makes "pkey" unfit for "alg", as a sentence for errdetail, or NULL if
  * it is fit: for ES256, ES384 and ES512 an EC key on P-256, P-384 and
- * P-521; for EdDSA an Ed25519 key; for RS256 and PS256 an RSA key of
+ * P-521; for EdDSA an Ed25519 key whose point is canonical and not of
+ * small order; for RS256 and PS256 an RSA key of
  * RSA_MIN_BITS to RSA_MAX_BITS (the largest signature a token may carry is
  * SIGNATURE_MAX_LEN bytes) with an odd public exponent of at least 65537;
  * and, for all, a key that passes OpenSSL's public-key checks (for EC, a
@@ -99,6 +161,8 @@ jwt_auth_key_policy_problem(EVP_PKEY *pkey, SignatureAlg alg, bool check_private
 		case SIG_EDDSA:
 			if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519)
 				problem = "EdDSA needs an Ed25519 key.";
+			else
+				problem = ed25519_problem(pkey);
 			break;
 		case SIG_HS256:
 		case SIG_UNKNOWN:
