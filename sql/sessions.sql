@@ -112,6 +112,15 @@ SELECT regress.try_verify(:'g1');
 SELECT auth.signin('kim@example.com', 'kim password 1') AS x1 \gset
 UPDATE auth.sessions SET expires_at = now() - interval '1 second' WHERE id = (regress.part(:'x1', 2) ->> 'sid')::uuid;
 SELECT regress.try_verify(:'x1') AS expired_session;
+-- A session this backend's cache remembers stops its tokens when its
+-- expiry passes, though nothing changed its row: a session of auth.signin()
+-- lasts as long as its token, which the leeway still accepts a moment after.
+SET jwt_auth.token_ttl = 1;
+SELECT auth.signin('kim@example.com', 'kim password 1') AS x2 \gset
+SELECT regress.try_verify(:'x2') AS short_session_cached;
+SELECT pg_sleep(1.2);
+SELECT regress.try_verify(:'x2') AS short_session_past_expiry;
+RESET jwt_auth.token_ttl;
 
 -- A token whose sid names another user's session is refused.
 SELECT auth.signin('kim@example.com', 'kim password 1') AS k2 \gset
