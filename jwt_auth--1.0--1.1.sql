@@ -153,9 +153,11 @@ CREATE FUNCTION auth.retire_key(kid text) RETURNS boolean
     END;
 COMMENT ON FUNCTION auth.retire_key(text) IS 'stop a key from verifying and signing (owner only)';
 
+-- PARALLEL UNSAFE: it may fill the key cache, a query with the latest
+-- snapshot, which parallel mode forbids even in the leader.
 CREATE FUNCTION auth.jwks() RETURNS jsonb
     AS 'MODULE_PATHNAME', 'jwt_auth_jwks'
-    LANGUAGE C STABLE PARALLEL RESTRICTED;
+    LANGUAGE C STABLE PARALLEL UNSAFE;
 COMMENT ON FUNCTION auth.jwks() IS 'the public keys as a JSON Web Key Set (RFC 7517)';
 
 -- The owner's toolkit: configuration, keys, cleanup.

@@ -42,17 +42,29 @@ RESET ROLE;
 DROP TABLE par_items;
 
 -- Every function labelled PARALLEL SAFE runs in a worker: the identity
--- accessors do; auth.jwks(), which reads auth.keys, is PARALLEL RESTRICTED
--- and so stays in the leader even when parallel mode is forced.
+-- accessors do.  auth.role() is PARALLEL RESTRICTED; every other function
+-- is PARALLEL UNSAFE, since it writes or may fill a cache through a query
+-- of its own, which parallel mode forbids even in the leader.
 SELECT p.oid::regprocedure AS parallel_safe FROM pg_proc p
  WHERE p.pronamespace = 'auth'::regnamespace AND p.proparallel = 's'
    AND p.oid NOT IN (SELECT objid FROM pg_depend d JOIN pg_extension e ON d.refobjid = e.oid
                      WHERE e.extname = 'pgcrypto' AND d.deptype = 'e')
  ORDER BY 1;
+SELECT p.oid::regprocedure AS parallel_restricted FROM pg_proc p
+ WHERE p.pronamespace = 'auth'::regnamespace AND p.proparallel = 'r'
+ ORDER BY 1;
+-- With the caches to fill again (a new key, a new setting), under forced
+-- parallel query.
+SELECT auth.rotate_key('ES256') IS NOT NULL AS rotated,
+       auth.configure('leeway', '20') AS leeway;
 BEGIN;
 CALL regress.force_parallel();
-SELECT jsonb_typeof(auth.jwks() -> 'keys') AS jwks_keys;
+SELECT jsonb_array_length(auth.jwks() -> 'keys') AS jwks_keys;
+SELECT value FROM auth.configuration() WHERE setting = 'leeway';
+SELECT count(*) > 0 AS keys_listed FROM auth.list_keys();
+SELECT count(*) AS issuers FROM auth.trusted_issuers();
 SELECT auth.verify(:'t1') IS NOT NULL AS verified;
 SELECT auth.uid() = :'u1' AS uid, auth.user_id() = :'u1' AS user_id, auth.email(), auth.role(),
        auth.jwt() ->> 'sub' = :'u1' AS jwt;
 COMMIT;
+SELECT auth.configure('leeway', NULL) IS NOT NULL AS leeway_reset;
