@@ -35,6 +35,15 @@
  * longer than the rules say, but it can never make the table forget or
  * shorten a count or a lock.
  *
+ * A counter remembers the database whose failures it holds, or that it
+ * holds those of several.  A new email takes a free entry of its set
+ * unless both of its counters may hold failures of its own database; so a
+ * flood in one database, which fills the counters with its own failures,
+ * does not send the emails of another database there, and that database,
+ * with half of each set its own, locks none of them for it.  Only a
+ * database whose own half of a set is full counts its emails in counters
+ * the others have raised.
+ *
  * src/throttle.c
  *
  *-------------------------------------------------------------------------
@@ -157,6 +166,25 @@ count_in_entry(ThrottleEntry *e, TimestampTz now, int max_failures, int lockout)
 }
 
 /*
+ * Count a failure of this database in an overflow counter, raising it to
+ * "failures" if below.  A counter that held nothing is this database's; one
+ * that held another's failures holds several databases' from now on, even
+ * when it is not raised: it may hold this failure.
+ */
+static void
+raise_bucket(ThrottleBucket *bucket, int32 failures, TimestampTz forget_at)
+{
+	if (bucket->failures == 0)
+		bucket->dbid = MyDatabaseId;
+	else if (bucket->dbid != MyDatabaseId)
+		bucket->dbid = InvalidOid;
+	if (bucket->failures >= failures)
+		return;
+	bucket->failures = failures;
+	bucket->forget_at = Max(bucket->forget_at, forget_at);
+}
+
+/*
  * Count a failure of an email in its two overflow counters (conservative
  * update: each is raised to one more than their minimum); returns when it
  * is locked until, if it is locked now (and then counts nothing).
@@ -177,27 +205,28 @@ count_in_buckets(const ThrottleKey *tk, TimestampTz now, int max_failures, int l
 	if (estimate >= max_failures)
 		return Min(a->forget_at, b->forget_at);
 	estimate++;
-	if (a->failures < estimate)
-	{
-		a->failures = estimate;
-		a->forget_at = Max(a->forget_at, forget_at);
-	}
-	if (b->failures < estimate)
-	{
-		b->failures = estimate;
-		b->forget_at = Max(b->forget_at, forget_at);
-	}
+	raise_bucket(a, estimate, forget_at);
+	raise_bucket(b, estimate, forget_at);
 	return 0;
 }
 
-/* True if the email has failures in the overflow counters (lock held). */
+/*
+ * True if an overflow counter may hold failures of this database: it holds
+ * failures, not yet forgotten, of this database or of several (lock held).
+ */
+static bool
+bucket_may_be_ours(const ThrottleBucket *bucket, TimestampTz now)
+{
+	return bucket->failures > 0 && now < bucket->forget_at &&
+		(bucket->dbid == MyDatabaseId || bucket->dbid == InvalidOid);
+}
+
+/* True if the email may have failures in the overflow counters (lock held). */
 static bool
 in_buckets(const ThrottleKey *tk, TimestampTz now)
 {
-	const ThrottleBucket *a = &table->buckets[tk->bucket[0]];
-	const ThrottleBucket *b = &table->buckets[tk->bucket[1]];
-
-	return a->failures > 0 && now < a->forget_at && b->failures > 0 && now < b->forget_at;
+	return bucket_may_be_ours(&table->buckets[tk->bucket[0]], now) &&
+		bucket_may_be_ours(&table->buckets[tk->bucket[1]], now);
 }
 
 /*

@@ -43,9 +43,13 @@ StaticAssertDecl(sizeof(ThrottleEntry) == 32, "the file's layout is fixed");
 typedef struct ThrottleBucket
 {
 	int32		failures;
-	int32		unused;
+	Oid			dbid;			/* the one database whose failures it holds;
+								 * InvalidOid: several, or a file made by an
+								 * earlier build, where it was unused */
 	TimestampTz forget_at;
 } ThrottleBucket;
+
+StaticAssertDecl(sizeof(ThrottleBucket) == 16, "the file's layout is fixed");
 
 /* This backend's mapping of the table. */
 typedef struct ThrottleTable

@@ -5,7 +5,8 @@
 # Each attempt is its own autocommit statement, or a rolled-back transaction:
 # the counters live outside any transaction and survive both.  Then: the
 # counters are per database, a flood of junk emails neither evicts nor
-# shortens a victim's count, and a server restart empties the table.
+# shortens a victim's count, a server restart empties the table, and a
+# flood in one database locks nobody in another.
 set -uo pipefail
 suite=throttle
 cd "$(dirname "$0")/.."
@@ -126,5 +127,27 @@ check "off switch" "$(q "SET jwt_auth.max_failed_signins = 0; SELECT auth.signin
 # A server restart empties the table.
 server_restart
 check "locks end with a restart" "$(signin victim@example.com 'right password 1')" "^t$"
+
+# A flood in one database locks nobody in another.  With one failure the
+# limit in both, 1000 junk emails here fill this database's half of every
+# set and then the overflow counters with its failures; twenty accounts of
+# the other database, none of them failing, then each sign in at once (they
+# take entries of their own database's half, not the flooded counters).
+q "SELECT auth.configure('max_failed_signins', '1')" >/dev/null
+q "SELECT auth.configure('max_failed_signins', '1')" "$db2" >/dev/null
+for i in $(seq 1 20); do q "SELECT auth.signup('calm$i@example.com', 'right password 1')" "$db2" >/dev/null; done
+flood 1001 1500 & flood 1501 2000 & wait
+probes=0
+for i in 1 2 3 4 5; do
+    case "$(signin "probe$i@example.com" 'wrong')" in *"too many failed sign-in attempts"*) probes=$((probes + 1)) ;; esac
+done
+check "the flood has filled the counters here: new emails locked at once" "$probes" "^[3-5]$"
+calm=0
+for i in $(seq 1 20); do
+    [ "$(signin "calm$i@example.com" 'right password 1' "$db2")" = t ] && calm=$((calm + 1))
+done
+check "a flood in another database locks none of 20 accounts" "$calm" "^20$"
+q "SELECT auth.configure('max_failed_signins', NULL)" >/dev/null
+q "SELECT auth.configure('max_failed_signins', NULL)" "$db2" >/dev/null
 
 finish
