@@ -79,6 +79,19 @@ SELECT count(*) AS failures FROM generate_series(1, 5) AS i
 SELECT auth.signin('locked@example.com', 'locked password 1');
 \echo :LAST_ERROR_SQLSTATE
 SELECT auth.signin('grace@example.com', 'grace password 1') IS NOT NULL AS others_not_throttled;
+-- Counts and locks are per database: in another database of the cluster
+-- the same email has its own, and signs in.
+\set regress_db :DBNAME
+CREATE DATABASE regress_signin_other;
+\c regress_signin_other
+SET client_min_messages = warning;
+CREATE EXTENSION jwt_auth CASCADE;
+SET jwt_auth.bcrypt_cost = 10;
+SELECT auth.signup('locked@example.com', 'locked password 1') IS NOT NULL AS signed_up_elsewhere;
+SELECT auth.signin('locked@example.com', 'locked password 1') IS NOT NULL AS not_locked_elsewhere;
+\c :regress_db
+DROP DATABASE regress_signin_other;
+SELECT regress.fails($$SELECT auth.signin('locked@example.com', 'locked password 1')$$) AS still_locked_here;
 
 -- The token lifetime follows jwt_auth.token_ttl; issuer and audience follow their settings.
 SET jwt_auth.token_ttl = '15min';
