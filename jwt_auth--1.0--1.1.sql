@@ -3,6 +3,93 @@
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION
 \echo Use "ALTER EXTENSION jwt_auth UPDATE TO '1.1'" to load this file. \quit
 
+-- Version 1.0 accepted a schema auth made beforehand, and objects of other
+-- extensions in it.  An update must end with what CREATE EXTENSION of 1.1
+-- guarantees, or not happen: schema auth belongs to the owner of the
+-- extension's tables and nobody else may create in it, pgcrypto belongs to
+-- a superuser or to the extension's owner, and the schema holds nothing
+-- but the extension's own objects (and what belongs to them: indexes, row
+-- types) and the C functions of pgcrypto's own library.  A function planted
+-- there, as an overload of auth.signin() that a client's parameter types
+-- would pick, would otherwise outlive the update.
+DO $$
+DECLARE
+    auth_nsp oid := 'auth'::pg_catalog.regnamespace;
+    jwt_ext oid := (SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'jwt_auth');
+    c_lang oid := (SELECT l.oid FROM pg_catalog.pg_language l WHERE l.lanname OPERATOR(pg_catalog.=) 'c');
+BEGIN
+    IF NOT EXISTS (
+           SELECT FROM pg_catalog.pg_namespace n
+             JOIN pg_catalog.pg_class c ON c.relnamespace OPERATOR(pg_catalog.=) n.oid
+                                       AND c.relname OPERATOR(pg_catalog.=) 'users'
+            WHERE n.oid OPERATOR(pg_catalog.=) auth_nsp
+              AND n.nspowner OPERATOR(pg_catalog.=) c.relowner
+              AND NOT EXISTS (SELECT FROM pg_catalog.aclexplode(n.nspacl) a
+                               WHERE a.grantee OPERATOR(pg_catalog.<>) n.nspowner
+                                 AND a.privilege_type OPERATOR(pg_catalog.=) 'CREATE')) THEN
+        RAISE EXCEPTION 'schema "auth" is not the extension''s own'
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'Another role than the owner of the extension''s tables owns schema auth or may create in it.',
+                  HINT = 'Give schema auth to the owner of auth.users and revoke CREATE on it from the others, then update again.';
+    END IF;
+    IF EXISTS (SELECT FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) e.extowner
+                WHERE e.extname OPERATOR(pg_catalog.=) 'pgcrypto' AND NOT r.rolsuper
+                  AND e.extowner OPERATOR(pg_catalog.<>) '@extowner@'::pg_catalog.regrole) THEN
+        RAISE EXCEPTION 'extension "pgcrypto" belongs to another role'
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'Its owner could drop it, and jwt_auth with it.',
+                  HINT = 'Have that role give pgcrypto to a superuser or to the owner of jwt_auth, then update again.';
+    END IF;
+    IF EXISTS (SELECT FROM pg_catalog.pg_class c
+                WHERE c.relnamespace OPERATOR(pg_catalog.=) auth_nsp
+                  AND c.relkind OPERATOR(pg_catalog.<>) ALL (ARRAY['i', 'I', 't']::"char"[])
+                  AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
+                                   WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                                     AND d.objid OPERATOR(pg_catalog.=) c.oid AND d.deptype OPERATOR(pg_catalog.=) 'e'
+                                     AND d.refobjid OPERATOR(pg_catalog.=) jwt_ext))
+       OR EXISTS (SELECT FROM pg_catalog.pg_type t
+                   WHERE t.typnamespace OPERATOR(pg_catalog.=) auth_nsp
+                     AND t.typrelid OPERATOR(pg_catalog.=) 0
+                     AND NOT EXISTS (SELECT FROM pg_catalog.pg_type e
+                                      WHERE e.typarray OPERATOR(pg_catalog.=) t.oid AND e.typrelid OPERATOR(pg_catalog.<>) 0)
+                     AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
+                                      WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass
+                                        AND d.objid OPERATOR(pg_catalog.=) t.oid AND d.deptype OPERATOR(pg_catalog.=) 'e'
+                                        AND d.refobjid OPERATOR(pg_catalog.=) jwt_ext))
+       OR EXISTS (SELECT FROM pg_catalog.pg_operator WHERE oprnamespace OPERATOR(pg_catalog.=) auth_nsp)
+       OR EXISTS (SELECT FROM pg_catalog.pg_opclass WHERE opcnamespace OPERATOR(pg_catalog.=) auth_nsp)
+       OR EXISTS (SELECT FROM pg_catalog.pg_opfamily WHERE opfnamespace OPERATOR(pg_catalog.=) auth_nsp)
+       OR EXISTS (SELECT FROM pg_catalog.pg_collation WHERE collnamespace OPERATOR(pg_catalog.=) auth_nsp)
+       OR EXISTS (SELECT FROM pg_catalog.pg_conversion WHERE connamespace OPERATOR(pg_catalog.=) auth_nsp)
+       OR EXISTS (SELECT FROM pg_catalog.pg_ts_config WHERE cfgnamespace OPERATOR(pg_catalog.=) auth_nsp)
+       OR EXISTS (SELECT FROM pg_catalog.pg_ts_dict WHERE dictnamespace OPERATOR(pg_catalog.=) auth_nsp)
+       OR EXISTS (SELECT FROM pg_catalog.pg_ts_parser WHERE prsnamespace OPERATOR(pg_catalog.=) auth_nsp)
+       OR EXISTS (SELECT FROM pg_catalog.pg_ts_template WHERE tmplnamespace OPERATOR(pg_catalog.=) auth_nsp)
+       OR EXISTS (SELECT FROM pg_catalog.pg_extension
+                   WHERE extnamespace OPERATOR(pg_catalog.=) auth_nsp
+                     AND extname OPERATOR(pg_catalog.<>) ALL (ARRAY['pgcrypto', 'jwt_auth']))
+       OR EXISTS (SELECT FROM pg_catalog.pg_proc p
+                   WHERE p.pronamespace OPERATOR(pg_catalog.=) auth_nsp
+                     AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
+                                      WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+                                        AND d.objid OPERATOR(pg_catalog.=) p.oid AND d.deptype OPERATOR(pg_catalog.=) 'e'
+                                        AND d.refobjid OPERATOR(pg_catalog.=) jwt_ext)
+                     AND NOT (p.prolang OPERATOR(pg_catalog.=) c_lang
+                              AND p.probin OPERATOR(pg_catalog.=) '$libdir/pgcrypto'
+                              AND EXISTS (SELECT FROM pg_catalog.pg_depend d
+                                            JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid
+                                           WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+                                             AND d.objid OPERATOR(pg_catalog.=) p.oid
+                                             AND d.deptype OPERATOR(pg_catalog.=) 'e'
+                                             AND e.extname OPERATOR(pg_catalog.=) 'pgcrypto'))) THEN
+        RAISE EXCEPTION 'schema "auth" holds objects that are not the extension''s own'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'Version 1.1 needs a schema of its own: only jwt_auth''s objects and pgcrypto''s own functions may be there.',
+                  HINT = 'Drop what else is in schema auth (SELECT oid::regprocedure FROM pg_proc WHERE pronamespace = ''auth''::regnamespace lists the functions), then update again.';
+    END IF;
+END
+$$;
+
 ALTER TABLE auth.keys
     DROP CONSTRAINT keys_alg_supported,
     DROP CONSTRAINT keys_secret_length,

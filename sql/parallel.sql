@@ -55,11 +55,10 @@ SELECT p.oid::regprocedure AS parallel_restricted FROM pg_proc p
  ORDER BY 1;
 -- With the caches to fill again (a new key, a new setting), under forced
 -- parallel query.
-SELECT auth.rotate_key('ES256') IS NOT NULL AS rotated,
-       auth.configure('leeway', '20') AS leeway;
+SELECT auth.rotate_key('ES256') AS new_kid, auth.configure('leeway', '20') AS leeway \gset
 BEGIN;
 CALL regress.force_parallel();
-SELECT jsonb_array_length(auth.jwks() -> 'keys') AS jwks_keys;
+SELECT (auth.jwks() -> 'keys') @> jsonb_build_array(jsonb_build_object('kid', :'new_kid')) AS new_key_published;
 SELECT value FROM auth.configuration() WHERE setting = 'leeway';
 SELECT count(*) > 0 AS keys_listed FROM auth.list_keys();
 SELECT count(*) AS issuers FROM auth.trusted_issuers();

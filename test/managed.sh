@@ -15,13 +15,14 @@ cd "$(dirname "$0")/.."
 app1=jwt_auth_tenant_app
 app2=jwt_auth_tenant_other
 restored=jwt_auth_tenant_restored
+planted=jwt_auth_tenant_planted
 tenant_pw='tenant password 1'
 app_pw='todo app password 1'
 dump=$(mktemp)
 cleanup() {
     stop_pgbouncer
     rm -f "$dump"
-    for d in "$app1" "$app2" "$restored"; do
+    for d in "$app1" "$app2" "$restored" "$planted"; do
         psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $d WITH (FORCE)"
     done
     psql -X -q -d postgres -c "DROP ROLE IF EXISTS todo_app" -c "DROP ROLE IF EXISTS tenant"
@@ -222,5 +223,28 @@ claims=$(psql -X -q -At -d "$restored" -c "SELECT convert_from(decode(rpad(trans
 check "the restored database issues configured tokens" "$claims" '"iss":"https://todo.example.com"'
 check "the restored database trusts the issuer" \
     "$(psql -X -q -At -d "$restored" -c "SELECT auth.verify('$idp_tok') IS NULL; SELECT auth.user_id()")" "^github\|4242$"
+
+# The tenant cannot plant a function through version 1.0: with pgcrypto its
+# own, it makes schema auth with a SECURITY DEFINER overload of auth.signin
+# that would keep its arguments, makes it a member of pgcrypto, and installs
+# 1.0, whose script let both pass; the update to 1.1 refuses, as CREATE
+# EXTENSION of 1.1 does.
+as_tenant postgres "CREATE DATABASE $planted" >/dev/null
+out=$(as_tenant "$planted" "SET client_min_messages = warning; CREATE EXTENSION pgcrypto; CREATE SCHEMA auth;
+    CREATE TABLE public.kept (args text);
+    CREATE FUNCTION auth.signin(email varchar, password varchar) RETURNS text LANGUAGE sql SECURITY DEFINER
+        AS \$\$ INSERT INTO public.kept VALUES (email || ':' || password) RETURNING args \$\$;
+    ALTER EXTENSION pgcrypto ADD FUNCTION auth.signin(varchar, varchar);
+    CREATE EXTENSION jwt_auth VERSION '1.0'; SELECT extversion FROM pg_extension WHERE extname = 'jwt_auth'")
+check "version 1.0 installs over the plant" "$out" "^1\.0$"
+out=$(PGUSER=tenant PGPASSWORD=$tenant_pw psql -X -q -At -h 127.0.0.1 -v VERBOSITY=verbose -d "$planted" \
+      -c "ALTER EXTENSION jwt_auth UPDATE" 2>&1)
+check "the update to 1.1 refuses the planted function" "$out" "ERROR:  55000: schema \"auth\" holds objects that are not the extension's own"
+check "and leaves 1.0 as it was" "$(as_tenant "$planted" "SELECT extversion FROM pg_extension WHERE extname = 'jwt_auth'")" "^1\.0$"
+as_tenant "$planted" "DROP EXTENSION jwt_auth" >/dev/null
+check "CREATE EXTENSION of 1.1 refuses it too" "$(as_tenant "$planted" "CREATE EXTENSION jwt_auth")" "schema \"auth\" already"
+as_tenant "$planted" "ALTER EXTENSION pgcrypto DROP FUNCTION auth.signin(varchar, varchar); DROP FUNCTION auth.signin(varchar, varchar)" >/dev/null
+check "without the plant, 1.0 updates" \
+    "$(as_tenant "$planted" "SET client_min_messages = warning; CREATE EXTENSION jwt_auth VERSION '1.0'; ALTER EXTENSION jwt_auth UPDATE; SELECT extversion FROM pg_extension WHERE extname = 'jwt_auth'")" "^1\.1$"
 
 finish
