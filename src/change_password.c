@@ -20,7 +20,6 @@
 #include "utils/uuid.h"
 
 #include "callable.h"
-#include "jose/codec.h"
 #include "config.h"
 #include "db.h"
 #include "identity.h"

@@ -19,9 +19,6 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
-#include <openssl/err.h>
-#include <openssl/pem.h>
-
 #include "db.h"
 #include "invalidation.h"
 #include "issuers.h"
@@ -68,23 +65,6 @@ free_issuer_keys(void *arg)
 		EVP_PKEY_free(k->pkey);
 		k->pkey = NULL;
 	}
-}
-
-/* The public key of a stored PEM, if it still passes the checks for "alg". */
-static EVP_PKEY *
-parse_key(const char *pem, SignatureAlg alg)
-{
-	BIO		   *bio = BIO_new_mem_buf(pem, -1);
-	EVP_PKEY   *pkey = bio ? PEM_read_bio_PUBKEY(bio, NULL, jwt_auth_key_policy_no_passphrase, NULL) : NULL;
-
-	BIO_free(bio);
-	ERR_clear_error();
-	if (pkey != NULL && jwt_auth_key_policy_problem(pkey, alg, false) != NULL)
-	{
-		EVP_PKEY_free(pkey);
-		return NULL;
-	}
-	return pkey;
 }
 
 static DbQuery read_issuers = {
@@ -161,7 +141,7 @@ issuers_load(void)
 		k->issuer = nissuers - 1;
 		strlcpy(k->kid, kid, sizeof(k->kid));
 		k->alg = jwt_auth_signature_alg(alg);
-		k->pkey = k->alg == SIG_UNKNOWN || k->alg == SIG_HS256 ? NULL : parse_key(pem, k->alg);
+		k->pkey = k->alg == SIG_UNKNOWN || k->alg == SIG_HS256 ? NULL : jwt_auth_key_policy_read_pem(pem, -1, false, k->alg);
 		if (k->pkey == NULL)
 		{
 			ereport(LOG,

@@ -23,9 +23,6 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#include <openssl/err.h>
-#include <openssl/pem.h>
-
 #include "callable.h"
 #include "db.h"
 #include "invalidation.h"
@@ -79,23 +76,6 @@ free_keys(void *arg)
 		EVP_PKEY_free(k->private_key);
 		k->public_key = k->private_key = NULL;
 	}
-}
-
-/* Parse a PEM public key and check that it fits "alg"; NULL if not. */
-static EVP_PKEY *
-parse_public_key(const char *pem, SignatureAlg alg)
-{
-	BIO		   *bio = BIO_new_mem_buf(pem, -1);
-	EVP_PKEY   *pkey = bio ? PEM_read_bio_PUBKEY(bio, NULL, jwt_auth_key_policy_no_passphrase, NULL) : NULL;
-
-	BIO_free(bio);
-	ERR_clear_error();
-	if (pkey != NULL && jwt_auth_key_policy_problem(pkey, alg, false) != NULL)
-	{
-		EVP_PKEY_free(pkey);
-		pkey = NULL;
-	}
-	return pkey;
 }
 
 /* The keys that are not retired; 1.0 has no public_key and retired_at. */
@@ -175,7 +155,7 @@ keys_load(void)
 			if (!isnull[4])
 			{
 				k->public_pem = MemoryContextStrdup(fresh, TextDatumGetCString(d[4]));
-				k->public_key = parse_public_key(k->public_pem, k->alg);
+				k->public_key = jwt_auth_key_policy_read_pem(k->public_pem, -1, false, k->alg);
 			}
 			if (k->public_key == NULL)
 			{
@@ -256,19 +236,7 @@ jwt_auth_keys_private_key(const JwtKey *key)
 	JwtKey	   *k = (JwtKey *) key;
 
 	if (k->private_key == NULL && k->alg != SIG_HS256)
-	{
-		BIO		   *bio = BIO_new_mem_buf(k->secret, (int) k->secret_len);
-		EVP_PKEY   *pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, jwt_auth_key_policy_no_passphrase, NULL) : NULL;
-
-		BIO_free(bio);
-		ERR_clear_error();
-		if (pkey != NULL && jwt_auth_key_policy_problem(pkey, k->alg, false) != NULL)
-		{
-			EVP_PKEY_free(pkey);
-			pkey = NULL;
-		}
-		k->private_key = pkey;
-	}
+		k->private_key = jwt_auth_key_policy_read_pem(k->secret, (int) k->secret_len, true, k->alg);
 	return k->private_key;
 }
 

@@ -21,7 +21,6 @@
 #include "utils/uuid.h"
 
 #include "callable.h"
-#include "jose/codec.h"
 #include "identity.h"
 #include "pg_compat.h"
 #include "secrets.h"

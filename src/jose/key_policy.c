@@ -19,6 +19,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 
 #include "codec.h"
 
@@ -183,6 +184,31 @@ jwt_auth_key_policy_problem(EVP_PKEY *pkey, SignatureAlg alg, bool check_private
 			"The key fails OpenSSL's key check: its private and public parts do not match, or one is invalid." :
 			"The public key fails OpenSSL's public-key check (for EC, a point that is not on the curve).";
 	return NULL;
+}
+
+/*
+ * The key of a PEM text of "len" bytes (-1: up to its NUL), a public key or
+ * with "private_key" a private one, if it parses and fits "alg" (its
+ * public part checked, as for every load of a cache); else NULL.
+ */
+EVP_PKEY *
+jwt_auth_key_policy_read_pem(const void *pem, int len, bool private_key, SignatureAlg alg)
+{
+	BIO		   *bio = BIO_new_mem_buf(pem, len);
+	EVP_PKEY   *pkey = NULL;
+
+	if (bio != NULL)
+		pkey = private_key ?
+			PEM_read_bio_PrivateKey(bio, NULL, jwt_auth_key_policy_no_passphrase, NULL) :
+			PEM_read_bio_PUBKEY(bio, NULL, jwt_auth_key_policy_no_passphrase, NULL);
+	BIO_free(bio);
+	ERR_clear_error();
+	if (pkey != NULL && jwt_auth_key_policy_problem(pkey, alg, false) != NULL)
+	{
+		EVP_PKEY_free(pkey);
+		pkey = NULL;
+	}
+	return pkey;
 }
 
 /* PEM passphrase callback: keys are never encrypted; never prompt. */
