@@ -43,6 +43,8 @@ import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from tokens import create_b64url, sign_tokens
+
 SMOKE = os.environ.get("BENCH_SMOKE") == "1"
 N = 2_000 if SMOKE else 100_000
 N_ASYM = 200 if SMOKE else 2_000
@@ -430,38 +432,21 @@ def main():
     c.execute(f"""
         INSERT INTO tasks (user_id, title)
         SELECT u.id, 'task ' || j FROM auth.users u, generate_series(1, {TASKS_PER_USER}) AS j""")
-    c.execute("""
-        CREATE FUNCTION b64url(bytea) RETURNS text LANGUAGE sql IMMUTABLE
-            AS $$ SELECT translate(rtrim(encode($1, 'base64'), '='), E'+/\\n', '-_') $$""")
+    create_b64url(c)
     kid, secret = c.execute("SELECT kid, secret FROM auth.keys").fetchone()
     # Token n belongs to user n % USERS and has a session and a jti of its own,
     # so that no two tokens are equal and no session is seen twice.
     c.execute(f"""
-        CREATE TABLE bench_tokens AS
-        SELECT n, u.id AS user_id, md5('session' || n)::uuid AS sid, NULL::text AS token
+        CREATE TABLE bench_sessions AS
+        SELECT n, u.id AS user_id, md5('session' || n)::uuid AS sid
           FROM generate_series(0, {N - 1}) AS n
           JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM auth.users) u
             ON u.k = n % {USERS}""")
     c.execute("""
         INSERT INTO auth.sessions (id, user_id, expires_at)
-        SELECT sid, user_id, now() + interval '1 day' FROM bench_tokens""")
-    c.execute("""
-        CREATE TABLE bench_signed AS
-        SELECT n, user_id, sid, s || '.' || b64url(hmac(convert_to(s, 'UTF8'), %s::bytea, 'sha256')) AS token
-          FROM (SELECT t.n, t.user_id, t.sid,
-                       b64url(convert_to(json_build_object('alg', 'HS256', 'typ', 'JWT', 'kid', %s::text)::text, 'UTF8'))
-                       || '.' ||
-                       b64url(convert_to(json_build_object(
-                           'iss', 'jwt_auth', 'aud', 'authenticated', 'sub', t.user_id,
-                           'email', 'user@bench.example', 'role', 'authenticated',
-                           'iat', extract(epoch FROM now())::bigint,
-                           'exp', extract(epoch FROM now())::bigint + 3600,
-                           'sid', t.sid, 'jti', md5('jti' || t.n)::uuid)::text, 'UTF8')) AS s
-                  FROM bench_tokens t) AS unsigned""",
-              [secret, kid])
-    c.execute("DROP TABLE bench_tokens")
-    c.execute("ALTER TABLE bench_signed RENAME TO bench_tokens")
-    c.execute("ALTER TABLE bench_tokens ADD PRIMARY KEY (n)")
+        SELECT sid, user_id, now() + interval '1 day' FROM bench_sessions""")
+    sign_tokens(c, "bench_sessions", "bench_tokens", secret, kid, "user@bench.example", 3600)
+    c.execute("DROP TABLE bench_sessions")
     c.execute("VACUUM ANALYZE")
     assert c.execute("SELECT count(DISTINCT token) FROM bench_tokens").fetchone()[0] == N
     c.execute("GRANT SELECT ON bench_tokens TO todo_app, bench_bypass")

@@ -28,6 +28,8 @@ import time
 
 import psycopg
 
+from tokens import create_b64url, sign_tokens
+
 from bench import machine
 
 SMOKE = os.environ.get("BENCH_SMOKE") == "1"
@@ -75,9 +77,7 @@ def setup(crypto):
     c.execute(f"""
         INSERT INTO auth.users (email, password_hash)
         SELECT 'user' || i || '@compare.example', 'x' FROM generate_series(1, {USERS}) AS i""")
-    c.execute(f"""
-        CREATE FUNCTION b64url(bytea) RETURNS text LANGUAGE sql IMMUTABLE
-            AS $$ SELECT translate(rtrim(encode($1, 'base64'), '='), E'+/\\n', '-_') $$""")
+    create_b64url(c)
     c.execute(f"""
         CREATE TABLE compare_sessions AS
         SELECT n, u.id AS user_id, md5('session' || n)::uuid AS sid
@@ -88,20 +88,8 @@ def setup(crypto):
         INSERT INTO auth.sessions (id, user_id, expires_at)
         SELECT sid, user_id, now() + interval '1 day' FROM compare_sessions""")
     kid, secret = c.execute("SELECT kid, secret FROM auth.keys").fetchone()
-    c.execute(f"""
-        CREATE TABLE compare_tokens AS
-        SELECT n, s || '.' || b64url({crypto}.hmac(convert_to(s, 'UTF8'), %s::bytea, 'sha256')) AS token
-          FROM (SELECT t.n,
-                       b64url(convert_to(json_build_object('alg', 'HS256', 'typ', 'JWT', 'kid', %s::text)::text, 'UTF8'))
-                       || '.' ||
-                       b64url(convert_to(json_build_object(
-                           'iss', 'jwt_auth', 'aud', 'authenticated', 'sub', t.user_id,
-                           'email', 'user@compare.example', 'role', 'authenticated',
-                           'iat', extract(epoch FROM now())::bigint,
-                           'exp', extract(epoch FROM now())::bigint + 86400,
-                           'sid', t.sid, 'jti', md5('jti' || t.n)::uuid)::text, 'UTF8')) AS s
-                  FROM compare_sessions t) AS unsigned""", [secret, kid])
-    c.execute("ALTER TABLE compare_tokens ADD PRIMARY KEY (n)")
+    sign_tokens(c, "compare_sessions", "compare_tokens", secret, kid, "user@compare.example", 86400,
+                hmac=f"{crypto}.hmac")
     c.execute("SELECT auth.signup('refresh@compare.example', %s)", [PASSWORD])
     c.execute("VACUUM ANALYZE")
     assert c.execute("SELECT count(DISTINCT token) FROM compare_tokens WHERE n > 0").fetchone()[0] == N
