@@ -123,8 +123,9 @@ jwt_auth_db_require_version(DbVersion version)
 /*
  * Connect to SPI for the queries of one SQL function, and stay in the
  * caller's memory context (SPI would switch to its own, as every SPI call
- * does on return; jwt_auth_db_run() switches back).  The caller runs as the tables' owner (it is
- * SECURITY DEFINER, or a background worker connected as that owner).
+ * does on return; jwt_auth_db_run() switches back).  The caller runs as the
+ * tables' owner (it is SECURITY DEFINER, or a background worker connected
+ * as that owner).
  */
 void
 jwt_auth_db_connect(void)

@@ -4,10 +4,10 @@
  *	  auth.rotate_key() and auth.import_key(): making and importing keys.
  *
  * Keys are made with OpenSSL: 32 random bytes for HS256, an EC key on P-256
- * for ES256, a 2048-bit RSA key for RS256, an Ed25519 key for EdDSA.  Private keys are stored as
- * PKCS#8 PEM in auth.keys.secret, readable by the table's owner only; the
- * public keys as PEM in auth.keys.public_key, published by auth.jwks()
- * (jwks.c).
+ * for ES256, a 2048-bit RSA key for RS256, an Ed25519 key for EdDSA.
+ * Private keys are stored as PKCS#8 PEM in auth.keys.secret, readable by
+ * the table's owner only; the public keys as PEM in auth.keys.public_key,
+ * published by auth.jwks() (jwks.c).
  * A new key is the newest, so it signs from the next token on; older keys
  * keep verifying until auth.retire_key() retires them.
  *

@@ -7,8 +7,9 @@
  *
  * The issuer selects the set of keys, the header's "kid" the key within
  * it, and the header's "alg" must then equal that key's algorithm exactly:
- * the token never chooses how it is checked.  Every refusal is SQLSTATE 28000 with a message naming the
- * cause; no part of the token is ever echoed into a message.
+ * the token never chooses how it is checked.  Every refusal is SQLSTATE
+ * 28000 with a message naming the cause; no part of the token is ever
+ * echoed into a message.
  *
  * src/verify_policy.c
  *
