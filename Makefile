@@ -21,7 +21,7 @@ DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
 REGRESS = install signup signin verify hostile identity sessions session_scan keys issuers settings configure cache todo parallel upgrade
-ISOLATION = signup_race key_revocation session_revocation refresh_revocation password_race config_change
+ISOLATION = signup_race key_revocation session_revocation refresh_revocation refresh_race password_race config_change
 
 SHLIB_LINK = -lcrypto
 PG_CPPFLAGS = -I$(srcdir)/src -DJWT_AUTH_VERSION='"$(EXTVERSION)"'

@@ -43,6 +43,7 @@
 #include "miscadmin.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
+#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/uuid.h"
@@ -237,6 +238,58 @@ jwt_auth_db_run(DbQuery *query, const Datum *args, const bool *nulls, DbResult *
 	if (SPI_tuptable != NULL)
 		SPI_freetuptable(SPI_tuptable);
 	return processed;
+}
+
+/*
+ * Run "query", which locks rows (FOR UPDATE), as jwt_auth_db_run() does,
+ * and return true; or return false if a row it would lock was changed by a
+ * transaction that committed after this one's snapshot was taken.  Only
+ * REPEATABLE READ and SERIALIZABLE transactions see that, as a
+ * serialization failure (40001), which here is undone by a subtransaction
+ * of its own instead of ending the caller's transaction: the caller learns
+ * that it lost a race and acts on it.  Under READ COMMITTED the lock waits
+ * and then reads the newest version of the row, so no subtransaction is
+ * needed.
+ */
+bool
+jwt_auth_db_try_lock(DbQuery *query, const Datum *args, const bool *nulls, DbResult *result)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	ResourceOwner caller_owner = CurrentResourceOwner;
+	volatile bool locked = true;
+
+	if (!IsolationUsesXactSnapshot())
+	{
+		(void) jwt_auth_db_run(query, args, nulls, result);
+		return true;
+	}
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(caller);
+	PG_TRY();
+	{
+		(void) jwt_auth_db_run(query, args, nulls, result);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller);
+		CurrentResourceOwner = caller_owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *error;
+
+		MemoryContextSwitchTo(caller);
+		error = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller);
+		CurrentResourceOwner = caller_owner;
+		if (error->sqlerrcode != ERRCODE_T_R_SERIALIZATION_FAILURE)
+			ReThrowError(error);
+		FreeErrorData(error);
+		locked = false;
+	}
+	PG_END_TRY();
+	return locked;
 }
 
 /*

@@ -8,7 +8,10 @@
  * retired token presented again means two parties hold tokens of one
  * session, one of them a thief: the session is ended, in a transaction of
  * its own (revocation.c), so the end holds whatever the caller does next.
- * auth.refresh() then returns no row, with a warning.
+ * auth.refresh() then returns no row, with a warning.  So it does for the
+ * second of two refreshes of one token at once, at every isolation level:
+ * under REPEATABLE READ and SERIALIZABLE the second cannot see the first's
+ * retirement, and learns of it from the failure to lock the token.
  *
  * src/refresh.c
  *
@@ -58,6 +61,21 @@ static DbQuery find_token = {
 	.expect = SPI_OK_SELECT,
 };
 
+/*
+ * The session of a token that another transaction retired (or deleted)
+ * after this one's snapshot was taken, without locking anything.
+ */
+static DbQuery find_session = {
+	.sql = "SELECT s.id, s.xmin, s.xmax "
+	"FROM auth.refresh_tokens rt "
+	"JOIN auth.sessions s ON s.id OPERATOR(pg_catalog.=) rt.session_id "
+	"WHERE rt.token_hash OPERATOR(pg_catalog.=) $1",
+	.tables = {"refresh_tokens", "sessions"},
+	.nargs = 1,
+	.argtypes = {BYTEAOID},
+	.expect = SPI_OK_SELECT,
+};
+
 static DbQuery lock_session = {
 	.sql = "SELECT revoked_at IS NOT NULL, "
 	"expires_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() "
@@ -100,14 +118,25 @@ refuse_ended(bool revoked, bool expired)
 						gettext_noop("Its session was not refreshed within refresh_ttl."));
 }
 
+/* Whether this transaction wrote or locked a row, from its xmin and xmax. */
+static bool
+row_is_ours(const DbResult *r, int xmin_col)
+{
+	bool		isnull;
+
+	return TransactionIdIsCurrentTransactionId(DatumGetTransactionId(jwt_auth_db_value(r, 0, xmin_col, &isnull))) ||
+		TransactionIdIsCurrentTransactionId(DatumGetTransactionId(jwt_auth_db_value(r, 0, xmin_col + 1, &isnull)));
+}
+
 /*
  * A retired token was presented again: end its session in a transaction of
  * its own, so that it stays ended whatever this one does; failing that (a
  * worker would wait for this transaction's own row lock), in this one.
  */
 static void
-end_reused_session(Datum session, const char *session_id, Oid owner, bool ours)
+end_reused_session(Datum session, Oid owner, bool ours)
 {
+	char	   *session_id = jwt_auth_db_uuid_text(session);
 	bool		apart = !ours && jwt_auth_revoke_session_apart(session_id, owner);
 
 	if (!apart)
@@ -162,7 +191,21 @@ refresh_impl(PG_FUNCTION_ARGS)
 	(void) jwt_auth_db_table("sessions", &owner);
 
 	jwt_auth_db_connect();
-	if (jwt_auth_db_run(&find_token, &hash, NULL, &r) == 0)
+	if (!jwt_auth_db_try_lock(&find_token, &hash, NULL, &r))
+	{
+		/*
+		 * REPEATABLE READ or SERIALIZABLE, and a transaction that committed
+		 * after this one's snapshot retired the token: a reuse, as READ
+		 * COMMITTED would have seen once the lock was granted.
+		 */
+		if (jwt_auth_db_run(&find_session, &hash, NULL, &r) == 0)
+			jwt_auth_refuse(gettext_noop("refresh token is invalid"),
+							gettext_noop("No session has this refresh token."));
+		end_reused_session(jwt_auth_db_value(&r, 0, 0, &isnull), owner, row_is_ours(&r, 1));
+		jwt_auth_db_finish();
+		return (Datum) 0;
+	}
+	if (r.nrows == 0)
 		jwt_auth_refuse(gettext_noop("refresh token is invalid"),
 						gettext_noop("No session has this refresh token."));
 	session = jwt_auth_db_value(&r, 0, 0, &isnull);
@@ -174,10 +217,7 @@ refresh_impl(PG_FUNCTION_ARGS)
 
 	if (DatumGetBool(jwt_auth_db_value(&r, 0, 3, &isnull)))
 	{
-		bool		ours = TransactionIdIsCurrentTransactionId(DatumGetTransactionId(jwt_auth_db_value(&r, 0, 6, &isnull))) ||
-			TransactionIdIsCurrentTransactionId(DatumGetTransactionId(jwt_auth_db_value(&r, 0, 7, &isnull)));
-
-		end_reused_session(session, session_id, owner, ours);
+		end_reused_session(session, owner, row_is_ours(&r, 6));
 		jwt_auth_db_finish();
 		return (Datum) 0;
 	}
