@@ -323,6 +323,9 @@ CREATE TABLE auth.issuers (
         CONSTRAINT issuers_issuer_length CHECK (pg_catalog.octet_length(issuer) OPERATOR(pg_catalog.<=) 255),
     audience text
         CONSTRAINT issuers_audience_length CHECK (pg_catalog.octet_length(audience) OPERATOR(pg_catalog.<=) 255),
+    max_lifetime interval DEFAULT '1 day'
+        CONSTRAINT issuers_max_lifetime_range
+        CHECK (max_lifetime OPERATOR(pg_catalog.>=) '1 second' AND max_lifetime OPERATOR(pg_catalog.<=) '30 days'),
     trusted_at timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 COMMENT ON TABLE auth.issuers IS 'other issuers whose tokens auth.verify() accepts; readable by the extension''s owner only';
@@ -353,11 +356,12 @@ CREATE TRIGGER issuer_keys_changed
 ALTER TABLE auth.issuers ENABLE ALWAYS TRIGGER issuers_changed;
 ALTER TABLE auth.issuer_keys ENABLE ALWAYS TRIGGER issuer_keys_changed;
 
-CREATE FUNCTION auth.trust_issuer(issuer text, jwks jsonb, audience text) RETURNS integer
+CREATE FUNCTION auth.trust_issuer(issuer text, jwks jsonb, audience text,
+                                  max_lifetime interval DEFAULT '1 day') RETURNS integer
     AS 'MODULE_PATHNAME', 'jwt_auth_trust_issuer'
     LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION auth.trust_issuer(text, jsonb, text) IS 'accept the tokens of an issuer, with the keys of its JWKS, replacing those it had (owner only); returns how many keys';
+COMMENT ON FUNCTION auth.trust_issuer(text, jsonb, text, interval) IS 'accept the tokens of an issuer, with the keys of its JWKS, replacing those it had (owner only); returns how many keys';
 
 CREATE FUNCTION auth.distrust_issuer(issuer text) RETURNS boolean
     LANGUAGE sql VOLATILE PARALLEL UNSAFE
@@ -369,13 +373,13 @@ CREATE FUNCTION auth.distrust_issuer(issuer text) RETURNS boolean
     END;
 COMMENT ON FUNCTION auth.distrust_issuer(text) IS 'stop accepting the tokens of an issuer (owner only)';
 
-CREATE FUNCTION auth.trusted_issuers(OUT issuer text, OUT audience text, OUT kid text, OUT alg text,
-                                     OUT trusted_at timestamptz)
+CREATE FUNCTION auth.trusted_issuers(OUT issuer text, OUT audience text, OUT max_lifetime interval,
+                                     OUT kid text, OUT alg text, OUT trusted_at timestamptz)
     RETURNS SETOF record
     LANGUAGE sql STABLE PARALLEL UNSAFE
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp
     BEGIN ATOMIC
-        SELECT i.issuer, i.audience, k.kid, k.alg, i.trusted_at
+        SELECT i.issuer, i.audience, i.max_lifetime, k.kid, k.alg, i.trusted_at
           FROM auth.issuers i JOIN auth.issuer_keys k ON k.issuer OPERATOR(pg_catalog.=) i.issuer
          ORDER BY i.issuer COLLATE "C", k.kid COLLATE "C";
     END;
@@ -406,7 +410,7 @@ BEGIN
                              'auth.sessions_changed()', 'auth.settings_changed()',
                              'auth.configure(text, text)', 'auth.configuration()', 'auth.list_keys()',
                              'auth.purge_sessions(interval)', 'auth.issuer()', 'auth.issuers_changed()',
-                             'auth.trust_issuer(text, jsonb, text)', 'auth.distrust_issuer(text)',
+                             'auth.trust_issuer(text, jsonb, text, interval)', 'auth.distrust_issuer(text)',
                              'auth.trusted_issuers()']::pg_catalog.regprocedure[]
     LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO %s', f, table_owner);
@@ -414,7 +418,7 @@ BEGIN
     EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION auth.signout_all(uuid), auth.rotate_key(text), '
                               'auth.import_key(text, bytea, text), auth.retire_key(text), '
                               'auth.configure(text, text), auth.configuration(), auth.list_keys(), '
-                              'auth.purge_sessions(interval), auth.trust_issuer(text, jsonb, text), '
+                              'auth.purge_sessions(interval), auth.trust_issuer(text, jsonb, text, interval), '
                               'auth.distrust_issuer(text), auth.trusted_issuers() TO %s', ext_owner);
 END
 $$;
@@ -429,5 +433,5 @@ REVOKE ALL ON auth.sessions, auth.refresh_tokens, auth.settings, auth.issuers, a
 REVOKE ALL ON FUNCTION auth.signout_all(uuid), auth.rotate_key(text),
     auth.import_key(text, bytea, text), auth.retire_key(text),
     auth.configure(text, text), auth.configuration(), auth.list_keys(),
-    auth.purge_sessions(interval), auth.trust_issuer(text, jsonb, text),
+    auth.purge_sessions(interval), auth.trust_issuer(text, jsonb, text, interval),
     auth.distrust_issuer(text), auth.trusted_issuers() FROM PUBLIC;

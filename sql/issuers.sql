@@ -1,12 +1,14 @@
 -- Tokens of other issuers (auth.trust_issuer()): the JWKS a trusted issuer
 -- may hand over and what is refused, the tokens that verify and the
 -- identity they set, every forgery refused, the token cache forgetting an
--- issuer's tokens when its keys change, and the owner-only rule.
+-- issuer's tokens when its keys change, the bound on their lifetime, and
+-- the owner-only rule.
 -- Fixtures (install.sql): regress.try_verify; the role regress_app.
 --
 -- The JWKS and tokens below were signed once, offline, with keys derived
 -- from fixed seeds (the SHA-256 of "issuer a ed25519", "issuer a p256",
--- "issuer a p256 two", "issuer b ed25519"); they expire in 2100.  Issuer A
+-- "issuer a p256 two", "issuer b ed25519"); issued in 2023, they expire in
+-- 2100, so they verify only where no lifetime is imposed.  Issuer A
 -- (https://a.example) has an Ed25519 key "a-ed" and a P-256 key "a-es",
 -- neither naming its "alg"; issuer B (https://b.example) an Ed25519 key
 -- "b-ed".  Their tokens carry Better Auth's kind of claims: a 32-character
@@ -45,16 +47,17 @@
 \set a_es_x 'w3h_k60-c24no1mJjWcZJk5CBGUWp6EZg6XvNBkCHEE'
 \set a_es_y 'a0uu9lGYM5AuAagogpSFWW0dS6BESBUW_oo9MlpojXw'
 
--- pg_temp.try_trust(issuer, jwks, audience): the number of keys trusted, or
--- the SQLSTATE, message and detail of the error.
-CREATE FUNCTION pg_temp.try_trust(issuer text, jwks jsonb, audience text DEFAULT 'todo-api') RETURNS text
+-- pg_temp.try_trust(issuer, jwks, audience, max_lifetime): the number of
+-- keys trusted, or the SQLSTATE, message and detail of the error.
+CREATE FUNCTION pg_temp.try_trust(issuer text, jwks jsonb, audience text DEFAULT 'todo-api',
+                                  max_lifetime interval DEFAULT '1 day') RETURNS text
     LANGUAGE plpgsql AS $$
 DECLARE
     state text;
     msg text;
     detail text;
 BEGIN
-    RETURN auth.trust_issuer(issuer, jwks, audience)::text;
+    RETURN auth.trust_issuer(issuer, jwks, audience, max_lifetime)::text;
 EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
     RETURN state || ' ' || msg || coalesce(nullif(': ' || detail, ': '), '');
@@ -87,6 +90,9 @@ SELECT name, pg_temp.try_trust('https://a.example', jwks::jsonb) AS result FROM 
     ('private',            '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"' || :'a_ed_x' || '","d":"' || :'ed_d' || '","kid":"k"}]}'),
     ('symmetric',          '{"keys":[{"kty":"oct","k":"c2VjcmV0","kid":"k","alg":"HS256"}]}'),
     ('for encryption',     '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"' || :'a_ed_x' || '","kid":"k","use":"enc"}]}'),
+    ('key_ops no verify',  '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"' || :'a_ed_x' || '","kid":"k","key_ops":["sign","encrypt"]}]}'),
+    ('key_ops empty',      '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"' || :'a_ed_x' || '","kid":"k","key_ops":[]}]}'),
+    ('key_ops a string',   '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"' || :'a_ed_x' || '","kid":"k","key_ops":"verify"}]}'),
     ('alg of another kty', '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"' || :'a_ed_x' || '","kid":"k","alg":"ES256"}]}'),
     ('short x',            '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"AAAA","kid":"k"}]}'),
     -- Small-order Ed25519 points (anyone can sign for them) and encodings of
@@ -113,13 +119,29 @@ SELECT pg_temp.try_trust(repeat('i', 256), :'jwks_a') AS long_issuer;
 SELECT pg_temp.try_trust('https://a.example', :'jwks_a', '') AS empty_audience;
 SELECT pg_temp.try_trust(current_setting('jwt_auth.issuer'), :'jwks_a') AS own_issuer;
 SELECT pg_temp.try_trust(NULL, :'jwks_a') AS null_issuer;
+-- The longest lifetime of the issuer's tokens is 1 second to 30 days.
+SELECT lifetime, pg_temp.try_trust('https://a.example', :'jwks_a', 'todo-api', lifetime::interval) AS result
+  FROM (VALUES ('0'), ('999 milliseconds'), ('-1 day'), ('30 days 1 second'), ('1 year')) AS cases(lifetime);
 SELECT count(*) AS nothing_trusted FROM auth.trusted_issuers();
 
--- Trusted: A with its audience, B with none.  An OKP Ed25519 key is EdDSA
--- and an EC P-256 key ES256 without saying so.
+-- Trusted with the default lifetime, a day: the fixtures, valid for 77
+-- years, are refused, and so would be a token whose "exp" is in 9999.
 SELECT auth.trust_issuer('https://a.example', :'jwks_a', 'todo-api') AS a_keys;
-SELECT auth.trust_issuer('https://b.example', :'jwks_b', NULL) AS b_keys;
-SELECT issuer, audience, kid, alg FROM auth.trusted_issuers();
+SELECT issuer, audience, max_lifetime, kid, alg FROM auth.trusted_issuers();
+SELECT regress.try_verify(:'t_a_eddsa') AS a_token_of_77_years;
+-- Certificates ("x5c") are not read, and "key_ops" may name "verify"
+-- among others.
+SELECT auth.trust_issuer('https://a.example', ('{"keys":[{"kty":"OKP","crv":"Ed25519","x":"' || :'a_ed_x'
+    || '","kid":"a-ed","key_ops":["verify","sign"],"x5c":["not a certificate"],"x5t":"?"}]}')::jsonb,
+    'todo-api', '15 minutes') AS a_keys;
+SELECT issuer, max_lifetime, kid FROM auth.trusted_issuers();
+
+-- Trusted without a lifetime (NULL, for the fixtures): A with its audience,
+-- B with none.  An OKP Ed25519 key is EdDSA and an EC P-256 key ES256
+-- without saying so.
+SELECT auth.trust_issuer('https://a.example', :'jwks_a', 'todo-api', NULL) AS a_keys;
+SELECT auth.trust_issuer('https://b.example', :'jwks_b', NULL, NULL) AS b_keys;
+SELECT issuer, audience, max_lifetime, kid, alg FROM auth.trusted_issuers();
 -- Their keys verify only: not in auth.jwks(), not in auth.keys, and
 -- jwt_auth's own tokens are still signed and checked with its own key.
 SELECT count(*) FILTER (WHERE k ->> 'kid' IN ('a-ed', 'a-es', 'b-ed')) AS outside_keys_published
@@ -139,12 +161,13 @@ SELECT auth.user_id(), auth.uid(), auth.issuer(), auth.role(), auth.email(),
 COMMIT;
 SELECT auth.user_id() IS NULL AS cleared_after_commit;
 -- The same with the header naming the algorithm "Ed25519"; an ES256 token
--- whose "sub" is a UUID (spelt canonically whatever its case), and whose
--- "aud" is an array holding the audience.
+-- whose "sub" is a UUID, and whose "aud" is an array holding the audience.
+-- A subject is kept as given: the same UUID in capitals is another subject,
+-- and no UUID for auth.uid(), so that no two subjects share one.
 BEGIN;
 SELECT regress.try_verify(:'t_a_ed25519') AS ed25519_name;
 SELECT auth.verify(:'t_a_es256_uuid') AS uuid_subject, auth.uid(), auth.user_id(), auth.role();
-SELECT auth.verify(:'t_a_upper_uuid') AS upper_case_uuid, auth.user_id();
+SELECT auth.verify(:'t_a_upper_uuid') AS upper_case_uuid, auth.uid(), auth.user_id();
 COMMIT;
 -- The key policy applies again when the cache loads a key: a P-256 key
 -- stored as ES384 (whose curve is P-384) is left out, so the issuer has no
@@ -218,18 +241,23 @@ SELECT pg_temp.verify_hint(:'t_cross_kid') AS unknown_kid_hint;
 -- Rotation: trusting A again replaces its keys at once, in the token cache
 -- too (the token was verified, so cached, above).
 SELECT regress.try_verify(:'t_a_eddsa') AS before_rotation, regress.try_verify(:'t_a_es2') AS new_key_before;
-SELECT auth.trust_issuer('https://a.example', :'jwks_a_rotated', 'todo-api') AS a_keys;
+SELECT auth.trust_issuer('https://a.example', :'jwks_a_rotated', 'todo-api', NULL) AS a_keys;
 SELECT regress.try_verify(:'t_a_eddsa') AS old_key_after, regress.try_verify(:'t_a_es2') AS new_key_after;
 -- A change that rolls back changes nothing.
 BEGIN;
-SELECT auth.trust_issuer('https://a.example', :'jwks_a', 'todo-api') AS a_keys;
+SELECT auth.trust_issuer('https://a.example', :'jwks_a', 'todo-api', NULL) AS a_keys;
 SELECT regress.try_verify(:'t_a_eddsa') AS inside;
 ROLLBACK;
 SELECT regress.try_verify(:'t_a_eddsa') AS after_rollback;
 -- A changed audience applies to tokens verified before.
 SELECT regress.try_verify(:'t_b') AS b_cached;
-SELECT auth.trust_issuer('https://b.example', :'jwks_b', 'only-this') AS b_keys;
+SELECT auth.trust_issuer('https://b.example', :'jwks_b', 'only-this', NULL) AS b_keys;
 SELECT regress.try_verify(:'t_b') AS b_new_audience;
+-- So does a lifetime imposed.
+SELECT auth.trust_issuer('https://b.example', :'jwks_b', NULL, NULL) AS b_keys;
+SELECT regress.try_verify(:'t_b') AS b_cached;
+SELECT auth.trust_issuer('https://b.example', :'jwks_b', NULL, '30 days') AS b_keys;
+SELECT regress.try_verify(:'t_b') AS b_now_bounded;
 
 -- Owner only: the application role can neither trust, distrust nor list.
 SET ROLE regress_app;

@@ -172,16 +172,9 @@ check_claims(char **newval, void **extra, GucSource source)
 	}
 	else
 	{
-		/* As auth.verify() spells it: a UUID in canonical form. */
-		pg_uuid_t	uid;
-
-		if (jwt_auth_codec_uuid_parse(sub->str, sub->len, uid.data))
-			jwt_auth_codec_uuid_format(uid.data, ce->sub);
-		else
-		{
-			memcpy(ce->sub, sub->str, sub->len);
-			ce->sub[sub->len] = '\0';
-		}
+		/* As auth.verify() keeps it: as the token spells it. */
+		memcpy(ce->sub, sub->str, sub->len);
+		ce->sub[sub->len] = '\0';
 	}
 	/* A parallel worker copies the leader's identity as it stands. */
 	ce->stamp = InitializingParallelWorker ? PG_UINT64_MAX : identity_stamp;
@@ -365,7 +358,7 @@ static bool
 identity_current_uid(pg_uuid_t *uid)
 {
 	return identity_valid() &&
-		jwt_auth_codec_uuid_parse(claims_in_force.sub, strlen(claims_in_force.sub), uid->data);
+		jwt_auth_codec_uuid_parse_canonical(claims_in_force.sub, strlen(claims_in_force.sub), uid->data);
 }
 
 /*
@@ -384,7 +377,7 @@ jwt_auth_identity_require_account(pg_uuid_t *uid)
 				 errmsg("no verified identity"),
 				 errhint("Call auth.verify() first in this transaction.")));
 	if (!claims_in_force.origin_known || claims_in_force.foreign ||
-		!jwt_auth_codec_uuid_parse(claims_in_force.sub, strlen(claims_in_force.sub), uid->data))
+		!jwt_auth_codec_uuid_parse_canonical(claims_in_force.sub, strlen(claims_in_force.sub), uid->data))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 				 errmsg("the verified identity is not a jwt_auth account"),

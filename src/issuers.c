@@ -68,7 +68,8 @@ free_issuer_keys(void *arg)
 }
 
 static DbQuery read_issuers = {
-	.sql = "SELECT i.issuer, i.audience, k.kid, k.alg, k.public_key "
+	.sql = "SELECT i.issuer, i.audience, k.kid, k.alg, k.public_key, "
+	"CAST(pg_catalog.date_part('epoch', i.max_lifetime) AS pg_catalog.int8) "
 	"FROM auth.issuers i JOIN auth.issuer_keys k ON k.issuer OPERATOR(pg_catalog.=) i.issuer "
 	"ORDER BY i.issuer COLLATE \"C\"",
 	.tables = {"issuers", "issuer_keys"},
@@ -124,11 +125,14 @@ issuers_load(void)
 		char	   *kid = text_value(&r, i, 2);
 		char	   *alg = text_value(&r, i, 3);
 		char	   *pem = text_value(&r, i, 4);
+		bool		isnull;
+		Datum		lifetime = jwt_auth_db_value(&r, i, 5, &isnull);
+		int64		max_lifetime = isnull ? 0 : DatumGetInt64(lifetime);
 		IssuerKey  *k = &ikeys[nikeys];
 
 		if (issuer == NULL || kid == NULL || alg == NULL || pem == NULL ||
 			strlen(issuer) > TOKEN_MAX_NAME || strlen(kid) == 0 || strlen(kid) > TOKEN_MAX_KID ||
-			(audience != NULL && strlen(audience) > TOKEN_MAX_NAME))
+			(audience != NULL && strlen(audience) > TOKEN_MAX_NAME) || (!isnull && max_lifetime < 1))
 			continue;
 		if (nissuers == 0 || strcmp(issuers[nissuers - 1].issuer, issuer) != 0)
 		{
@@ -136,6 +140,7 @@ issuers_load(void)
 			issuers[nissuers].has_audience = audience != NULL;
 			if (audience != NULL)
 				strlcpy(issuers[nissuers].audience, audience, sizeof(issuers[nissuers].audience));
+			issuers[nissuers].max_lifetime = max_lifetime;
 			nissuers++;
 		}
 		k->issuer = nissuers - 1;

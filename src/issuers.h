@@ -21,6 +21,8 @@ typedef struct TrustedIssuer
 	char		issuer[TOKEN_MAX_NAME + 1];
 	bool		has_audience;
 	char		audience[TOKEN_MAX_NAME + 1];
+	int64		max_lifetime;	/* seconds, from "iat" (or "nbf") to "exp"; 0:
+								 * no bound */
 } TrustedIssuer;
 
 typedef struct IssuerKey

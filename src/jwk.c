@@ -11,7 +11,10 @@
  * agree with its type, and where it is absent it is inferred only when the
  * type leaves no choice (OKP Ed25519, an EC curve); an RSA key without
  * "alg" could verify RS256 or PS256, and is refused.  A JWK that carries
- * private or symmetric key material is refused: a JWKS is public.
+ * private or symmetric key material is refused: a JWKS is public.  So is
+ * one whose "use" is not "sig", or whose "key_ops" does not list "verify".
+ * The key is read from its own members only: certificates ("x5c", "x5u",
+ * "x5t") are neither fetched nor checked, and say nothing jwt_auth uses.
  *
  * src/jwk.c
  *
@@ -64,6 +67,32 @@ member_is(JsonbContainer *jwk, const char *name, const char *want)
 }
 
 /* Decode base64url member "name" into "out"; its length, or -1. */
+/*
+ * Whether the key's "key_ops", if it has one, is an array that lists
+ * "verify": a key its issuer says is not for verifying is not used to.
+ */
+static bool
+key_ops_allow_verify(JsonbContainer *jwk)
+{
+	JsonbValue	ops;
+	int			n;
+
+	if (getKeyJsonValueFromContainer(jwk, "key_ops", strlen("key_ops"), &ops) == NULL)
+		return true;
+	if (ops.type != jbvBinary || !JsonContainerIsArray(ops.val.binary.data))
+		return false;
+	n = (int) JsonContainerSize(ops.val.binary.data);
+	for (int i = 0; i < n; i++)
+	{
+		JsonbValue *op = getIthJsonbValueFromContainer(ops.val.binary.data, i);
+
+		if (op->type == jbvString && op->val.string.len == (int) strlen("verify") &&
+			memcmp(op->val.string.val, "verify", op->val.string.len) == 0)
+			return true;
+	}
+	return false;
+}
+
 static int
 decode_member(JsonbContainer *jwk, const char *name, unsigned char *out, size_t cap)
 {
@@ -215,6 +244,11 @@ jwt_auth_jwk_public_key(JsonbContainer *jwk, JwkKey *out, const char **problem)
 	if (member(jwk, "use", &len, &bad) != NULL && !member_is(jwk, "use", "sig"))
 	{
 		*problem = "The key's \"use\" is not \"sig\".";
+		return false;
+	}
+	if (!key_ops_allow_verify(jwk))
+	{
+		*problem = "The key's \"key_ops\" does not list \"verify\".";
 		return false;
 	}
 	alg = member(jwk, "alg", &alg_len, &bad);

@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * trust_issuer.c
- *	  auth.trust_issuer(issuer, jwks, audience): trust another issuer's
- *	  tokens, with the keys of its JWKS (RFC 7517), replacing those it had.
+ *	  auth.trust_issuer(issuer, jwks, audience, max_lifetime): trust another
+ *	  issuer's tokens, with the keys of its JWKS (RFC 7517), replacing those
+ *	  it had.
  *
  * No HTTP from inside the database: the application, or a scheduled job,
  * fetches the issuer's JWKS and passes it here.  Every key is checked first
@@ -19,8 +20,10 @@
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "datatype/timestamp.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/timestamp.h"
 
 #include <openssl/pem.h>
 
@@ -33,6 +36,9 @@
 
 /* The most keys one issuer's JWKS may hold. */
 #define MAX_ISSUER_KEYS		32
+
+/* The longest lifetime an issuer's tokens may be given: 30 days. */
+#define MAX_ISSUER_LIFETIME	(30 * SECS_PER_DAY)
 
 /* PEM text of a public key, or NULL if OpenSSL cannot write it. */
 static char *
@@ -59,13 +65,22 @@ refuse_jwks(const char *detail)
 			 errdetail("%s", detail)));
 }
 
+/* The seconds an interval stands for, a month being 30 days, as "<" has it. */
+static int64
+interval_seconds(const Interval *span)
+{
+	return span->time / USECS_PER_SEC + (int64) span->day * SECS_PER_DAY +
+		(int64) span->month * DAYS_PER_MONTH * SECS_PER_DAY;
+}
+
 static DbQuery store_issuer = {
-	.sql = "INSERT INTO auth.issuers (issuer, audience) VALUES ($1, $2) "
+	.sql = "INSERT INTO auth.issuers (issuer, audience, max_lifetime) "
+	"VALUES ($1, $2, pg_catalog.justify_hours(pg_catalog.make_interval(secs => $3))) "
 	"ON CONFLICT (issuer) DO UPDATE SET audience = EXCLUDED.audience, "
-	"trusted_at = pg_catalog.now()",
+	"max_lifetime = EXCLUDED.max_lifetime, trusted_at = pg_catalog.now()",
 	.tables = {"issuers"},
-	.nargs = 2,
-	.argtypes = {TEXTOID, TEXTOID},
+	.nargs = 3,
+	.argtypes = {TEXTOID, TEXTOID, FLOAT8OID},
 	.expect = SPI_OK_INSERT,
 };
 
@@ -94,8 +109,9 @@ trust_issuer_impl(PG_FUNCTION_ARGS)
 	JwkKey		found[MAX_ISSUER_KEYS];
 	char	   *pems[MAX_ISSUER_KEYS];
 	int			n;
+	int64		max_lifetime;
 	Datum		args[4];
-	bool		nulls[2] = {false, false};
+	bool		nulls[3] = {false, false, false};
 
 	jwt_auth_db_require_version(DB_VERSION_1_1);
 	jwt_auth_require_argument(fcinfo, 0, "issuer");
@@ -117,6 +133,12 @@ trust_issuer_impl(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("audience must be 1 to %d bytes long, or NULL", TOKEN_MAX_NAME)));
+	max_lifetime = PG_ARGISNULL(3) ? 0 : interval_seconds(PG_GETARG_INTERVAL_P(3));
+	if (!PG_ARGISNULL(3) && (max_lifetime < 1 || max_lifetime > MAX_ISSUER_LIFETIME))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_lifetime must be between 1 second and 30 days"),
+				 errdetail("It bounds how long a token of the issuer may be valid, from its \"iat\" (or \"nbf\") to its \"exp\".")));
 
 	jwks = PG_GETARG_JSONB_P(1);
 	if (!JB_ROOT_IS_OBJECT(jwks) ||
@@ -149,6 +171,8 @@ trust_issuer_impl(PG_FUNCTION_ARGS)
 	args[0] = CStringGetTextDatum(issuer);
 	args[1] = PG_ARGISNULL(2) ? (Datum) 0 : PointerGetDatum(PG_GETARG_TEXT_PP(2));
 	nulls[1] = PG_ARGISNULL(2);
+	args[2] = Float8GetDatum((double) max_lifetime);
+	nulls[2] = PG_ARGISNULL(3);
 	jwt_auth_db_connect();
 	(void) jwt_auth_db_run(&store_issuer, args, nulls, NULL);
 	(void) jwt_auth_db_run(&delete_issuer_keys, args, NULL, NULL);

@@ -43,6 +43,7 @@ static const char *const status_messages[] = {
 	[TOKEN_NOT_YET_VALID] = gettext_noop("token is not yet valid"),
 	[TOKEN_WRONG_ISSUER] = gettext_noop("token has the wrong issuer"),
 	[TOKEN_WRONG_AUDIENCE] = gettext_noop("token has the wrong audience"),
+	[TOKEN_TOO_LONG_LIVED] = gettext_noop("token lifetime is too long"),
 };
 
 /*
@@ -95,6 +96,7 @@ choose_key(const TokenHeader *hdr, const JsDoc *doc, const Settings *cfg,
 		rules->issuer = trusted->issuer;
 		rules->audience = trusted->has_audience ? trusted->audience : NULL;
 		rules->foreign = true;
+		rules->max_lifetime = trusted->max_lifetime;
 		return;
 	}
 	if (other_issuer)
@@ -158,6 +160,7 @@ jwt_auth_verify_policy_check(FunctionCallInfo fcinfo, int argno, bool ignore_exp
 	rules.audience = cfg->audience;
 	rules.ignore_expiry = ignore_expiry;
 	rules.foreign = false;
+	rules.max_lifetime = 0;
 	own = rules;
 
 	if (jwt_auth_token_cache_lookup(data, len, &own, claims))

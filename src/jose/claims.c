@@ -119,20 +119,20 @@ jwt_auth_claims_check(const JsDoc *doc, const TokenRules *rules,
 	v = jwt_auth_js_get(doc, "sub");
 	if (rules->foreign)
 	{
-		/* Another issuer's subject: any string of 1 to 255 bytes. */
+		/*
+		 * Another issuer's subject: any string of 1 to 255 bytes, kept as
+		 * given, since subjects are compared case-sensitively.  It is a UUID
+		 * only in canonical lower-case form, so that no two subjects are the
+		 * same UUID.
+		 */
 		if (v == NULL || v->type != JS_STRING || v->len == 0 || v->len > TOKEN_MAX_NAME)
 		{
 			*detail = gettext_noop("The \"sub\" claim is not a string of 1 to 255 bytes.");
 			return TOKEN_MALFORMED;
 		}
-		claims->sub_is_uuid = jwt_auth_codec_uuid_parse(v->str, v->len, claims->sub);
-		if (claims->sub_is_uuid)
-			jwt_auth_codec_uuid_format(claims->sub, claims->sub_text);
-		else
-		{
-			memcpy(claims->sub_text, v->str, v->len);
-			claims->sub_text[v->len] = '\0';
-		}
+		memcpy(claims->sub_text, v->str, v->len);
+		claims->sub_text[v->len] = '\0';
+		claims->sub_is_uuid = jwt_auth_codec_uuid_parse_canonical(v->str, v->len, claims->sub);
 	}
 	else
 	{
@@ -213,6 +213,20 @@ jwt_auth_claims_check(const JsDoc *doc, const TokenRules *rules,
 	st = jwt_auth_claims_check_times(claims, rules, detail);
 	if (st != TOKEN_OK)
 		return st;
+
+	/*
+	 * The lifetime the issuer gave the token, measured on its own clock from
+	 * "iat" or "nbf"; without either, what is left of it, on ours.  It does
+	 * not change as time passes (what is left only shrinks), so a token found
+	 * in the cache need not be checked again.
+	 */
+	if (rules->max_lifetime > 0 &&
+		exp - (has_iat ? iat : has_nbf ? nbf : rules->now) >
+		rules->max_lifetime + (has_iat || has_nbf ? 0 : rules->leeway))
+	{
+		*detail = gettext_noop("The token is valid for longer than its issuer's max_lifetime allows.");
+		return TOKEN_TOO_LONG_LIVED;
+	}
 	return TOKEN_OK;
 }
 

@@ -25,6 +25,8 @@ typedef struct TokenRules
 	bool		ignore_expiry;	/* for signing out with an expired token */
 	bool		foreign;		/* a trusted issuer's token, not jwt_auth's:
 								 * "audience" may be NULL (no check) */
+	int64_t		max_lifetime;	/* seconds from "iat" (else "nbf", else now)
+								 * to "exp"; 0: no bound */
 } TokenRules;
 
 /* What a verified token tells. */
@@ -33,9 +35,10 @@ typedef struct TokenClaims
 	bool		foreign;		/* checked by the rules of another issuer */
 	bool		sub_is_uuid;
 	unsigned char sub[16];		/* the subject, when it is a UUID */
-	char		sub_text[TOKEN_MAX_NAME + 1];	/* the subject as text: a UUID
-												 * in canonical lower-case
-												 * form, else as given */
+	char		sub_text[TOKEN_MAX_NAME + 1];	/* the subject as text:
+												 * jwt_auth's UUID in
+												 * canonical form, another
+												 * issuer's as given */
 	bool		has_sid;
 	unsigned char sid[16];		/* the session ("sid"), a UUID */
 	int64_t		exp;

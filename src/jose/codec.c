@@ -14,6 +14,7 @@
 #include "codec.h"
 
 #include <stdint.h>
+#include <string.h>
 
 static const char b64url_alphabet[] =
 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -185,6 +186,22 @@ jwt_auth_codec_uuid_parse(const char *text, size_t len, unsigned char uuid[16])
 		i += 2;
 	}
 	return n == 16;
+}
+
+/*
+ * Parse a UUID only in its canonical lower-case spelling, the one
+ * jwt_auth_codec_uuid_format() writes: of the spellings of one UUID, one
+ * text.
+ */
+bool
+jwt_auth_codec_uuid_parse_canonical(const char *text, size_t len, unsigned char uuid[16])
+{
+	char		canonical[37];
+
+	if (!jwt_auth_codec_uuid_parse(text, len, uuid))
+		return false;
+	jwt_auth_codec_uuid_format(uuid, canonical);
+	return memcmp(text, canonical, 36) == 0;
 }
 
 /* The canonical lower-case text of a UUID. */

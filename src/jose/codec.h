@@ -30,6 +30,8 @@ extern bool jwt_auth_codec_b64url_decode(const char *src, size_t len,
 										 unsigned char *dst, size_t dstcap,
 										 size_t *outlen);
 extern bool jwt_auth_codec_uuid_parse(const char *text, size_t len, unsigned char uuid[16]);
+extern bool jwt_auth_codec_uuid_parse_canonical(const char *text, size_t len,
+												unsigned char uuid[16]);
 extern void jwt_auth_codec_uuid_format(const unsigned char uuid[16], char out[37]);
 extern int	jwt_auth_codec_hex_digit(char c);
 extern size_t jwt_auth_codec_utf8_encode(uint32_t cp, char out[4]);

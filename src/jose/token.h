@@ -44,7 +44,9 @@ typedef enum TokenStatus
 	TOKEN_EXPIRED,
 	TOKEN_NOT_YET_VALID,
 	TOKEN_WRONG_ISSUER,
-	TOKEN_WRONG_AUDIENCE
+	TOKEN_WRONG_AUDIENCE,
+	TOKEN_TOO_LONG_LIVED		/* valid for longer than its issuer may make
+								 * it */
 } TokenStatus;
 
 /* What the header says, plus where the parts of the token are. */

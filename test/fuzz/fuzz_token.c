@@ -128,6 +128,8 @@ check_claims(const TokenHeader *hdr)
 	rules.foreign = true;
 	rules.audience = NULL;
 	(void) jwt_auth_claims_check(&doc, &rules, &claims, &detail);
+	rules.max_lifetime = 900;
+	(void) jwt_auth_claims_check(&doc, &rules, &claims, &detail);
 }
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

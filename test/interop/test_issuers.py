@@ -175,8 +175,9 @@ def conn():
             admin.execute(f"DROP ROLE IF EXISTS {APP_ROLE}")
 
 
-def trust(conn, issuer, keyset, audience=None):
-    return conn.execute("SELECT auth.trust_issuer(%s, %s::jsonb, %s)", [issuer, keyset, audience]).fetchone()[0]
+def trust(conn, issuer, keyset, audience=None, max_lifetime="1 day"):
+    return conn.execute("SELECT auth.trust_issuer(%s, %s::jsonb, %s, %s::interval)",
+                        [issuer, keyset, audience, max_lifetime]).fetchone()[0]
 
 
 def verify(conn, token):
@@ -265,8 +266,9 @@ def test_algorithm_inferred_where_the_key_type_leaves_no_choice(conn, keys):
 
 
 def test_a_jwks_as_identity_providers_publish_it(conn, keys):
-    """Members jwt_auth does not read (x5c, x5t, key_ops, ...) are ignored,
-    and RSA moduli up to 4096 bits verify."""
+    """Members jwt_auth does not read (x5c, x5t, ...) are ignored, a
+    "key_ops" that lists "verify" is accepted, and RSA moduli up to 4096
+    bits verify."""
     iss = "https://published.idp.example"
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "published.idp.example")])
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -288,6 +290,14 @@ def test_a_jwks_as_identity_providers_publish_it(conn, keys):
         token = mint(key, alg, kid, claims(iss, aud="api", sub=kid))
         assert identity(conn, token)[2] == kid
         assert jwt.decode(token, pyjwks[kid].key, algorithms=[alg], audience="api", issuer=iss)["sub"] == kid
+    # The key is the JWK's own "n" and "e": a certificate of another key in
+    # its "x5c" makes that other key no key of the issuer.
+    mixed = dict(public_jwk(keys.rs, "mixed", "RS256"), x5c=[base64.b64encode(der).decode()])
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    mixed.update(public_jwk(other, "mixed", "RS256"))
+    trust(conn, iss, jwks(mixed), "api")
+    assert identity(conn, mint(other, "RS256", "mixed", claims(iss, aud="api")))[2] == "user-7f3a|github"
+    refused(conn, mint(keys.rs, "RS256", "mixed", claims(iss, aud="api")), "token signature is invalid")
 
 
 def test_ed25519_header_name_and_jwk_alg(conn, keys):
@@ -327,10 +337,11 @@ def test_identity_of_a_uuid_subject_needs_no_session(conn, keys, every_alg):
     assert returned == sub and uid == sub
     assert user_id == str(sub)
     assert (issuer, role, claimed, email) == (every_alg, "authenticated", payload, "someone@idp.example")
-    # A UUID in capitals is the same UUID, spelled canonically.
+    # The same UUID in capitals is another subject, kept as given, and no
+    # UUID: no two subjects become one identity for auth.uid().
     upper = claims(every_alg, sub=str(sub).upper())
     returned, uid, user_id = identity(conn, mint(keys.ps, "PS256", "kid-PS256", upper))[:3]
-    assert returned == sub and uid == sub and user_id == str(sub)
+    assert returned is None and uid is None and user_id == str(sub).upper()
 
 
 def test_subject_of_255_bytes_is_the_longest(conn, keys, every_alg):
@@ -500,6 +511,40 @@ def test_expired_and_missing_exp(conn, keys, every_alg):
             detail='"exp"')
 
 
+def test_lifetime_is_bounded_by_the_issuers_max_lifetime(conn, keys):
+    """From "iat" (or else "nbf") to "exp", on the issuer's clock; without
+    either, from now, with the leeway (30 s) for the clocks' skew."""
+    iss = "https://lifetime.idp.example"
+    trust(conn, iss, jwks(public_jwk(keys.ed, "life")), None, "15 minutes")
+    assert listed(conn, iss) == [(None, "life", "EdDSA")]
+    now = int(time.time())
+
+    def token(**times):
+        return mint(keys.ed, "EdDSA", "life", claims(iss, **times))
+
+    assert identity(conn, token(iat=now, exp=now + 900))[2] == "user-7f3a|github"
+    refused(conn, token(iat=now, exp=now + 901), "token lifetime is too long", detail="max_lifetime")
+    # Issued long ago, valid a little longer: its lifetime is too long.
+    refused(conn, token(iat=now - 86400, exp=now + 60), "token lifetime is too long")
+    # An "exp" in the year 9999.
+    refused(conn, token(iat=now, exp=253402300799), "token lifetime is too long")
+    # No "iat": from "nbf".
+    assert identity(conn, token(iat=OMIT, nbf=now - 100, exp=now + 800))[2] == "user-7f3a|github"
+    refused(conn, token(iat=OMIT, nbf=now - 100, exp=now + 801), "token lifetime is too long")
+    # Neither: what is left of it, from now, with the leeway.
+    assert identity(conn, token(iat=OMIT, exp=now + 900))[2] == "user-7f3a|github"
+    refused(conn, token(iat=OMIT, exp=now + 900 + 30 + 60), "token lifetime is too long")
+    # NULL: no bound, as the audience NULL is no check.
+    trust(conn, iss, jwks(public_jwk(keys.ed, "life")), None, None)
+    assert identity(conn, token(iat=now, exp=253402300799))[2] == "user-7f3a|github"
+    # Outside 1 second to 30 days: refused, and nothing changes.
+    for bad in ("0", "-1 second", "31 days", "1 year"):
+        with pytest.raises(BadJwks) as err:  # 22023, as for a JWKS
+            trust(conn, iss, jwks(public_jwk(keys.ed, "life")), None, bad)
+        assert err.value.diag.message_primary == "max_lifetime must be between 1 second and 30 days"
+    assert identity(conn, token(iat=now, exp=253402300799))[2] == "user-7f3a|github"
+
+
 @pytest.mark.parametrize("sub", ["", "a" * 256, "é" * 128, OMIT, 42, ["x"], None])
 def test_subject_out_of_bounds(conn, keys, every_alg, sub):
     refused(conn, mint(keys.ed, "EdDSA", "kid-EdDSA", claims(every_alg, sub=sub)), "token is malformed",
@@ -561,6 +606,7 @@ def bad_jwks_cases(keys):
         "OKP with alg ES256": ("Key 1 ", "alg", [public_jwk(keys.ed, "k", "ES256")]),
         "Ed25519 x too short": ("Key 1 ", "32 bytes", [dict(public_jwk(keys.ed, "k"), x=b64url(bytes(31)))]),
         "use enc": ("Key 1 ", "use", [public_jwk(keys.ed, "k", use="enc")]),
+        "key_ops without verify": ("Key 1 ", "key_ops", [public_jwk(keys.ed, "k", key_ops=["sign"])]),
         "no kid": ("Key 1 ", "kid", [{k: v for k, v in p256.items() if k != "kid"}]),
         "empty kid": ("Key 1 ", "kid", [dict(p256, kid="")]),
         "kid of 129 bytes": ("Key 1 ", "kid", [dict(p256, kid="k" * 129)]),

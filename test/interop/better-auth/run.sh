@@ -135,8 +135,8 @@ CREATE POLICY own_notes ON notes USING (user_id = auth.user_id() AND issuer = au
 GRANT SELECT, INSERT ON notes TO $app;
 SQL
 
-check "auth.trust_issuer(text, jsonb, text) exists" \
-    "$(owner "SELECT to_regprocedure('auth.trust_issuer(text, jsonb, text)') IS NOT NULL")" "^t$"
+check "auth.trust_issuer(text, jsonb, text, interval) exists" \
+    "$(owner "SELECT to_regprocedure('auth.trust_issuer(text, jsonb, text, interval)') IS NOT NULL")" "^t$"
 check "auth.distrust_issuer(text) exists" \
     "$(owner "SELECT to_regprocedure('auth.distrust_issuer(text)') IS NOT NULL")" "^t$"
 check "auth.issuer() exists" "$(owner "SELECT to_regprocedure('auth.issuer()') IS NOT NULL")" "^t$"
@@ -235,10 +235,10 @@ run_alg() {
     check "$alg: a UUID subject: auth.verify and auth.uid return it" \
         "$(as_app "SELECT auth.verify($(lit "${J[extras.uuid_sub.token]}")), auth.uid(), auth.user_id(), auth.role()")" \
         "^$uuid\|$uuid\|$uuid\|authenticated$"
-    check "$alg: an upper-case UUID subject: auth.user_id is its canonical lower case, auth.jwt keeps the issuer's" \
+    check "$alg: an upper-case UUID subject is another subject, kept as given, and no UUID" \
         "$(as_app "SELECT auth.verify($(lit "${J[extras.uuid_sub_upper.token]}")), auth.uid(), auth.user_id(),
                           auth.jwt()->>'sub'")" \
-        "^$uuid\|$uuid\|$uuid\|$upper$"
+        "^\|\|$upper\|$upper$"
     check "$alg: Better Auth's own role claim: auth.role is authenticated, auth.jwt keeps admin" \
         "$(as_app "SELECT auth.verify($(lit "${J[extras.role_admin.token]}")) IS NULL, auth.user_id(), auth.role(),
                           auth.jwt()->>'role'")" \
