@@ -420,6 +420,10 @@ BEGIN
                               'auth.configure(text, text), auth.configuration(), auth.list_keys(), '
                               'auth.purge_sessions(interval), auth.trust_issuer(text, jsonb, text, interval), '
                               'auth.distrust_issuer(text), auth.trusted_issuers() TO %s', ext_owner);
+    -- The extension's owner reads the tables and adds rows, for its own
+    -- pg_dump and pg_restore (1.0 gave it no privilege on them).
+    EXECUTE pg_catalog.format('GRANT SELECT, INSERT ON auth.users, auth.keys, auth.sessions, auth.refresh_tokens, '
+                              'auth.settings, auth.issuers, auth.issuer_keys TO %s', ext_owner);
 END
 $$;
 

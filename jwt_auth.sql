@@ -38,7 +38,9 @@ BEGIN
         RAISE EXCEPTION 'schema "auth" already exists'
             USING ERRCODE = 'duplicate_schema',
                   DETAIL = 'jwt_auth installs only into a schema auth it creates, or one that belongs to a superuser and nobody else may create in.',
-                  HINT = 'Drop or rename the existing schema auth, then create the extension again.';
+                  HINT = 'Drop or rename the existing schema auth, then create the extension again. '
+                         'A dump makes schema auth before the extension: restore it in one transaction '
+                         '(pg_restore or psql with --single-transaction).';
     END IF;
     IF EXISTS (SELECT FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) e.extowner
                 WHERE e.extname OPERATOR(pg_catalog.=) 'pgcrypto' AND NOT r.rolsuper
@@ -188,9 +190,13 @@ CREATE TRIGGER settings_changed
     FOR EACH STATEMENT EXECUTE FUNCTION auth.settings_changed();
 ALTER TABLE auth.settings ENABLE ALWAYS TRIGGER settings_changed;
 
--- Every role may call the functions below; only the owner reads the tables.
+-- Every role may call the functions below.  Only the tables' owner and the
+-- extension's owner read the tables: the extension's owner, so that its own
+-- pg_dump keeps them and its pg_restore fills them again (reading and adding
+-- rows, never changing or deleting one); nobody else.
 GRANT USAGE ON SCHEMA auth TO PUBLIC;
 REVOKE ALL ON auth.users, auth.keys, auth.sessions, auth.refresh_tokens, auth.settings FROM PUBLIC;
+GRANT SELECT, INSERT ON auth.users, auth.keys, auth.sessions, auth.refresh_tokens, auth.settings TO @extowner@;
 -- The application's tables may reference users (ON DELETE CASCADE and all).
 GRANT REFERENCES (id) ON auth.users TO @extowner@;
 
@@ -448,6 +454,7 @@ CREATE TABLE auth.issuer_keys (
 );
 COMMENT ON TABLE auth.issuer_keys IS 'public keys of other issuers (PEM); readable by the extension''s owner only';
 REVOKE ALL ON auth.issuers, auth.issuer_keys FROM PUBLIC;
+GRANT SELECT, INSERT ON auth.issuers, auth.issuer_keys TO @extowner@;
 SELECT pg_catalog.pg_extension_config_dump('auth.issuers', '');
 SELECT pg_catalog.pg_extension_config_dump('auth.issuer_keys', '');
 -- Every backend reads them again, and forgets their verified tokens, when

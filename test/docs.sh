@@ -24,16 +24,6 @@ trap cleanup EXIT
 
 # same NAME ACTUAL EXPECTED: the whole texts are equal (the differences are
 # printed when they are not).
-same() {
-    if [ "$2" = "$3" ]; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "$suite: FAILED $1: expected (<) and got (>):" >&2
-        diff <(printf '%s\n' "$3") <(printf '%s\n' "$2") >&2
-    fi
-}
-
 # block FILE HEADING LANGUAGE: the fenced blocks of LANGUAGE under HEADING
 # (up to the next heading of the same or a higher level), one after another.
 block() {

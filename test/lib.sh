@@ -22,6 +22,18 @@ check() {
     fi
 }
 
+# same NAME ACTUAL EXPECTED: equal as a whole, several lines included; the
+# difference is shown when not.
+same() {
+    if [ "$2" = "$3" ]; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "$suite: FAILED $1: expected (<) and got (>):" >&2
+        diff <(printf '%s\n' "$3") <(printf '%s\n' "$2") >&2
+    fi
+}
+
 # The closing line every suite prints; test/run adds them up.
 finish() {
     echo "$suite: $passed passed, $failed failed"

@@ -4,9 +4,9 @@
 # databases, installs the extension, loads the todo schema, configures it,
 # rotates and retires keys, purges sessions, trusts another issuer; its
 # application role verifies that issuer's tokens, connects through
-# PgBouncer in transaction mode and is throttled per database; a dump and
-# restore keeps the configuration and the trust.  Runs inside a throwaway cluster
-# (test/suite.sh), whose superuser only creates the tenant and takes the dump.
+# PgBouncer in transaction mode and is throttled per database; the tenant's
+# own dump and restore keep every row.  Runs inside a throwaway cluster
+# (test/suite.sh), whose superuser only creates the tenant.
 set -uo pipefail
 suite=managed
 cd "$(dirname "$0")/.."
@@ -15,14 +15,15 @@ cd "$(dirname "$0")/.."
 app1=jwt_auth_tenant_app
 app2=jwt_auth_tenant_other
 restored=jwt_auth_tenant_restored
+restored_plain=jwt_auth_tenant_restored_plain
 planted=jwt_auth_tenant_planted
 tenant_pw='tenant password 1'
 app_pw='todo app password 1'
 dump=$(mktemp)
 cleanup() {
     stop_pgbouncer
-    rm -f "$dump"
-    for d in "$app1" "$app2" "$restored" "$planted"; do
+    rm -f "$dump" "$dump.sql"
+    for d in "$app1" "$app2" "$restored" "$restored_plain" "$planted"; do
         psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $d WITH (FORCE)"
     done
     psql -X -q -d postgres -c "DROP ROLE IF EXISTS todo_app" -c "DROP ROLE IF EXISTS tenant"
@@ -58,6 +59,11 @@ out=$(PGUSER=tenant PGPASSWORD=$tenant_pw psql -X -q -h 127.0.0.1 -d "$app1" -v 
       -f examples/todo/schema.sql 2>&1 && echo loaded)
 check "tenant loads the todo schema" "$out" "loaded$"
 check "tenant sets todo_app's password" "$(as_tenant "$app1" "ALTER ROLE todo_app PASSWORD '$app_pw'" && echo set)" "^set$"
+# To act as the app in psql, the tenant first makes itself a member of
+# todo_app (docs/managed.md): creating a role gives no right to SET ROLE.
+check "the tenant may not SET ROLE todo_app at first" "$(as_tenant "$app1" "SET ROLE todo_app")" "permission denied to set role"
+check "it may once it granted itself todo_app" \
+    "$(as_tenant "$app1" "GRANT todo_app TO CURRENT_USER" >/dev/null; as_tenant "$app1" "SET ROLE todo_app; SELECT current_user")" "^todo_app$"
 
 # Configuration: the tenant sets it, the app cannot.
 check "configure token_ttl" "$(as_tenant "$app1" "SELECT auth.configure('token_ttl', '10min')")" "^10min$"
@@ -208,21 +214,81 @@ check "its token is refused at once" "$(as_app_verbose "$app1" "SELECT auth.veri
 as_tenant "$app1" "SELECT auth.trust_issuer('https://idp.example.org', '$idp_jwks', 'todo-api')" >/dev/null
 check "trusted again, it verifies" "$(as_app "$app1" "SELECT auth.verify('$idp_tok') IS NULL")" "^t$"
 
-# Dump and restore keep the tenant's configuration.  Both are the
-# provider's superuser's: the tenant may neither read nor fill the auth
-# tables (docs/managed.md).
-check "the tenant cannot dump the auth tables" "$(PGUSER=tenant PGPASSWORD=$tenant_pw pg_dump -h 127.0.0.1 "$app1" 2>&1 >/dev/null)" "permission denied for table"
-pg_dump -Fc -f "$dump" "$app1"
-psql -X -q -d postgres -c "CREATE DATABASE $restored"
-pg_restore -d "$restored" --exit-on-error "$dump"
+# The tenant's own backup: pg_dump, then pg_restore --no-owner
+# --single-transaction (or a plain dump and psql -1) into a database it
+# makes, as docs/managed.md shows, gives back every row of the auth tables
+# and of the todo schema; tokens issued before still verify, a refresh
+# token still refreshes, and the app still sees only its own rows.  The
+# tenant reads and adds rows of the auth tables for this; the app cannot.
+bob_tok=$(as_app "$app1" "SELECT auth.signin('bob@tenant.example', 'bob password 1')")
+bob_id=$(as_app "$app1" "SELECT auth.verify('$bob_tok')")
+as_app "$app1" "BEGIN; SELECT auth.verify('$bob_tok'); INSERT INTO tasks (title) VALUES ('bob task'); COMMIT" >/dev/null
+bob_refresh=$(as_app "$app1" "SELECT refresh_token FROM auth.signin_session('bob@tenant.example', 'bob password 1')")
+check "a refresh token to keep" "$bob_refresh" "^[A-Za-z0-9_-]{43}$"
+for t in users keys sessions refresh_tokens settings issuers issuer_keys; do
+    check "app refused: * FROM auth.$t" "$(as_app_verbose "$app1" "SELECT * FROM auth.$t")" "ERROR:  42501: permission denied"
+done
+check "the tenant may not change a row of the auth tables" \
+    "$(as_tenant "$app1" "UPDATE auth.users SET email = email")" "permission denied for table users"
+check "nor delete one" "$(as_tenant "$app1" "DELETE FROM auth.sessions")" "permission denied for table sessions"
+# A digest of every row, table by table, in an order that does not depend
+# on the physical one (and shows no secret): what a restore must give back.
+rows="SELECT string_agg(t || ':' || r, E'\n' ORDER BY t, r) FROM (
+        SELECT 'users' AS t, md5(u::text) AS r FROM auth.users u
+        UNION ALL SELECT 'keys', md5(k::text) FROM auth.keys k :keys
+        UNION ALL SELECT 'sessions', md5(s::text) FROM auth.sessions s
+        UNION ALL SELECT 'refresh_tokens', md5(rt::text) FROM auth.refresh_tokens rt
+        UNION ALL SELECT 'settings', md5(st::text) FROM auth.settings st
+        UNION ALL SELECT 'issuers', md5(i::text) FROM auth.issuers i
+        UNION ALL SELECT 'issuer_keys', md5(ik::text) FROM auth.issuer_keys ik
+        UNION ALL SELECT 'tasks', md5(ta::text) FROM public.tasks ta) x"
+before=$(as_tenant "$app1" "${rows//:keys/}")
+check "the tenant reads every table" "$(grep -c '^users:' <<<"$before") $(grep -c '^tasks:' <<<"$before")" "^2 2$"
+PGUSER=tenant PGPASSWORD=$tenant_pw pg_dump -h 127.0.0.1 -Fc -f "$dump" "$app1"
+check "the tenant dumps its database" "$?" "^0$"
+
+# A restore in several transactions is refused, with a hint that says why.
+as_tenant postgres "CREATE DATABASE $restored" >/dev/null
+out=$(PGUSER=tenant PGPASSWORD=$tenant_pw pg_restore -h 127.0.0.1 -d "$restored" --no-owner --exit-on-error "$dump" 2>&1)
+check "without --single-transaction, the restore stops at CREATE EXTENSION" "$out" "schema \"auth\" already exists"
+check "and says to use --single-transaction" "$out" "single-transaction"
+psql -X -q -d postgres -c "DROP DATABASE $restored"
+
+as_tenant postgres "CREATE DATABASE $restored" >/dev/null
+out=$(PGUSER=tenant PGPASSWORD=$tenant_pw pg_restore -h 127.0.0.1 -d "$restored" --no-owner --single-transaction \
+      --exit-on-error "$dump" 2>&1 && echo restored)
+check "the tenant restores it into a database of its own" "$out" "^restored$"
+# The restore's CREATE EXTENSION made one key more: the newest, which signs.
+after=$(as_tenant "$restored" "${rows//:keys/WHERE k.created_at < (SELECT max(created_at) FROM auth.keys)}")
+same "every row of every table is back" "$after" "$before"
+check "schema auth belongs to the tables' owner again" \
+    "$(as_tenant "$restored" "SELECT n.nspowner = c.relowner FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid WHERE n.nspname = 'auth' AND c.relname = 'users'")" "^t$"
+check "a token issued before the dump verifies" "$(as_app "$restored" "SELECT auth.verify('$bob_tok') = '$bob_id'")" "^t$"
+same "the app sees only bob's task" \
+    "$(as_app "$restored" "BEGIN; SELECT auth.verify('$bob_tok') IS NOT NULL; SELECT string_agg(title, ',') FROM tasks; COMMIT")" "t
+bob task"
+check "a refresh token issued before the dump refreshes" \
+    "$(as_app "$restored" "SELECT count(*) FROM auth.refresh('$bob_refresh')")" "^1$"
+check "the app still cannot read the auth tables" \
+    "$(as_app_verbose "$restored" "SELECT * FROM auth.keys")" "ERROR:  42501: permission denied"
 check "configuration restored" \
-    "$(psql -X -q -At -d "$restored" -c "SELECT string_agg(setting || '=' || value, ' ' ORDER BY setting) FROM auth.configuration() WHERE source = 'database'")" \
+    "$(as_tenant "$restored" "SELECT string_agg(setting || '=' || value, ' ' ORDER BY setting) FROM auth.configuration() WHERE source = 'database'")" \
     "^audience=todo-api bcrypt_cost=10 issuer=https://todo.example.com token_ttl=10min$"
-claims=$(psql -X -q -At -d "$restored" -c "SELECT convert_from(decode(rpad(translate(split_part(t, '.', 2), '-_', '+/'), (length(split_part(t, '.', 2)) + 3) / 4 * 4, '='), 'base64'), 'UTF8')
-                                           FROM auth.signin('bob@tenant.example', 'bob password 1') AS t")
+claims=$(as_app "$restored" "SELECT convert_from(decode(rpad(translate(split_part(t, '.', 2), '-_', '+/'), (length(split_part(t, '.', 2)) + 3) / 4 * 4, '='), 'base64'), 'UTF8')
+                             FROM auth.signin('bob@tenant.example', 'bob password 1') AS t")
 check "the restored database issues configured tokens" "$claims" '"iss":"https://todo.example.com"'
-check "the restored database trusts the issuer" \
-    "$(psql -X -q -At -d "$restored" -c "SELECT auth.verify('$idp_tok') IS NULL; SELECT auth.user_id()")" "^github\|4242$"
+same "the restored database trusts the issuer" \
+    "$(as_app "$restored" "BEGIN; SELECT auth.verify('$idp_tok') IS NULL; SELECT auth.user_id(); COMMIT")" "t
+github|4242"
+
+# A plain dump, restored with psql in one transaction, the same.
+PGUSER=tenant PGPASSWORD=$tenant_pw pg_dump -h 127.0.0.1 --no-owner -f "$dump.sql" "$app1"
+as_tenant postgres "CREATE DATABASE $restored_plain" >/dev/null
+out=$(PGUSER=tenant PGPASSWORD=$tenant_pw psql -X -q -h 127.0.0.1 -d "$restored_plain" -v ON_ERROR_STOP=1 \
+      --single-transaction -f "$dump.sql" 2>&1 >/dev/null && echo restored)
+check "a plain dump restores with psql --single-transaction" "$out" "^restored$"
+same "every row is back there too" \
+    "$(as_tenant "$restored_plain" "${rows//:keys/WHERE k.created_at < (SELECT max(created_at) FROM auth.keys)}")" "$before"
 
 # The tenant cannot plant a function through version 1.0: with pgcrypto its
 # own, it makes schema auth with a SECURITY DEFINER overload of auth.signin
@@ -246,5 +312,13 @@ check "CREATE EXTENSION of 1.1 refuses it too" "$(as_tenant "$planted" "CREATE E
 as_tenant "$planted" "ALTER EXTENSION pgcrypto DROP FUNCTION auth.signin(varchar, varchar); DROP FUNCTION auth.signin(varchar, varchar)" >/dev/null
 check "without the plant, 1.0 updates" \
     "$(as_tenant "$planted" "SET client_min_messages = warning; CREATE EXTENSION jwt_auth VERSION '1.0'; ALTER EXTENSION jwt_auth UPDATE; SELECT extversion FROM pg_extension WHERE extname = 'jwt_auth'")" "^1\.1$"
+# What the tenant's update made equals what the tenant's install makes,
+# privileges included (the tenant's own, for its dumps, among them).
+catalog() {
+    PGUSER=tenant PGPASSWORD=$tenant_pw psql -X -q -At -h 127.0.0.1 -d "$1" \
+        -c "SET client_min_messages = warning" -f test/catalog.sql -c '\echo :cat_text' 2>&1
+}
+same "the updated catalog equals the installed one" "$(catalog "$planted")" "$(catalog "$app2")"
+check "the catalog lists the tenant's privileges" "$(catalog "$app2")" "relation users r [a-z_]+ \{.*tenant=ar/"
 
 finish

@@ -63,9 +63,12 @@ CREATE TABLE tasks (
 
 CREATE INDEX tasks_user_id_idx ON tasks (user_id);
 
--- FORCE: the policies bind the table's owner too.
+-- The policies bind every role but the table's owner (and superusers, and
+-- roles with BYPASSRLS): the app, todo_app, owns nothing.  Not FORCE, which
+-- would bind the owner too: its pg_dump would then fail ("query would be
+-- affected by row-level security policy"), or, with --enable-row-security,
+-- keep no row, since a dump runs with no verified identity.
 ALTER TABLE tasks ENABLE ROW LEVEL SECURITY;
-ALTER TABLE tasks FORCE ROW LEVEL SECURITY;
 
 -- One policy for every command: a user reads, adds, changes and deletes
 -- only their own tasks.  auth.uid() is STABLE, so the planner makes it the

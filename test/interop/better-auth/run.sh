@@ -129,7 +129,6 @@ CREATE TABLE notes (
     body text NOT NULL
 );
 ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
-ALTER TABLE notes FORCE ROW LEVEL SECURITY;
 CREATE POLICY own_notes ON notes USING (user_id = auth.user_id() AND issuer = auth.issuer())
     WITH CHECK (user_id = auth.user_id() AND issuer = auth.issuer());
 GRANT SELECT, INSERT ON notes TO $app;
