@@ -1,5 +1,5 @@
 EXTENSION = jwt_auth
-EXTVERSION = 1.1
+EXTVERSION = 1.2
 
 MODULE_big = jwt_auth
 # The server-free JOSE core (src/jose), then the server's units.
@@ -9,19 +9,21 @@ OBJS = $(JOSE_OBJS) src/jwt_auth.o src/memory.o src/callable.o src/random.o src/
 	src/guc.o src/config.o src/db.o src/secrets.o src/keys.o src/issuers.o src/token_cache.o \
 	src/session_scan.o src/session_check.o src/identity.o src/throttle_file.o src/throttle.o \
 	src/email.o src/jwk.o src/password.o src/session_store.o src/refresh_token.o src/revocation.o \
-	src/access_token.o src/verify_policy.o \
+	src/access_token.o src/verify_policy.o src/account_token.o src/reauthenticate.o \
 	src/signup.o src/signin.o src/verify.o src/refresh.o src/signout.o src/change_password.o \
-	src/key_admin.o src/jwks.o src/trust_issuer.o
+	src/key_admin.o src/jwks.o src/trust_issuer.o src/password_reset.o src/email_verification.o \
+	src/account_admin.o src/delete_account.o
 
 # jwt_auth.sql is the install script of the current version, copied to
 # jwt_auth--$(EXTVERSION).sql at build time.  Released versions keep their
-# install script (jwt_auth--1.0.sql) for the upgrade test, and every release
-# ships an upgrade script from the one before, even when it is empty.
+# install script (jwt_auth--1.0.sql, jwt_auth--1.1.sql) for the upgrade
+# test, and every release ships an upgrade script from the one before, even
+# when it is empty.
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
-REGRESS = install signup signin verify hostile identity sessions session_scan keys issuers settings configure cache todo parallel upgrade
-ISOLATION = signup_race key_revocation session_revocation refresh_revocation refresh_race password_race config_change
+REGRESS = install signup signin verify hostile identity sessions session_scan keys issuers settings configure cache todo accounts parallel upgrade
+ISOLATION = signup_race key_revocation session_revocation refresh_revocation refresh_race password_race config_change account_token_race
 
 SHLIB_LINK = -lcrypto
 PG_CPPFLAGS = -I$(srcdir)/src -DJWT_AUTH_VERSION='"$(EXTVERSION)"'

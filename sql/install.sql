@@ -147,14 +147,18 @@ SELECT auth.verify(auth.signin('owner@example.com', 'owner password 1')) = auth.
 SELECT (SELECT count(*) FROM auth.users) AS users, (SELECT count(*) FROM auth.keys) AS keys,
        (SELECT count(*) FROM auth.sessions) AS sessions, (SELECT count(*) FROM auth.refresh_tokens) AS refresh_tokens,
        (SELECT count(*) FROM auth.settings) AS settings, (SELECT count(*) FROM auth.issuers) AS issuers,
-       (SELECT count(*) FROM auth.issuer_keys) AS issuer_keys;
+       (SELECT count(*) FROM auth.issuer_keys) AS issuer_keys, (SELECT count(*) FROM auth.account_tokens) AS account_tokens;
 SELECT t, string_agg(p, ',' ORDER BY p) AS privileges
-  FROM unnest(ARRAY['users', 'keys', 'sessions', 'refresh_tokens', 'settings', 'issuers', 'issuer_keys']) AS t,
+  FROM unnest(ARRAY['users', 'keys', 'sessions', 'refresh_tokens', 'settings', 'issuers', 'issuer_keys',
+                    'account_tokens']) AS t,
        unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'TRIGGER']) AS p
  WHERE has_table_privilege('regress_owner', 'auth.' || t, p)
  GROUP BY t ORDER BY t;
 UPDATE auth.users SET email = email;
 DELETE FROM auth.keys;
+-- But it may mark emails verified by hand (accounts made before 1.2).
+UPDATE auth.users SET email_verified = true WHERE email = 'owner@example.com';
+UPDATE auth.users SET email_verified = false WHERE email = 'owner@example.com';
 -- The schema swap that would put look-alike tables under the functions.
 ALTER SCHEMA auth RENAME TO auth_real;
 CREATE TABLE auth.evil (id int);
@@ -173,6 +177,10 @@ SELECT auth.signup('leaver@example.com', 'leaver password 1') AS leaver \gset
 SELECT auth.signin('leaver@example.com', 'leaver password 1') IS NOT NULL AS signed_in;
 SELECT auth.signout_all(:'leaver') AS ended;
 SELECT auth.purge_sessions('0 seconds') AS purged;
+-- It may grant its functions on: one that makes tokens, to a mail role.
+GRANT EXECUTE ON FUNCTION auth.request_password_reset(text) TO regress_app;
+SELECT has_function_privilege('regress_app', 'auth.request_password_reset(text)', 'EXECUTE') AS granted_on;
+REVOKE EXECUTE ON FUNCTION auth.request_password_reset(text) FROM regress_app;
 -- Even if a superuser hands the schema over, the functions refuse to run.
 \c regress_trusted :su
 ALTER SCHEMA auth OWNER TO regress_owner;

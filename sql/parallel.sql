@@ -64,6 +64,11 @@ SELECT count(*) > 0 AS keys_listed FROM auth.list_keys();
 SELECT count(*) AS issuers FROM auth.trusted_issuers();
 SELECT auth.verify(:'t1') IS NOT NULL AS verified;
 SELECT auth.uid() = :'u1' AS uid, auth.user_id() = :'u1' AS user_id, auth.email(), auth.role(),
-       auth.jwt() ->> 'sub' = :'u1' AS jwt;
+       auth.jwt() ->> 'sub' = :'u1' AS jwt, auth.session() ->> 'sub' = :'u1' AS session;
+-- The functions of accounts, each writing, in a parallel-unsafe plan.
+SELECT auth.request_email_verification(:'u2') AS par_token \gset
+SELECT auth.verify_email(:'par_token') = :'u2' AS email_verified;
+SELECT auth.disable_user(:'u2') AS disabled, auth.enable_user(:'u2') AS enabled;
+SELECT auth.reset_password(auth.request_password_reset('par2@example.com'), 'parallel password 2') = :'u2' AS reset;
 COMMIT;
 SELECT auth.configure('leeway', NULL) IS NOT NULL AS leeway_reset;

@@ -1,12 +1,14 @@
--- Upgrade path: a 1.0 install with data, updated with ALTER EXTENSION, ends
--- up with the same objects as a fresh install, and its data keeps working.
+-- Upgrade paths: a 1.0 install and a 1.1 install with data, updated with
+-- ALTER EXTENSION, end up with the same objects as a fresh install, and
+-- their data keeps working; until updated, the new library serves each as
+-- its version documents.
 -- Fixtures: test/catalog.sql; none of install.sql's (the database it works
 -- in is its own).
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 \set su :USER
 
--- The extension's objects in this fresh 1.1 install, one line each.
+-- The extension's objects in this fresh install, one line each.
 \i test/catalog.sql
 \set fresh_catalog :cat_text
 
@@ -70,6 +72,8 @@ SELECT auth.configure('token_ttl', '20min') AS configured;
 SELECT setting, value, source FROM auth.configuration() WHERE setting = 'token_ttl';
 SELECT count(*) AS keys, count(*) FILTER (WHERE signing) AS signing FROM auth.list_keys();
 SELECT auth.purge_sessions() AS purged;
+-- Accounts made before 1.2 have an email nobody verified.
+SELECT email, email_verified, disabled_until FROM auth.users ORDER BY email;
 
 -- Same members of the extension, schema, relations (kind, owner, privileges,
 -- row security, options), columns, defaults, constraints, indexes, policies,
@@ -83,6 +87,39 @@ SELECT line AS only_in_updated_install FROM regexp_split_to_table(:'cat_text', E
 EXCEPT SELECT regexp_split_to_table(:'fresh_catalog', E'\n');
 SELECT length(:'cat_text') > 1000 AS catalog_not_empty;
 
+-- A database with version 1.1 and data in it: until the update, its
+-- tokens carry no "email_verified" (1.1 has no such column) and the
+-- functions of 1.2 are not there.
+CREATE DATABASE regress_upgrade_1_1;
+\c regress_upgrade_1_1 :su
+SET client_min_messages = warning;
+CREATE EXTENSION jwt_auth VERSION '1.1' CASCADE;
+RESET client_min_messages;
+SET jwt_auth.bcrypt_cost = 10;
+SELECT auth.signup('one-one@example.com', 'one-one password') AS one_one \gset
+SELECT refresh_token AS one_one_refresh FROM auth.signin_session('one-one@example.com', 'one-one password') \gset
+SELECT array(SELECT jsonb_object_keys(regress_claims) ORDER BY 1) AS claims_in_1_1
+  FROM (SELECT convert_from(decode(rpad(translate(split_part(t, '.', 2), '-_', '+/'),
+                (length(split_part(t, '.', 2)) + 3) / 4 * 4, '='), 'base64'), 'UTF8')::jsonb AS regress_claims
+          FROM auth.signin('one-one@example.com', 'one-one password') AS t) c;
+SELECT to_regprocedure('auth.request_password_reset(text)') IS NULL AS no_reset_in_1_1;
+SET ROLE regress_dba;
+ALTER EXTENSION jwt_auth UPDATE;
+RESET ROLE;
+SELECT extversion FROM pg_extension WHERE extname = 'jwt_auth';
+SELECT email, email_verified FROM auth.users;
+SELECT count(*) AS refreshed FROM auth.refresh(:'one_one_refresh');
+SELECT convert_from(decode(rpad(translate(split_part(t, '.', 2), '-_', '+/'),
+         (length(split_part(t, '.', 2)) + 3) / 4 * 4, '='), 'base64'), 'UTF8')::jsonb -> 'email_verified' AS claim
+  FROM auth.signin('one-one@example.com', 'one-one password') AS t;
+SELECT auth.verify_email(auth.request_email_verification(:'one_one')) = :'one_one' AS verified;
+\i test/catalog.sql
+SELECT line AS only_in_fresh_install FROM regexp_split_to_table(:'fresh_catalog', E'\n') AS line
+EXCEPT SELECT regexp_split_to_table(:'cat_text', E'\n');
+SELECT line AS only_in_updated_install FROM regexp_split_to_table(:'cat_text', E'\n') AS line
+EXCEPT SELECT regexp_split_to_table(:'fresh_catalog', E'\n');
+
 \c contrib_regression :su
 DROP DATABASE regress_upgrade;
+DROP DATABASE regress_upgrade_1_1;
 DROP ROLE regress_dba;

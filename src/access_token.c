@@ -44,11 +44,12 @@ add_number(StringInfo buf, const char *name, int64 value)
 
 /*
  * Sign an access token for the user with the newest key; its expiry goes
- * to *expires_at.  session_id may be NULL (no "sid" claim).
+ * to *expires_at.  session_id may be NULL (no "sid" claim); email_verified
+ * is EMAIL_VERIFIED_UNKNOWN in a database before 1.2 (no such claim).
  */
 text *
-jwt_auth_issue_access_token(const char *user_id, const char *email, const char *session_id,
-							TimestampTz *expires_at)
+jwt_auth_issue_access_token(const char *user_id, const char *email, EmailVerified email_verified,
+							const char *session_id, TimestampTz *expires_at)
 {
 	const JwtKey *key = jwt_auth_keys_signing_key();
 	const Settings *cfg = jwt_auth_config_get();
@@ -86,6 +87,11 @@ jwt_auth_issue_access_token(const char *user_id, const char *email, const char *
 	add_string(&claims, "aud", cfg->audience);
 	add_string(&claims, "sub", user_id);
 	add_string(&claims, "email", email);
+	if (email_verified != EMAIL_VERIFIED_UNKNOWN)
+	{
+		appendStringInfoString(&claims, ",\"email_verified\":");
+		appendStringInfoString(&claims, email_verified == EMAIL_VERIFIED_YES ? "true" : "false");
+	}
 	add_string(&claims, "role", "authenticated");
 	add_number(&claims, "iat", now);
 	add_number(&claims, "exp", now + cfg->token_ttl);

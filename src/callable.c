@@ -76,6 +76,24 @@ jwt_auth_refuse(const char *msg, const char *detail_fmt,...)
 			 detail_fmt != NULL ? errdetail_internal("%s", detail.data) : 0));
 }
 
+/*
+ * Refuse a disabled account (28000): its sign-ins and refreshes, until
+ * "until" (TIMESTAMP_INFINITY: until it is enabled again).
+ */
+void
+jwt_auth_refuse_disabled(TimestampTz until)
+{
+	if (TIMESTAMP_IS_NOEND(until))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("account is disabled"),
+				 errdetail("It stays disabled until the extension's owner enables it.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+			 errmsg("account is disabled"),
+			 errdetail("It is disabled until %s.", timestamptz_to_str(until))));
+}
+
 /* Seconds since the Unix epoch, now. */
 int64
 jwt_auth_unix_now(void)

@@ -11,6 +11,7 @@
 #ifndef JWT_AUTH_CALLABLE_H
 #define JWT_AUTH_CALLABLE_H
 
+#include "datatype/timestamp.h"
 #include "fmgr.h"
 
 #include "pg_compat.h"
@@ -18,6 +19,7 @@
 extern void jwt_auth_require_argument(FunctionCallInfo fcinfo, int argno, const char *name);
 extern void jwt_auth_require_writable(const char *function, const char *detail);
 pg_noreturn extern void jwt_auth_refuse(const char *msg, const char *detail_fmt,...) pg_attribute_printf(2, 3);
+pg_noreturn extern void jwt_auth_refuse_disabled(TimestampTz until);
 extern int64 jwt_auth_unix_now(void);
 
 #endif							/* JWT_AUTH_CALLABLE_H */

@@ -24,23 +24,9 @@
 #include "db.h"
 #include "identity.h"
 #include "password.h"
+#include "reauthenticate.h"
 #include "pg_compat.h"
 #include "secrets.h"
-#include "throttle.h"
-
-/*
- * Guesses of the old password are throttled as sign-ins of the user's
- * email are (a stolen access token must not allow unlimited guesses), and
- * checked before the row is locked, so that a guess does not hold up the
- * user's sign-ins for the length of a hash.
- */
-static DbQuery find_user = {
-	.sql = "SELECT email, password_hash FROM auth.users WHERE id OPERATOR(pg_catalog.=) $1",
-	.tables = {"users"},
-	.nargs = 1,
-	.argtypes = {UUIDOID},
-	.expect = SPI_OK_SELECT,
-};
 
 /* Only if the hash is still the one checked: else the password changed meanwhile. */
 static DbQuery set_password = {
@@ -69,13 +55,9 @@ change_password_impl(PG_FUNCTION_ARGS)
 	pg_uuid_t	uid;
 	text	   *sid = jwt_auth_claim_text("sid");
 	text	   *new_password;
-	char	   *stored = NULL;
-	char	   *email = NULL;
-	ThrottleKey throttled = {0};
+	char	   *stored;
 	Datum		args[3];
 	bool		nulls[2] = {false, false};
-	DbResult	r;
-	bool		isnull;
 	uint64		ended;
 
 	jwt_auth_db_require_version(DB_VERSION_1_1);
@@ -84,25 +66,10 @@ change_password_impl(PG_FUNCTION_ARGS)
 	jwt_auth_identity_require_account(&uid);
 	jwt_auth_require_writable("auth.change_password()", NULL);
 	new_password = jwt_auth_password_check_rules(PG_GETARG_DATUM(1));
-	if (!jwt_auth_password_size_ok(PG_GETARG_DATUM(0)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PASSWORD),
-				 errmsg("invalid password")));
 
 	args[0] = UUIDPGetDatum(&uid);
 	jwt_auth_db_connect();
-	if (jwt_auth_db_run(&find_user, args, NULL, &r) == 1)
-	{
-		email = TextDatumGetCString(jwt_auth_db_value(&r, 0, 0, &isnull));
-		stored = TextDatumGetCString(jwt_auth_db_value(&r, 0, 1, &isnull));
-	}
-	if (email != NULL)
-		jwt_auth_throttle_attempt(email, strlen(email), &throttled);
-	if (!jwt_auth_password_matches(PG_GETARG_TEXT_PP(0), stored, jwt_auth_config_get()->bcrypt_cost))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PASSWORD),
-				 errmsg("invalid password")));
-	jwt_auth_throttle_success(&throttled);
+	stored = jwt_auth_reauthenticate(args[0], PG_GETARG_DATUM(0));
 
 	args[1] = CStringGetTextDatum(jwt_auth_password_hash(new_password, jwt_auth_config_get()->bcrypt_cost));
 	args[2] = CStringGetTextDatum(stored);

@@ -25,8 +25,8 @@
  * read back into it).
  *
  * Which SQL version a database is at is told by the tables the version
- * added (auth.sessions came with 1.1); jwt_auth_db_version() is the one
- * place that asks.
+ * added (auth.sessions came with 1.1, auth.account_tokens with 1.2);
+ * jwt_auth_db_version() is the one place that asks.
  *
  * src/db.c
  *
@@ -95,16 +95,19 @@ jwt_auth_db_table(const char *relname, Oid *owner)
 /*
  * The SQL version of the extension in this database, as its tables tell:
  * 1.1 added auth.sessions with the other tables of sessions, settings and
- * issuers.  Two catalog-cache look-ups.
+ * issuers, 1.2 auth.account_tokens with the columns of verified and
+ * disabled users.  At most three catalog-cache look-ups.
  */
 DbVersion
 jwt_auth_db_version(void)
 {
 	Oid			nsp = get_namespace_oid("auth", true);
 
-	if (OidIsValid(nsp) && OidIsValid(get_relname_relid("sessions", nsp)))
+	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid("sessions", nsp)))
+		return DB_VERSION_1_0;
+	if (!OidIsValid(get_relname_relid("account_tokens", nsp)))
 		return DB_VERSION_1_1;
-	return DB_VERSION_1_0;
+	return DB_VERSION_1_2;
 }
 
 /* Refuse to go on below SQL version "version". */
@@ -113,11 +116,12 @@ jwt_auth_db_require_version(DbVersion version)
 {
 	if (jwt_auth_db_version() >= version)
 		return;
-	Assert(version == DB_VERSION_1_1);
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("extension \"jwt_auth\" must be updated"),
-			 errdetail("This function needs auth.sessions, which version 1.1 adds."),
+			 version == DB_VERSION_1_1 ?
+			 errdetail("This function needs auth.sessions, which version 1.1 adds.") :
+			 errdetail("This function needs auth.account_tokens, which version 1.2 adds."),
 			 errhint("Run ALTER EXTENSION jwt_auth UPDATE.")));
 }
 

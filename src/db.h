@@ -17,10 +17,11 @@
 typedef enum DbVersion
 {
 	DB_VERSION_1_0,				/* auth.users and auth.keys only */
-	DB_VERSION_1_1				/* sessions, refresh tokens, settings, issuers */
+	DB_VERSION_1_1,				/* sessions, refresh tokens, settings, issuers */
+	DB_VERSION_1_2				/* account tokens, verified and disabled users */
 } DbVersion;
 
-#define DB_MAX_ARGS		4
+#define DB_MAX_ARGS		5
 #define DB_MAX_TABLES	3
 
 /*

@@ -101,6 +101,19 @@ const SettingDef jwt_auth_guc_setting_defs[] = {
 		"Off makes verification stateless: a token then stays valid until it expires, "
 		"whatever happens to its session or its user."
 	},
+	{
+		"reset_ttl", SETTING_INT, S(reset_ttl), 1, DAY, GUC_UNIT_S, 900, NULL,
+		"Lifetime of the tokens that auth.request_password_reset() makes.", NULL
+	},
+	{
+		"verification_ttl", SETTING_INT, S(verification_ttl), 1, 7 * DAY, GUC_UNIT_S, DAY, NULL,
+		"Lifetime of the tokens that auth.request_email_verification() and auth.request_email_change() make.",
+		NULL
+	},
+	{
+		"require_verified_email", SETTING_BOOL, S(require_verified_email), 0, 0, 0, false, NULL,
+		"Whether auth.signin() refuses an account whose email is not verified.", NULL
+	},
 };
 
 #define FIELD(s, def, type) ((type *) ((char *) (s) + (def)->offset))

@@ -26,6 +26,9 @@ typedef struct Settings
 	int			max_failed_signins;
 	int			signin_lockout; /* seconds */
 	bool		check_sessions;
+	int			reset_ttl;		/* seconds */
+	int			verification_ttl;	/* seconds */
+	bool		require_verified_email;
 } Settings;
 
 typedef enum SettingType
@@ -50,7 +53,7 @@ typedef struct SettingDef
 	const char *long_desc;
 } SettingDef;
 
-#define SETTINGS_COUNT 9		/* entries of jwt_auth_guc_setting_defs */
+#define SETTINGS_COUNT 12		/* entries of jwt_auth_guc_setting_defs */
 
 extern Settings jwt_auth_guc_settings;
 extern uint64 jwt_auth_guc_settings_generation;

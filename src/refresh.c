@@ -34,6 +34,7 @@
 #include "pg_compat.h"
 #include "secrets.h"
 
+#include "random.h"
 #include "revocation.h"
 #include "refresh_token.h"
 #include "access_token.h"
@@ -50,6 +51,24 @@ static DbQuery find_token = {
 	"rt.retired_at IS NOT NULL, s.revoked_at IS NOT NULL, "
 	"s.expires_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp(), "
 	"s.xmin, s.xmax "
+	"FROM auth.refresh_tokens rt "
+	"JOIN auth.sessions s ON s.id OPERATOR(pg_catalog.=) rt.session_id "
+	"JOIN auth.users u ON u.id OPERATOR(pg_catalog.=) s.user_id "
+	"WHERE rt.token_hash OPERATOR(pg_catalog.=) $1 "
+	"FOR UPDATE OF rt",
+	.tables = {"refresh_tokens", "sessions", "users"},
+	.nargs = 1,
+	.argtypes = {BYTEAOID},
+	.expect = SPI_OK_SELECT,
+};
+
+/* The same from 1.2 on, with whether the email is verified and the account disabled. */
+static DbQuery find_token_1_2 = {
+	.sql = "SELECT s.id, u.id, u.email, "
+	"rt.retired_at IS NOT NULL, s.revoked_at IS NOT NULL, "
+	"s.expires_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp(), "
+	"s.xmin, s.xmax, u.email_verified, "
+	"u.disabled_until OPERATOR(pg_catalog.>) pg_catalog.clock_timestamp(), u.disabled_until "
 	"FROM auth.refresh_tokens rt "
 	"JOIN auth.sessions s ON s.id OPERATOR(pg_catalog.=) rt.session_id "
 	"JOIN auth.users u ON u.id OPERATOR(pg_catalog.=) s.user_id "
@@ -173,6 +192,8 @@ refresh_impl(PG_FUNCTION_ARGS)
 	char	   *email;
 	char	   *refresh_token;
 	Oid			owner;
+	bool		v1_2 = jwt_auth_db_version() >= DB_VERSION_1_2;
+	EmailVerified email_verified = EMAIL_VERIFIED_UNKNOWN;
 	Datum		values[3];
 	bool		nulls[3] = {false, false, false};
 	TimestampTz expires_at;
@@ -187,11 +208,11 @@ refresh_impl(PG_FUNCTION_ARGS)
 						gettext_noop("A refresh token is %d characters of base64url."), REFRESH_TOKEN_LENGTH);
 	jwt_auth_require_writable("auth.refresh()", NULL);
 	token = PG_GETARG_TEXT_PP(0);
-	hash = PointerGetDatum(jwt_auth_refresh_token_hash(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token)));
+	hash = PointerGetDatum(jwt_auth_random_token_hash(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token)));
 	(void) jwt_auth_db_table("sessions", &owner);
 
 	jwt_auth_db_connect();
-	if (!jwt_auth_db_try_lock(&find_token, &hash, NULL, &r))
+	if (!jwt_auth_db_try_lock(v1_2 ? &find_token_1_2 : &find_token, &hash, NULL, &r))
 	{
 		/*
 		 * REPEATABLE READ or SERIALIZABLE, and a transaction that committed
@@ -215,6 +236,14 @@ refresh_impl(PG_FUNCTION_ARGS)
 	refuse_ended(DatumGetBool(jwt_auth_db_value(&r, 0, 4, &isnull)),
 				 DatumGetBool(jwt_auth_db_value(&r, 0, 5, &isnull)));
 
+	if (v1_2)
+	{
+		email_verified = DatumGetBool(jwt_auth_db_value(&r, 0, 8, &isnull)) ?
+			EMAIL_VERIFIED_YES : EMAIL_VERIFIED_NO;
+		if (DatumGetBool(jwt_auth_db_value(&r, 0, 9, &isnull)) && !isnull)
+			jwt_auth_refuse_disabled(DatumGetTimestampTz(jwt_auth_db_value(&r, 0, 10, &isnull)));
+	}
+
 	if (DatumGetBool(jwt_auth_db_value(&r, 0, 3, &isnull)))
 	{
 		end_reused_session(session, owner, row_is_ours(&r, 6));
@@ -237,7 +266,8 @@ refresh_impl(PG_FUNCTION_ARGS)
 	jwt_auth_db_finish();
 
 	values[1] = CStringGetTextDatum(refresh_token);
-	values[0] = PointerGetDatum(jwt_auth_issue_access_token(user_id, email, session_id, &expires_at));
+	values[0] = PointerGetDatum(jwt_auth_issue_access_token(user_id, email, email_verified, session_id,
+															&expires_at));
 	values[2] = TimestampTzGetDatum(expires_at);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	return (Datum) 0;

@@ -1,13 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * refresh_token.c
- *	  Issuing refresh tokens, and the hash under which they are stored.
+ *	  Issuing refresh tokens.
  *
- * A refresh token is 32 random bytes in base64url, issued for one session
- * (a row of auth.refresh_tokens) by auth.signin_session() and again at
- * every rotation by auth.refresh() (refresh.c), which finds a presented
- * token by the same hash.  Only the SHA-256 is stored, so the table holds
- * no token that could be used.
+ * A refresh token is a bearer token (random.c), issued for one session (a
+ * row of auth.refresh_tokens) by auth.signin_session() and again at every
+ * rotation by auth.refresh() (refresh.c), which finds a presented token by
+ * the same hash.  Only the SHA-256 is stored, so the table holds no token
+ * that could be used.
  *
  * src/refresh_token.c
  *
@@ -17,29 +17,10 @@
 
 #include "catalog/pg_type.h"
 
-#include <openssl/evp.h>
-
-#include "jose/codec.h"
 #include "db.h"
 #include "pg_compat.h"
 #include "random.h"
 #include "refresh_token.h"
-
-/* SHA-256 of a refresh token, as stored. */
-bytea *
-jwt_auth_refresh_token_hash(const char *token, size_t len)
-{
-	bytea	   *result = (bytea *) palloc(VARHDRSZ + 32);
-	unsigned int n = 0;
-
-	if (!EVP_Digest(token, len, (unsigned char *) VARDATA(result), &n, EVP_sha256(), NULL) ||
-		n != 32)
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not hash refresh token")));
-	SET_VARSIZE(result, VARHDRSZ + 32);
-	return result;
-}
 
 static DbQuery insert_refresh_token = {
 	.sql = "INSERT INTO auth.refresh_tokens (token_hash, session_id) VALUES ($1, $2)",
@@ -56,15 +37,11 @@ static DbQuery insert_refresh_token = {
 char *
 jwt_auth_refresh_token_create(const char *session_id)
 {
-	unsigned char raw[32];
-	char	   *token = palloc(REFRESH_TOKEN_LENGTH + 2);
+	char	   *token = palloc(REFRESH_TOKEN_LENGTH + 1);
 	Datum		args[2];
 
-	jwt_auth_random_bytes(raw, sizeof(raw));
-	jwt_auth_codec_b64url_encode(raw, sizeof(raw), token);
-	explicit_bzero(raw, sizeof(raw));
-
-	args[0] = PointerGetDatum(jwt_auth_refresh_token_hash(token, REFRESH_TOKEN_LENGTH));
+	jwt_auth_random_token(token);
+	args[0] = PointerGetDatum(jwt_auth_random_token_hash(token, REFRESH_TOKEN_LENGTH));
 	args[1] = jwt_auth_db_uuid(session_id);
 	(void) jwt_auth_db_run(&insert_refresh_token, args, NULL, NULL);
 	return token;

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * refresh_token.h
- *	  Issuing refresh tokens, and the hash under which they are stored.
+ *	  Issuing refresh tokens.
  *
  * src/refresh_token.h
  *
@@ -10,9 +10,10 @@
 #ifndef JWT_AUTH_REFRESH_TOKEN_H
 #define JWT_AUTH_REFRESH_TOKEN_H
 
-#define REFRESH_TOKEN_LENGTH	43	/* base64url of 32 random bytes */
+#include "random.h"
+
+#define REFRESH_TOKEN_LENGTH	RANDOM_TOKEN_LENGTH
 
 extern char *jwt_auth_refresh_token_create(const char *session_id);
-extern bytea *jwt_auth_refresh_token_hash(const char *token, size_t len);
 
 #endif							/* JWT_AUTH_REFRESH_TOKEN_H */

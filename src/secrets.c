@@ -40,9 +40,14 @@ static TimestampTz secret_statement = 0;
 
 static emit_log_hook_type prev_emit_log_hook = NULL;
 
-/* The functions whose arguments are secrets, as a statement's text names them. */
+/*
+ * The functions whose arguments or results are secrets, as a statement's text
+ * names them (by prefix: "verify" covers verify_email, "request_" the three
+ * functions that make tokens).
+ */
 static const char *const secret_functions[] = {
 	"signup", "signin", "verify", "refresh", "signout", "change_password", "import_key",
+	"request_", "reset_password", "confirm_email_change", "delete_account",
 };
 
 /*

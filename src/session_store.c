@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * session_store.c
- *	  Opening a session: a new row of auth.sessions.
+ *	  Opening a session, a new row of auth.sessions; ending every session
+ *	  of a user.
  *
  * Every signin opens a session whose id the access tokens carry as "sid"
  * (session_check.c checks it) and, through auth.signin_session(), a
@@ -42,4 +43,24 @@ jwt_auth_session_create(const char *session_id, const char *user_id, TimestampTz
 	args[1] = jwt_auth_db_uuid(user_id);
 	args[2] = TimestampTzGetDatum(expires_at);
 	(void) jwt_auth_db_run(&insert_session, args, NULL, NULL);
+}
+
+static DbQuery end_user_sessions = {
+	.sql = "UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
+	"WHERE user_id OPERATOR(pg_catalog.=) $1 AND revoked_at IS NULL",
+	.tables = {"sessions"},
+	.nargs = 1,
+	.argtypes = {UUIDOID},
+	.expect = SPI_OK_UPDATE,
+};
+
+/*
+ * End every session of a user (a uuid), between jwt_auth_db_connect() and
+ * jwt_auth_db_finish(); return how many were still going.  Every backend's
+ * session cache learns of it when the caller's transaction commits.
+ */
+uint64
+jwt_auth_session_end_all(Datum user_id)
+{
+	return jwt_auth_db_run(&end_user_sessions, &user_id, NULL, NULL);
 }

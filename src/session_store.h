@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * session_store.h
- *	  Opening a session: a new row of auth.sessions.
+ *	  Opening a session, a new row of auth.sessions; ending every session
+ *	  of a user.
  *
  * src/session_store.h
  *
@@ -14,5 +15,6 @@
 
 extern void jwt_auth_session_create(const char *session_id, const char *user_id,
 									TimestampTz expires_at);
+extern uint64 jwt_auth_session_end_all(Datum user_id);
 
 #endif							/* JWT_AUTH_SESSION_STORE_H */

@@ -67,6 +67,27 @@ static DbQuery find_user = {
 	.expect = SPI_OK_SELECT,
 };
 
+/* The same from 1.2 on, with whether the email is verified and the account disabled. */
+static DbQuery find_user_1_2 = {
+	.sql = "SELECT id, email, password_hash, email_verified, "
+	"disabled_until OPERATOR(pg_catalog.>) pg_catalog.clock_timestamp(), disabled_until "
+	"FROM auth.users WHERE email OPERATOR(pg_catalog.=) $1 FOR SHARE",
+	.tables = {"users"},
+	.nargs = 1,
+	.argtypes = {TEXTOID},
+	.expect = SPI_OK_SELECT,
+};
+
+/* The account a sign-in found. */
+typedef struct Account
+{
+	char	   *id;
+	char	   *email;
+	EmailVerified email_verified;
+	bool		disabled;
+	TimestampTz disabled_until;
+} Account;
+
 static void
 report_bad_credentials(void)
 {
@@ -113,12 +134,15 @@ failure_cost(int cost)
 }
 
 /*
- * Check the email and password arguments; return the user's id and email,
- * or fail with 28P01.  Every failure, for an unknown email or a wrong
- * password, takes the time of one bcrypt hash at failure_cost().
+ * Check the email and password arguments; return the user's account, or
+ * fail with 28P01.  Every failure, for an unknown email or a wrong
+ * password, takes the time of one bcrypt hash at failure_cost().  Then an
+ * account that is disabled, or whose email is not verified where that is
+ * required, is refused with 28000: only once the password is known right,
+ * so that nothing tells of an account to who does not know it.
  */
 static void
-authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
+authenticate(FunctionCallInfo fcinfo, Account *account)
 {
 	const char *why = NULL;
 	char	   *email;
@@ -129,8 +153,10 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 	int			cost = jwt_auth_config_get()->bcrypt_cost;
 	int			target;
 
-	*user_id = NULL;
-	*user_email = NULL;
+	DbVersion	version = jwt_auth_db_version();
+
+	memset(account, 0, sizeof(*account));
+	account->email_verified = EMAIL_VERIFIED_UNKNOWN;
 	jwt_auth_require_argument(fcinfo, 0, "email");
 	jwt_auth_require_argument(fcinfo, 1, "password");
 	if (!jwt_auth_password_size_ok(PG_GETARG_DATUM(1)))
@@ -157,15 +183,22 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 		DbResult	r;
 		bool		isnull;
 
-		if (jwt_auth_db_run(&find_user, args, NULL, &r) == 1)
+		if (jwt_auth_db_run(version >= DB_VERSION_1_2 ? &find_user_1_2 : &find_user, args, NULL, &r) == 1)
 		{
-			*user_id = jwt_auth_db_uuid_text(jwt_auth_db_value(&r, 0, 0, &isnull));
-			*user_email = TextDatumGetCString(jwt_auth_db_value(&r, 0, 1, &isnull));
+			account->id = jwt_auth_db_uuid_text(jwt_auth_db_value(&r, 0, 0, &isnull));
+			account->email = TextDatumGetCString(jwt_auth_db_value(&r, 0, 1, &isnull));
 			stored = TextDatumGetCString(jwt_auth_db_value(&r, 0, 2, &isnull));
+			if (version >= DB_VERSION_1_2)
+			{
+				account->email_verified = DatumGetBool(jwt_auth_db_value(&r, 0, 3, &isnull)) ?
+					EMAIL_VERIFIED_YES : EMAIL_VERIFIED_NO;
+				account->disabled = DatumGetBool(jwt_auth_db_value(&r, 0, 4, &isnull)) && !isnull;
+				account->disabled_until = DatumGetTimestampTz(jwt_auth_db_value(&r, 0, 5, &isnull));
+			}
 		}
 	}
 
-	if (!jwt_auth_password_matches(password, stored, target) || *user_id == NULL)
+	if (!jwt_auth_password_matches(password, stored, target) || account->id == NULL)
 	{
 		if (stored != NULL)
 			jwt_auth_password_pad(password, jwt_auth_password_cost(stored), target);
@@ -178,7 +211,16 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 	 * current cost again after it was lowered (failure_cost()).
 	 */
 	if (jwt_auth_password_cost(stored) != cost && !XactReadOnly)
-		rehash(*user_id, password, stored, cost);
+		rehash(account->id, password, stored, cost);
+
+	if (account->disabled)
+		jwt_auth_refuse_disabled(account->disabled_until);
+	if (account->email_verified == EMAIL_VERIFIED_NO && jwt_auth_config_get()->require_verified_email)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("email address is not verified"),
+				 errdetail("This database signs in only accounts whose email address is verified (setting require_verified_email)."),
+				 errhint("Have the user verify it with the token of auth.request_email_verification().")));
 }
 
 #define OPENS_A_SESSION "Signing in opens a session, which is written to auth.sessions."
@@ -186,8 +228,7 @@ authenticate(FunctionCallInfo fcinfo, char **user_id, char **user_email)
 static Datum
 signin_impl(PG_FUNCTION_ARGS)
 {
-	char	   *user_id;
-	char	   *email;
+	Account		account;
 	char		sid[37];
 
 	/*
@@ -197,26 +238,26 @@ signin_impl(PG_FUNCTION_ARGS)
 	if (jwt_auth_db_version() == DB_VERSION_1_0)
 	{
 		jwt_auth_db_connect();
-		authenticate(fcinfo, &user_id, &email);
+		authenticate(fcinfo, &account);
 		jwt_auth_db_finish();
-		PG_RETURN_TEXT_P(jwt_auth_issue_access_token(user_id, email, NULL, NULL));
+		PG_RETURN_TEXT_P(jwt_auth_issue_access_token(account.id, account.email, account.email_verified,
+													 NULL, NULL));
 	}
 	jwt_auth_require_writable("auth.signin()", OPENS_A_SESSION);
 	jwt_auth_db_connect();
-	authenticate(fcinfo, &user_id, &email);
+	authenticate(fcinfo, &account);
 	jwt_auth_random_uuid(sid);
-	jwt_auth_session_create(sid, user_id,
+	jwt_auth_session_create(sid, account.id,
 							TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 														(int64) jwt_auth_config_get()->token_ttl * 1000));
 	jwt_auth_db_finish();
-	PG_RETURN_TEXT_P(jwt_auth_issue_access_token(user_id, email, sid, NULL));
+	PG_RETURN_TEXT_P(jwt_auth_issue_access_token(account.id, account.email, account.email_verified, sid, NULL));
 }
 
 static Datum
 signin_session_impl(PG_FUNCTION_ARGS)
 {
-	char	   *user_id;
-	char	   *email;
+	Account		account;
 	char		sid[37];
 	TupleDesc	desc;
 	Datum		values[3];
@@ -227,14 +268,15 @@ signin_session_impl(PG_FUNCTION_ARGS)
 		elog(ERROR, "return type must be a row type");
 	jwt_auth_require_writable("auth.signin_session()", OPENS_A_SESSION);
 	jwt_auth_db_connect();
-	authenticate(fcinfo, &user_id, &email);
+	authenticate(fcinfo, &account);
 	jwt_auth_random_uuid(sid);
-	jwt_auth_session_create(sid, user_id,
+	jwt_auth_session_create(sid, account.id,
 							TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 														(int64) jwt_auth_config_get()->refresh_ttl * 1000));
 	values[1] = CStringGetTextDatum(jwt_auth_refresh_token_create(sid));
 	jwt_auth_db_finish();
-	values[0] = PointerGetDatum(jwt_auth_issue_access_token(user_id, email, sid, &expires_at));
+	values[0] = PointerGetDatum(jwt_auth_issue_access_token(account.id, account.email, account.email_verified,
+															sid, &expires_at));
 	values[2] = TimestampTzGetDatum(expires_at);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }

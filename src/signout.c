@@ -24,6 +24,7 @@
 #include "identity.h"
 #include "pg_compat.h"
 #include "secrets.h"
+#include "session_store.h"
 #include "db.h"
 #include "verify_policy.h"
 
@@ -34,15 +35,6 @@ static DbQuery end_session = {
 	.tables = {"sessions"},
 	.nargs = 2,
 	.argtypes = {UUIDOID, UUIDOID},
-	.expect = SPI_OK_UPDATE,
-};
-
-static DbQuery end_user_sessions = {
-	.sql = "UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
-	"WHERE user_id OPERATOR(pg_catalog.=) $1 AND revoked_at IS NULL",
-	.tables = {"sessions"},
-	.nargs = 1,
-	.argtypes = {UUIDOID},
 	.expect = SPI_OK_UPDATE,
 };
 
@@ -85,7 +77,7 @@ signout_all_impl(PG_FUNCTION_ARGS)
 	jwt_auth_require_writable("auth.signout_all()", NULL);
 	args[0] = UUIDPGetDatum(&uid);
 	jwt_auth_db_connect();
-	ended = jwt_auth_db_run(&end_user_sessions, args, NULL, NULL);
+	ended = jwt_auth_session_end_all(args[0]);
 	jwt_auth_db_finish();
 	PG_RETURN_INT32((int32) Min(ended, PG_INT32_MAX));
 }

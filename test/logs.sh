@@ -17,9 +17,17 @@ psql -X -q -d "$db" -c "ALTER ROLE todo_app PASSWORD 'logs app password'"
 log=$(server_log)
 check "server log found" "$log" "."
 lines_before=$(wc -l < "$log")
+# One-time tokens of an account (made by the superuser: the app may not).
+psql -X -q -At -d "$db" -c "SELECT auth.signup('tokens@example.com', 'leaky secret 4 password 1')" >/dev/null
+reset_tok=$(psql -X -q -At -d "$db" -c "SELECT auth.request_password_reset('tokens@example.com')")
+change_tok=$(psql -X -q -At -d "$db" -c "SELECT auth.request_email_change(id, 'tokens2@example.com') FROM auth.users WHERE email = 'tokens@example.com'")
+check "one-time tokens made" "$reset_tok $change_tok" "^[A-Za-z0-9_-]{43} [A-Za-z0-9_-]{43}$"
 
+RESET_TOK=$reset_tok CHANGE_TOK=$change_tok \
 PGUSER=todo_app PGPASSWORD='logs app password' PGDATABASE=$db PGHOST=127.0.0.1 \
 /usr/bin/python3 - <<'PY' > "$log.client" 2>&1
+import os
+
 import psycopg
 
 c = psycopg.connect(autocommit=True)
@@ -53,18 +61,27 @@ c.execute("RESET statement_timeout")
 # An RLS check failing in the statement that verifies.
 attempt("rls", "WITH v AS (SELECT auth.verify(%s) AS uid) "
                "INSERT INTO tasks (user_id, title) SELECT gen_random_uuid(), 'not mine' FROM v", [tok])
+# One-time tokens and passwords of the functions of accounts.
+reset, change = os.environ["RESET_TOK"], os.environ["CHANGE_TOK"]
+attempt("reset-inside", "SELECT auth.reset_password(%s, %s)", [reset, "leaky"])
+attempt("reset-after", "SELECT auth.reset_password(%s, %s), 1 / 0", [reset, "leaky secret 5 password 1"])
+attempt("reset-literal", "SELECT auth.reset_password('" + reset + "', 'leaky secret 6 password 1'), 1 / 0")
+attempt("confirm-after", "SELECT auth.confirm_email_change(%s), 1 / 0", [change])
+attempt("delete-inside", "SELECT auth.delete_account(%s)", ["leaky secret 7 password 1"])
 PY
 out=$(cat "$log.client")
 rm -f "$log.client"
-for label in bind-inside bind-verify bind-after bind-cast literal-after literal-cast literal-timeout rls; do
+for label in bind-inside bind-verify bind-after bind-cast literal-after literal-cast literal-timeout rls \
+             reset-inside reset-after reset-literal confirm-after delete-inside; do
     check "$label fails" "$out" "^$label FAILED WITH"
 done
 check "the errors are the expected ones" "$out" "bind-after FAILED WITH: 22012 division by zero"
 check "a timeout" "$out" "literal-timeout FAILED WITH: 57014"
 check "an RLS violation" "$out" "rls FAILED WITH: 42501 new row violates row-level security"
-check "no secret in any client error" "$(grep -c -E 'leaky secret|eyJ' <<<"$out")" "^0$"
+check "no secret in any client error" "$(grep -c -E "leaky secret|eyJ|$reset_tok|$change_tok" <<<"$out")" "^0$"
 
 new=$(tail -n +"$((lines_before + 1))" "$log")
-check "the failures reached the server log" "$(grep -c 'ERROR:' <<<"$new")" "^([8-9]|[1-9][0-9])$"
-check "no secret in the server log" "$(grep -c -E 'leaky secret|eyJ[A-Za-z0-9_-]{10,}' <<<"$new")" "^0$"
+check "the failures reached the server log" "$(grep -c 'ERROR:' <<<"$new")" "^(1[3-9]|[2-9][0-9])$"
+check "no secret in the server log" \
+    "$(grep -c -E "leaky secret|eyJ[A-Za-z0-9_-]{10,}|$reset_tok|$change_tok" <<<"$new")" "^0$"
 finish

@@ -26,7 +26,7 @@ cleanup() {
     for d in "$app1" "$app2" "$restored" "$restored_plain" "$planted"; do
         psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $d WITH (FORCE)"
     done
-    psql -X -q -d postgres -c "DROP ROLE IF EXISTS todo_app" -c "DROP ROLE IF EXISTS tenant"
+    psql -X -q -d postgres -c "DROP ROLE IF EXISTS todo_app" -c "DROP ROLE IF EXISTS todo_mail" -c "DROP ROLE IF EXISTS tenant"
 }
 trap cleanup EXIT
 
@@ -53,7 +53,7 @@ check "the tenant is no superuser" "$(as_tenant postgres "SELECT rolsuper, rolcr
 for d in "$app1" "$app2"; do
     check "tenant creates $d" "$(as_tenant postgres "CREATE DATABASE $d" && echo created)" "^created$"
     check "tenant installs jwt_auth in $d" \
-        "$(as_tenant "$d" "SET client_min_messages = warning; CREATE EXTENSION jwt_auth CASCADE; SELECT extversion FROM pg_extension WHERE extname = 'jwt_auth'")" "^1\.1$"
+        "$(as_tenant "$d" "SET client_min_messages = warning; CREATE EXTENSION jwt_auth CASCADE; SELECT extversion FROM pg_extension WHERE extname = 'jwt_auth'")" "^1\.2$"
 done
 out=$(PGUSER=tenant PGPASSWORD=$tenant_pw psql -X -q -h 127.0.0.1 -d "$app1" -v ON_ERROR_STOP=1 \
       -f examples/todo/schema.sql 2>&1 && echo loaded)
@@ -113,6 +113,32 @@ check "tenant ends every session of a user" "$(as_tenant "$app1" "SELECT auth.si
 check "purge the ended sessions" "$(as_tenant "$app1" "SELECT auth.purge_sessions('0 seconds') >= 2")" "^t$"
 check "nothing left to purge" "$(as_tenant "$app1" "SELECT auth.purge_sessions('0 seconds')")" "^0$"
 check "negative interval refused" "$(as_tenant "$app1" "SELECT auth.purge_sessions('-1 day')")" "must not be negative"
+
+# Account recovery: the tenant grants the function that makes reset tokens
+# to a mail role of its own (the backend's), which the app role is not; the
+# token is then used by the app, which any role may.
+mail_pw='mail role password 1'
+as_mail() { PGUSER=todo_mail PGPASSWORD=$mail_pw psql -X -q -At -h 127.0.0.1 -v VERBOSITY=verbose -d "$1" -c "$2" 2>&1; }
+check "tenant makes a mail role" "$(as_tenant "$app1" "CREATE ROLE todo_mail LOGIN PASSWORD '$mail_pw'" && echo made)" "^made$"
+check "tenant grants it request_password_reset" \
+    "$(as_tenant "$app1" "GRANT EXECUTE ON FUNCTION auth.request_password_reset(text) TO todo_mail" 2>&1 && echo granted)" "^granted$"
+check "the app may not make a reset token" \
+    "$(as_app_verbose "$app1" "SELECT auth.request_password_reset('ada@tenant.example')")" "ERROR:  42501: permission denied"
+reset_tok=$(as_mail "$app1" "SELECT auth.request_password_reset('ada@tenant.example')")
+check "the mail role makes one" "$reset_tok" "^[A-Za-z0-9_-]{43}$"
+check "nor may the mail role make other tokens" \
+    "$(as_mail "$app1" "SELECT auth.request_email_verification('$uid')")" "ERROR:  42501: permission denied"
+check "the app resets the password with it" \
+    "$(as_app "$app1" "SELECT auth.reset_password('$reset_tok', 'ada password 2') = '$uid'")" "^t$"
+check "the old password is gone" "$(as_app "$app1" "SELECT auth.signin('ada@tenant.example', 'ada password 1')")" "invalid email or password"
+check "the tenant disables and enables an account" \
+    "$(as_tenant "$app1" "SELECT auth.disable_user('$uid'); SELECT auth.enable_user('$uid')")" "^t
+t$"
+check "the tenant marks an email verified by hand" \
+    "$(as_tenant "$app1" "UPDATE auth.users SET email_verified = true WHERE id = '$uid' RETURNING email_verified")" "^t$"
+check "the tenant revokes the grant" \
+    "$(as_tenant "$app1" "REVOKE EXECUTE ON FUNCTION auth.request_password_reset(text) FROM todo_mail" && echo revoked)" "^revoked$"
+as_tenant "$app1" "SELECT auth.reset_password(auth.request_password_reset('ada@tenant.example'), 'ada password 1')" >/dev/null
 
 # Through PgBouncer in transaction mode: sign-in, RLS, throttling.
 start_pgbouncer "$app1" todo_app "$app_pw"
@@ -294,7 +320,7 @@ same "every row is back there too" \
 # own, it makes schema auth with a SECURITY DEFINER overload of auth.signin
 # that would keep its arguments, makes it a member of pgcrypto, and installs
 # 1.0, whose script let both pass; the update to 1.1 refuses, as CREATE
-# EXTENSION of 1.1 does.
+# EXTENSION of 1.1 and later does.
 as_tenant postgres "CREATE DATABASE $planted" >/dev/null
 out=$(as_tenant "$planted" "SET client_min_messages = warning; CREATE EXTENSION pgcrypto; CREATE SCHEMA auth;
     CREATE TABLE public.kept (args text);
@@ -308,10 +334,10 @@ out=$(PGUSER=tenant PGPASSWORD=$tenant_pw psql -X -q -At -h 127.0.0.1 -v VERBOSI
 check "the update to 1.1 refuses the planted function" "$out" "ERROR:  55000: schema \"auth\" holds objects that are not the extension's own"
 check "and leaves 1.0 as it was" "$(as_tenant "$planted" "SELECT extversion FROM pg_extension WHERE extname = 'jwt_auth'")" "^1\.0$"
 as_tenant "$planted" "DROP EXTENSION jwt_auth" >/dev/null
-check "CREATE EXTENSION of 1.1 refuses it too" "$(as_tenant "$planted" "CREATE EXTENSION jwt_auth")" "schema \"auth\" already"
+check "CREATE EXTENSION of the current version refuses it too" "$(as_tenant "$planted" "CREATE EXTENSION jwt_auth")" "schema \"auth\" already"
 as_tenant "$planted" "ALTER EXTENSION pgcrypto DROP FUNCTION auth.signin(varchar, varchar); DROP FUNCTION auth.signin(varchar, varchar)" >/dev/null
 check "without the plant, 1.0 updates" \
-    "$(as_tenant "$planted" "SET client_min_messages = warning; CREATE EXTENSION jwt_auth VERSION '1.0'; ALTER EXTENSION jwt_auth UPDATE; SELECT extversion FROM pg_extension WHERE extname = 'jwt_auth'")" "^1\.1$"
+    "$(as_tenant "$planted" "SET client_min_messages = warning; CREATE EXTENSION jwt_auth VERSION '1.0'; ALTER EXTENSION jwt_auth UPDATE; SELECT extversion FROM pg_extension WHERE extname = 'jwt_auth'")" "^1\.2$"
 # What the tenant's update made equals what the tenant's install makes,
 # privileges included (the tenant's own, for its dumps, among them).
 catalog() {
