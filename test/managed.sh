@@ -2,8 +2,9 @@
 # A managed tenant, end to end, on a cluster with nothing preloaded: a role
 # like Neon's neon_superuser (NOSUPERUSER CREATEDB CREATEROLE) creates two
 # databases, installs the extension, loads the todo schema, configures it,
-# rotates and retires keys, purges sessions, trusts another issuer; its
-# application role verifies that issuer's tokens, connects through
+# rotates and retires keys, purges sessions, trusts another issuer, grants
+# the making of reset tokens to a mail role and runs the life of accounts;
+# its application role verifies that issuer's tokens, connects through
 # PgBouncer in transaction mode and is throttled per database; the tenant's
 # own dump and restore keep every row.  Runs inside a throwaway cluster
 # (test/suite.sh), whose superuser only creates the tenant.
@@ -114,9 +115,9 @@ check "purge the ended sessions" "$(as_tenant "$app1" "SELECT auth.purge_session
 check "nothing left to purge" "$(as_tenant "$app1" "SELECT auth.purge_sessions('0 seconds')")" "^0$"
 check "negative interval refused" "$(as_tenant "$app1" "SELECT auth.purge_sessions('-1 day')")" "must not be negative"
 
-# Account recovery: the tenant grants the function that makes reset tokens
-# to a mail role of its own (the backend's), which the app role is not; the
-# token is then used by the app, which any role may.
+# The life of accounts: the tenant grants the function that makes reset
+# tokens to a mail role of its own (the backend's), which the app role is
+# not; the token is then used by the app, which any role may.
 mail_pw='mail role password 1'
 as_mail() { PGUSER=todo_mail PGPASSWORD=$mail_pw psql -X -q -At -h 127.0.0.1 -v VERBOSITY=verbose -d "$1" -c "$2" 2>&1; }
 check "tenant makes a mail role" "$(as_tenant "$app1" "CREATE ROLE todo_mail LOGIN PASSWORD '$mail_pw'" && echo made)" "^made$"
@@ -136,6 +137,21 @@ check "the tenant disables and enables an account" \
 t$"
 check "the tenant marks an email verified by hand" \
     "$(as_tenant "$app1" "UPDATE auth.users SET email_verified = true WHERE id = '$uid' RETURNING email_verified")" "^t$"
+# The other functions of accounts, as the tenant and the app.
+zoe=$(as_app "$app1" "SELECT auth.signup('zoe@tenant.example', 'zoe password 1')")
+tok=$(as_tenant "$app1" "SELECT auth.request_email_verification('$zoe')")
+check "the tenant makes a verification token" "$tok" "^[A-Za-z0-9_-]{43}$"
+check "the app verifies the email with it" "$(as_app "$app1" "SELECT auth.verify_email('$tok') = '$zoe'")" "^t$"
+tok=$(as_tenant "$app1" "SELECT auth.request_email_change('$zoe', 'zoe2@tenant.example')")
+check "the tenant makes an email change token" "$tok" "^[A-Za-z0-9_-]{43}$"
+check "the app confirms the change" "$(as_app "$app1" "SELECT auth.confirm_email_change('$tok') = '$zoe'")" "^t$"
+check "the app deletes its own account, with its password" \
+    "$(as_app "$app1" "BEGIN; SELECT auth.verify(auth.signin('zoe2@tenant.example', 'zoe password 1')) IS NOT NULL;
+                       SELECT auth.delete_account('zoe password 1'); COMMIT")" "^t
+t$"
+yan=$(as_app "$app1" "SELECT auth.signup('yan@tenant.example', 'yan password 1')")
+check "the tenant deletes an account" "$(as_tenant "$app1" "SELECT auth.delete_user('$yan')")" "^t$"
+check "the app may not" "$(as_app_verbose "$app1" "SELECT auth.delete_user('$uid')")" "ERROR:  42501: permission denied"
 check "the tenant revokes the grant" \
     "$(as_tenant "$app1" "REVOKE EXECUTE ON FUNCTION auth.request_password_reset(text) FROM todo_mail" && echo revoked)" "^revoked$"
 as_tenant "$app1" "SELECT auth.reset_password(auth.request_password_reset('ada@tenant.example'), 'ada password 1')" >/dev/null
