@@ -186,6 +186,13 @@ COMMIT;
 SELECT auth.delete_user(:'eve') AS deleted, auth.delete_user(:'eve') AS again;
 SELECT pg_temp.try('SELECT auth.delete_user(NULL)') AS null_user;
 
+-- Each function writes: a read-only transaction (or a standby) refuses it.
+BEGIN READ ONLY;
+SELECT pg_temp.try('SELECT auth.request_password_reset(''ann.new@example.com'')') AS request,
+       pg_temp.try('SELECT auth.reset_password(repeat(''a'', 43), ''some password 1'')') AS reset,
+       pg_temp.try(format('SELECT auth.disable_user(%L)', :'ann')) AS disable;
+COMMIT;
+
 -- auth.session() is auth.jwt(), under pg_session_jwt's name.
 BEGIN;
 SELECT auth.verify(auth.signin('ann.new@example.com', 'ann password 2')) = :'ann' AS ann_verified;
