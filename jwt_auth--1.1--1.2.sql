@@ -4,7 +4,7 @@
 \echo Use "ALTER EXTENSION jwt_auth UPDATE TO '1.2'" to load this file. \quit
 
 -- Accounts made before 1.2 have an email nobody verified: false, until the
--- extension's owner marks them (UPDATE auth.users SET email_verified = ...).
+-- extension's owner marks them (auth.set_email_verified()).
 ALTER TABLE auth.users ADD COLUMN email_verified boolean NOT NULL DEFAULT false,
                        ADD COLUMN disabled_until timestamptz;
 
@@ -43,11 +43,11 @@ CREATE FUNCTION auth.request_email_verification(user_id uuid) RETURNS text
     LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION auth.request_email_verification(uuid) IS 'an email verification token for a user, to send to their email, or NULL (owner only)';
-CREATE FUNCTION auth.request_email_change(user_id uuid, new_email text) RETURNS text
+CREATE FUNCTION auth.request_email_change(user_id uuid, new_email text, password text DEFAULT NULL) RETURNS text
     AS 'MODULE_PATHNAME', 'jwt_auth_request_email_change'
     LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION auth.request_email_change(uuid, text) IS 'an email change token for a user, to send to the new address, or NULL (owner only)';
+COMMENT ON FUNCTION auth.request_email_change(uuid, text, text) IS 'an email change token for a user, to send to the new address, after checking their password when given, or NULL (owner only)';
 
 -- Using a token: everyone (the token is the credential).
 CREATE FUNCTION auth.reset_password(token text, new_password text) RETURNS uuid
@@ -89,6 +89,17 @@ CREATE FUNCTION auth.enable_user(user_id uuid) RETURNS boolean
     LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION auth.enable_user(uuid) IS 'let a disabled account sign in again (owner only); true if it exists';
+CREATE FUNCTION auth.set_email_verified(user_id uuid, verified boolean DEFAULT true) RETURNS boolean
+    LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        WITH changed AS (UPDATE auth.users u SET email_verified = set_email_verified.verified,
+                                                 updated_at = pg_catalog.now()
+                          WHERE u.id OPERATOR(pg_catalog.=) set_email_verified.user_id
+                          RETURNING 1)
+        SELECT pg_catalog.count(*) OPERATOR(pg_catalog.>) 0 FROM changed;
+    END;
+COMMENT ON FUNCTION auth.set_email_verified(uuid, boolean) IS 'mark an account''s email verified, or not, by hand (owner only); true if it exists';
 
 -- The verified claims under the name Neon's pg_session_jwt gives them, so
 -- that its policies run unchanged.
@@ -110,11 +121,11 @@ DECLARE
 BEGIN
     EXECUTE pg_catalog.format('ALTER TABLE auth.account_tokens OWNER TO %s', table_owner);
     FOREACH f IN ARRAY ARRAY['auth.request_password_reset(text)', 'auth.request_email_verification(uuid)',
-                             'auth.request_email_change(uuid, text)', 'auth.reset_password(text, text)',
+                             'auth.request_email_change(uuid, text, text)', 'auth.reset_password(text, text)',
                              'auth.verify_email(text)', 'auth.confirm_email_change(text)',
                              'auth.delete_account(text)', 'auth.delete_user(uuid)',
                              'auth.disable_user(uuid, timestamptz)', 'auth.enable_user(uuid)',
-                             'auth.session()']::pg_catalog.regprocedure[]
+                             'auth.set_email_verified(uuid, boolean)', 'auth.session()']::pg_catalog.regprocedure[]
     LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO %s', f, table_owner);
     END LOOP;
@@ -124,11 +135,10 @@ BEGIN
                               'auth.purge_sessions(interval), auth.trust_issuer(text, jsonb, text, interval), '
                               'auth.distrust_issuer(text), auth.trusted_issuers(), '
                               'auth.request_password_reset(text), auth.request_email_verification(uuid), '
-                              'auth.request_email_change(uuid, text), auth.delete_user(uuid), '
-                              'auth.disable_user(uuid, timestamptz), auth.enable_user(uuid) TO %s WITH GRANT OPTION',
-                              ext_owner);
+                              'auth.request_email_change(uuid, text, text), auth.delete_user(uuid), '
+                              'auth.disable_user(uuid, timestamptz), auth.enable_user(uuid), '
+                              'auth.set_email_verified(uuid, boolean) TO %s WITH GRANT OPTION', ext_owner);
     EXECUTE pg_catalog.format('GRANT SELECT, INSERT ON auth.account_tokens TO %s', ext_owner);
-    EXECUTE pg_catalog.format('GRANT UPDATE (email_verified) ON auth.users TO %s', ext_owner);
 END
 $$;
 
@@ -136,5 +146,6 @@ $$;
 -- jwt_auth--1.0--1.1.sql).
 REVOKE ALL ON auth.account_tokens FROM PUBLIC;
 REVOKE ALL ON FUNCTION auth.request_password_reset(text), auth.request_email_verification(uuid),
-    auth.request_email_change(uuid, text), auth.delete_user(uuid),
-    auth.disable_user(uuid, timestamptz), auth.enable_user(uuid) FROM PUBLIC;
+    auth.request_email_change(uuid, text, text), auth.delete_user(uuid),
+    auth.disable_user(uuid, timestamptz), auth.enable_user(uuid),
+    auth.set_email_verified(uuid, boolean) FROM PUBLIC;

@@ -539,11 +539,11 @@ CREATE FUNCTION auth.request_email_verification(user_id uuid) RETURNS text
     LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION auth.request_email_verification(uuid) IS 'an email verification token for a user, to send to their email, or NULL (owner only)';
-CREATE FUNCTION auth.request_email_change(user_id uuid, new_email text) RETURNS text
+CREATE FUNCTION auth.request_email_change(user_id uuid, new_email text, password text DEFAULT NULL) RETURNS text
     AS 'MODULE_PATHNAME', 'jwt_auth_request_email_change'
     LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION auth.request_email_change(uuid, text) IS 'an email change token for a user, to send to the new address, or NULL (owner only)';
+COMMENT ON FUNCTION auth.request_email_change(uuid, text, text) IS 'an email change token for a user, to send to the new address, after checking their password when given, or NULL (owner only)';
 
 -- Using a token: everyone (the token is the credential).
 CREATE FUNCTION auth.reset_password(token text, new_password text) RETURNS uuid
@@ -585,6 +585,17 @@ CREATE FUNCTION auth.enable_user(user_id uuid) RETURNS boolean
     LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION auth.enable_user(uuid) IS 'let a disabled account sign in again (owner only); true if it exists';
+CREATE FUNCTION auth.set_email_verified(user_id uuid, verified boolean DEFAULT true) RETURNS boolean
+    LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    BEGIN ATOMIC
+        WITH changed AS (UPDATE auth.users u SET email_verified = set_email_verified.verified,
+                                                 updated_at = pg_catalog.now()
+                          WHERE u.id OPERATOR(pg_catalog.=) set_email_verified.user_id
+                          RETURNING 1)
+        SELECT pg_catalog.count(*) OPERATOR(pg_catalog.>) 0 FROM changed;
+    END;
+COMMENT ON FUNCTION auth.set_email_verified(uuid, boolean) IS 'mark an account''s email verified, or not, by hand (owner only); true if it exists';
 
 -- The verified claims under the name Neon's pg_session_jwt gives them, so
 -- that its policies run unchanged.
@@ -601,17 +612,18 @@ REVOKE ALL ON FUNCTION auth.signout_all(uuid), auth.rotate_key(text),
     auth.purge_sessions(interval), auth.trust_issuer(text, jsonb, text, interval),
     auth.distrust_issuer(text), auth.trusted_issuers(),
     auth.request_password_reset(text), auth.request_email_verification(uuid),
-    auth.request_email_change(uuid, text), auth.delete_user(uuid),
-    auth.disable_user(uuid, timestamptz), auth.enable_user(uuid) FROM PUBLIC;
+    auth.request_email_change(uuid, text, text), auth.delete_user(uuid),
+    auth.disable_user(uuid, timestamptz), auth.enable_user(uuid),
+    auth.set_email_verified(uuid, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION auth.signout_all(uuid), auth.rotate_key(text),
     auth.import_key(text, bytea, text), auth.retire_key(text),
     auth.configure(text, text), auth.configuration(), auth.list_keys(),
     auth.purge_sessions(interval), auth.trust_issuer(text, jsonb, text, interval),
     auth.distrust_issuer(text), auth.trusted_issuers(),
     auth.request_password_reset(text), auth.request_email_verification(uuid),
-    auth.request_email_change(uuid, text), auth.delete_user(uuid),
-    auth.disable_user(uuid, timestamptz), auth.enable_user(uuid) TO @extowner@ WITH GRANT OPTION;
+    auth.request_email_change(uuid, text, text), auth.delete_user(uuid),
+    auth.disable_user(uuid, timestamptz), auth.enable_user(uuid),
+    auth.set_email_verified(uuid, boolean) TO @extowner@ WITH GRANT OPTION;
 -- The extension's owner reads and adds rows of the account tokens (for its
--- dumps), and marks emails verified by hand (accounts made before 1.2).
+-- dumps).
 GRANT SELECT, INSERT ON auth.account_tokens TO @extowner@;
-GRANT UPDATE (email_verified) ON auth.users TO @extowner@;

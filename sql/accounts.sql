@@ -186,6 +186,33 @@ COMMIT;
 SELECT auth.delete_user(:'eve') AS deleted, auth.delete_user(:'eve') AS again;
 SELECT pg_temp.try('SELECT auth.delete_user(NULL)') AS null_user;
 
+-- A reset voids every other token of the account: an email change asked
+-- for through a stolen session cannot be confirmed after the owner's reset.
+SELECT auth.signup('fay@example.com', 'fay password 1') AS fay \gset
+SELECT auth.request_email_change(:'fay', 'thief@example.com') AS fay_change \gset
+SELECT auth.reset_password(auth.request_password_reset('fay@example.com'), 'fay password 2') = :'fay' AS reset;
+SELECT pg_temp.try(format('SELECT auth.confirm_email_change(%L)', :'fay_change')) AS change_after_reset;
+-- So does a password change.
+SELECT auth.request_email_change(:'fay', 'thief@example.com') AS fay_change \gset
+BEGIN;
+SELECT auth.verify(auth.signin('fay@example.com', 'fay password 2')) = :'fay' AS fay_verified;
+SELECT auth.change_password('fay password 2', 'fay password 3') AS other_sessions_ended;
+COMMIT;
+SELECT pg_temp.try(format('SELECT auth.confirm_email_change(%L)', :'fay_change')) AS change_after_password_change;
+-- An email change asked for with the password: a wrong one is refused.
+SELECT pg_temp.try(format('SELECT auth.request_email_change(%L, %L, %L)', :'fay', 'fay2@example.com', 'wrong password')) AS wrong_password,
+       auth.request_email_change(:'fay', 'fay2@example.com', 'fay password 3') IS NOT NULL AS right_password;
+-- The extension's owner marks an email verified, or not, by hand.
+SELECT auth.set_email_verified(:'fay', false) AS unmarked, auth.set_email_verified(gen_random_uuid()) AS unknown_user;
+SELECT email_verified FROM auth.users WHERE id = :'fay';
+-- A verification token verifies only the address it was sent to, even
+-- should the address change without voiding it (as a superuser may).
+SELECT auth.request_email_verification(:'fay') AS fay_verify \gset
+UPDATE auth.users SET email = 'fay.other@example.com' WHERE id = :'fay';
+SELECT pg_temp.try(format('SELECT auth.verify_email(%L)', :'fay_verify')) AS other_address;
+SELECT auth.set_email_verified(:'fay') AS marked;
+SELECT email_verified FROM auth.users WHERE id = :'fay';
+
 -- Each function writes: a read-only transaction (or a standby) refuses it.
 BEGIN READ ONLY;
 SELECT pg_temp.try('SELECT auth.request_password_reset(''ann.new@example.com'')') AS request,
@@ -211,6 +238,7 @@ SELECT f, regress.fails(format('SELECT %s', f)) AS refused FROM (VALUES
     ('auth.delete_user(gen_random_uuid())'),
     ('auth.disable_user(gen_random_uuid())'),
     ('auth.enable_user(gen_random_uuid())'),
+    ('auth.set_email_verified(gen_random_uuid())'),
     ('* FROM auth.account_tokens')) AS calls(f);
 SELECT pg_temp.try('SELECT auth.verify_email(repeat(''a'', 43))') AS verify_email,
        pg_temp.try('SELECT auth.reset_password(repeat(''a'', 43), ''some password 1'')') AS reset_password,

@@ -84,7 +84,7 @@ jwt_auth_disable_user(PG_FUNCTION_ARGS)
 	found = jwt_auth_db_run(&set_disabled, args, NULL, NULL) > 0;
 	if (found)
 	{
-		(void) jwt_auth_session_end_all(args[0]);
+		(void) jwt_auth_session_end_all(args[0], NULL);
 		jwt_auth_account_tokens_void(args[0]);
 	}
 	jwt_auth_db_finish();

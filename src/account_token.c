@@ -15,7 +15,10 @@
  * of these from another.  Of two uses of one token at once, the second
  * waits for the first's row lock and then finds the token voided (under
  * REPEATABLE READ and SERIALIZABLE, the lock it cannot take tells it the
- * same).
+ * same).  Under those levels, a request or a voiding that would miss a
+ * token made by a transaction that committed after the caller's snapshot
+ * fails with 40001 instead, to be retried: the count and the voiding hold
+ * at every isolation level.
  *
  * Every function runs between jwt_auth_db_connect() and
  * jwt_auth_db_finish(), as the tables' owner; the caller has locked the
@@ -47,7 +50,8 @@ static const char *const purpose_names[] = {
 static DbQuery count_requests = {
 	.sql = "SELECT pg_catalog.count(*) FROM auth.account_tokens "
 	"WHERE user_id OPERATOR(pg_catalog.=) $1 AND purpose OPERATOR(pg_catalog.=) $2 "
-	"AND created_at OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-) '1 hour'::pg_catalog.interval)",
+	"AND created_at OPERATOR(pg_catalog.>) "
+	"(pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) '1 hour'::pg_catalog.interval)",
 	.tables = {"account_tokens"},
 	.nargs = 2,
 	.argtypes = {UUIDOID, TEXTOID},
@@ -65,11 +69,24 @@ static DbQuery void_tokens = {
 	.expect = SPI_OK_UPDATE,
 };
 
+/* A token the update above should have voided, in the latest committed state. */
+static DbQuery live_tokens = {
+	.sql = "SELECT 1 FROM auth.account_tokens "
+	"WHERE user_id OPERATOR(pg_catalog.=) $1 AND voided_at IS NULL "
+	"AND ($2::pg_catalog.text IS NULL OR purpose OPERATOR(pg_catalog.=) $2) LIMIT 1",
+	.tables = {"account_tokens"},
+	.nargs = 2,
+	.argtypes = {UUIDOID, TEXTOID},
+	.expect = SPI_OK_SELECT,
+	.latest = true,
+};
+
 /* Forget the account's tokens that are no longer counted nor usable. */
 static DbQuery forget_tokens = {
 	.sql = "DELETE FROM auth.account_tokens WHERE user_id OPERATOR(pg_catalog.=) $1 "
-	"AND created_at OPERATOR(pg_catalog.<=) (pg_catalog.now() OPERATOR(pg_catalog.-) '1 hour'::pg_catalog.interval) "
-	"AND (voided_at IS NOT NULL OR expires_at OPERATOR(pg_catalog.<=) pg_catalog.now())",
+	"AND created_at OPERATOR(pg_catalog.<=) "
+	"(pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) '1 hour'::pg_catalog.interval) "
+	"AND (voided_at IS NOT NULL OR expires_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp())",
 	.tables = {"account_tokens"},
 	.nargs = 1,
 	.argtypes = {UUIDOID},
@@ -77,13 +94,43 @@ static DbQuery forget_tokens = {
 };
 
 static DbQuery insert_token = {
-	.sql = "INSERT INTO auth.account_tokens (token_hash, user_id, purpose, email, expires_at) "
-	"VALUES ($1, $2, $3, $4, pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) "
+	.sql = "INSERT INTO auth.account_tokens (token_hash, user_id, purpose, email, created_at, expires_at) "
+	"VALUES ($1, $2, $3, $4, pg_catalog.clock_timestamp(), pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) "
 	"pg_catalog.make_interval(secs => $5))",
 	.tables = {"account_tokens"},
 	.nargs = 5,
 	.argtypes = {BYTEAOID, UUIDOID, TEXTOID, TEXTOID, INT4OID},
 	.expect = SPI_OK_INSERT,
+};
+
+/* Whose a token is, without locking anything yet. */
+static DbQuery token_owner = {
+	.sql = "SELECT user_id FROM auth.account_tokens "
+	"WHERE token_hash OPERATOR(pg_catalog.=) $1 AND purpose OPERATOR(pg_catalog.=) $2",
+	.tables = {"account_tokens"},
+	.nargs = 2,
+	.argtypes = {BYTEAOID, TEXTOID},
+	.expect = SPI_OK_SELECT,
+};
+
+static DbQuery lock_account = {
+	.sql = "SELECT 1 FROM auth.users WHERE id OPERATOR(pg_catalog.=) $1 FOR NO KEY UPDATE",
+	.tables = {"users"},
+	.nargs = 1,
+	.argtypes = {UUIDOID},
+	.expect = SPI_OK_SELECT,
+};
+
+/* Whether the token is voided or gone in the latest committed state. */
+static DbQuery token_taken = {
+	.sql = "SELECT 1 WHERE NOT EXISTS (SELECT FROM auth.account_tokens "
+	"WHERE token_hash OPERATOR(pg_catalog.=) $1 AND purpose OPERATOR(pg_catalog.=) $2 "
+	"AND voided_at IS NULL)",
+	.tables = {"account_tokens"},
+	.nargs = 2,
+	.argtypes = {BYTEAOID, TEXTOID},
+	.expect = SPI_OK_SELECT,
+	.latest = true,
 };
 
 static DbQuery find_token = {
@@ -127,6 +174,7 @@ jwt_auth_account_token_make(Datum user_id, AccountTokenPurpose purpose, const ch
 	if (DatumGetInt64(jwt_auth_db_value(&r, 0, 0, &isnull)) >= ACCOUNT_TOKEN_REQUESTS)
 		return NULL;
 	(void) jwt_auth_db_run(&void_tokens, args, NULL, NULL);
+	jwt_auth_db_require_none(&live_tokens, args, NULL, "a token requested concurrently");
 	(void) jwt_auth_db_run(&forget_tokens, args, NULL, NULL);
 
 	token = palloc(RANDOM_TOKEN_LENGTH + 1);
@@ -159,6 +207,7 @@ jwt_auth_account_token_use(Datum token, AccountTokenPurpose purpose, AccountToke
 {
 	text	   *t;
 	Datum		args[2];
+	Datum		account;
 	DbResult	r;
 	bool		isnull;
 
@@ -168,7 +217,17 @@ jwt_auth_account_token_use(Datum token, AccountTokenPurpose purpose, AccountToke
 	t = DatumGetTextPP(token);
 	args[0] = PointerGetDatum(jwt_auth_random_token_hash(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)));
 	args[1] = CStringGetTextDatum(purpose_names[purpose]);
-	if (!jwt_auth_db_try_lock(&find_token, args, NULL, &r) || r.nrows == 0 ||
+
+	/*
+	 * Lock the account first, then the token, in the order of every other
+	 * change of an account and its tokens (disabling, deleting, an email
+	 * change), so that two of them never wait for each other.
+	 */
+	if (jwt_auth_db_run(&token_owner, args, NULL, &r) == 0)
+		jwt_auth_account_token_refuse();
+	account = jwt_auth_db_value(&r, 0, 0, &isnull);
+	if (!jwt_auth_db_try_lock(&lock_account, &account, NULL, &token_taken, args) ||
+		!jwt_auth_db_try_lock(&find_token, args, &r, &token_taken, args) || r.nrows == 0 ||
 		!DatumGetBool(jwt_auth_db_value(&r, 0, 3, &isnull)))
 		jwt_auth_account_token_refuse();
 	use->user_id = jwt_auth_db_value(&r, 0, 0, &isnull);
@@ -177,7 +236,12 @@ jwt_auth_account_token_use(Datum token, AccountTokenPurpose purpose, AccountToke
 	(void) jwt_auth_db_run(&use_token, args, NULL, NULL);
 }
 
-/* Void every live token of the account: it was disabled, or its email changed. */
+/*
+ * Void every live token of the account: it was disabled, its password was
+ * reset or changed, or its email changed.  Under REPEATABLE READ and
+ * SERIALIZABLE a token made by a transaction that committed after the
+ * caller's snapshot was taken would stay live: a serialization failure.
+ */
 void
 jwt_auth_account_tokens_void(Datum user_id)
 {
@@ -185,4 +249,5 @@ jwt_auth_account_tokens_void(Datum user_id)
 	bool		nulls[2] = {false, true};
 
 	(void) jwt_auth_db_run(&void_tokens, args, nulls, NULL);
+	jwt_auth_db_require_none(&live_tokens, args, nulls, "a token requested concurrently");
 }

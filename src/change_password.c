@@ -2,7 +2,8 @@
  *
  * change_password.c
  *	  auth.change_password(old, new): the verified user changes their
- *	  password, and every other session of theirs ends.
+ *	  password, every other session of theirs ends, and (from 1.2) every
+ *	  one-time token made for them is void.
  *
  * It runs as SECURITY DEFINER with a fixed search_path, for the identity
  * auth.verify() set in this transaction, and takes effect for every backend
@@ -19,12 +20,14 @@
 #include "utils/builtins.h"
 #include "utils/uuid.h"
 
+#include "account_token.h"
 #include "callable.h"
 #include "config.h"
 #include "db.h"
 #include "identity.h"
 #include "password.h"
 #include "reauthenticate.h"
+#include "session_store.h"
 #include "pg_compat.h"
 #include "secrets.h"
 
@@ -38,17 +41,6 @@ static DbQuery set_password = {
 	.expect = SPI_OK_UPDATE,
 };
 
-/* End every other session: whoever knew the old password is out. */
-static DbQuery end_other_sessions = {
-	.sql = "UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
-	"WHERE user_id OPERATOR(pg_catalog.=) $1 AND revoked_at IS NULL "
-	"AND ($2::pg_catalog.uuid IS NULL OR id OPERATOR(pg_catalog.<>) $2)",
-	.tables = {"sessions"},
-	.nargs = 2,
-	.argtypes = {UUIDOID, UUIDOID},
-	.expect = SPI_OK_UPDATE,
-};
-
 static Datum
 change_password_impl(PG_FUNCTION_ARGS)
 {
@@ -57,7 +49,6 @@ change_password_impl(PG_FUNCTION_ARGS)
 	text	   *new_password;
 	char	   *stored;
 	Datum		args[3];
-	bool		nulls[2] = {false, false};
 	uint64		ended;
 
 	jwt_auth_db_require_version(DB_VERSION_1_1);
@@ -79,9 +70,10 @@ change_password_impl(PG_FUNCTION_ARGS)
 				 errmsg("invalid password"),
 				 errdetail("The password was changed by another transaction meanwhile.")));
 
-	nulls[1] = (sid == NULL);
-	args[1] = sid ? jwt_auth_db_uuid(text_to_cstring(sid)) : (Datum) 0;
-	ended = jwt_auth_db_run(&end_other_sessions, args, nulls, NULL);
+	/* Whoever knew the old password is out, and their pending tokens void. */
+	ended = jwt_auth_session_end_all(args[0], sid ? text_to_cstring(sid) : NULL);
+	if (jwt_auth_db_version() >= DB_VERSION_1_2)
+		jwt_auth_account_tokens_void(args[0]);
 	jwt_auth_db_finish();
 	PG_RETURN_INT32((int32) Min(ended, PG_INT32_MAX));
 }

@@ -251,20 +251,25 @@ jwt_auth_db_run(DbQuery *query, const Datum *args, const bool *nulls, DbResult *
  * REPEATABLE READ and SERIALIZABLE transactions see that, as a
  * serialization failure (40001), which here is undone by a subtransaction
  * of its own instead of ending the caller's transaction: the caller learns
- * that it lost a race and acts on it.  Under READ COMMITTED the lock waits
- * and then reads the newest version of the row, so no subtransaction is
- * needed.
+ * that it lost a race and acts on it.  "lost_if", a read of the latest
+ * committed state with its own arguments "lost_args", tells whether it was
+ * that race: it returns a row if so.  Any other serialization failure (one that
+ * serializable isolation raises to be safe, say) is raised again.  Under
+ * READ COMMITTED the lock waits and then reads the newest version of the
+ * row, so no subtransaction is needed.
  */
 bool
-jwt_auth_db_try_lock(DbQuery *query, const Datum *args, const bool *nulls, DbResult *result)
+jwt_auth_db_try_lock(DbQuery *query, const Datum *args, DbResult *result,
+					 DbQuery *lost_if, const Datum *lost_args)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	ResourceOwner caller_owner = CurrentResourceOwner;
-	volatile bool locked = true;
+	ErrorData  *volatile conflict = NULL;
 
+	Assert(lost_if->latest);
 	if (!IsolationUsesXactSnapshot())
 	{
-		(void) jwt_auth_db_run(query, args, nulls, result);
+		(void) jwt_auth_db_run(query, args, NULL, result);
 		return true;
 	}
 
@@ -272,7 +277,7 @@ jwt_auth_db_try_lock(DbQuery *query, const Datum *args, const bool *nulls, DbRes
 	MemoryContextSwitchTo(caller);
 	PG_TRY();
 	{
-		(void) jwt_auth_db_run(query, args, nulls, result);
+		(void) jwt_auth_db_run(query, args, NULL, result);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(caller);
 		CurrentResourceOwner = caller_owner;
@@ -289,11 +294,36 @@ jwt_auth_db_try_lock(DbQuery *query, const Datum *args, const bool *nulls, DbRes
 		CurrentResourceOwner = caller_owner;
 		if (error->sqlerrcode != ERRCODE_T_R_SERIALIZATION_FAILURE)
 			ReThrowError(error);
-		FreeErrorData(error);
-		locked = false;
+		conflict = error;
 	}
 	PG_END_TRY();
-	return locked;
+	if (conflict == NULL)
+		return true;
+	if (jwt_auth_db_run(lost_if, lost_args, NULL, NULL) == 0)
+		ReThrowError(conflict);
+	FreeErrorData(conflict);
+	return false;
+}
+
+/*
+ * Under REPEATABLE READ and SERIALIZABLE, fail with 40001 if "query", a
+ * read of the latest committed state, returns a row: a transaction that
+ * committed after this one's snapshot was taken made a row this one must
+ * have seen ("what" says which), as a session opened by a sign-in that
+ * this transaction waited for.  The caller retries the transaction.  Under
+ * READ COMMITTED every statement sees what committed before it, and the
+ * caller's own writes already did.
+ */
+void
+jwt_auth_db_require_none(DbQuery *query, const Datum *args, const bool *nulls, const char *what)
+{
+	Assert(query->latest);
+	if (!IsolationUsesXactSnapshot() || jwt_auth_db_run(query, args, nulls, NULL) == 0)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+			 errmsg("could not serialize access due to %s", what),
+			 errhint("The transaction might succeed if retried.")));
 }
 
 /*

@@ -60,8 +60,10 @@ extern void jwt_auth_db_require_version(DbVersion version);
 extern void jwt_auth_db_connect(void);
 extern uint64 jwt_auth_db_run(DbQuery *query, const Datum *args, const bool *nulls,
 							  DbResult *result);
-extern bool jwt_auth_db_try_lock(DbQuery *query, const Datum *args, const bool *nulls,
-								 DbResult *result);
+extern bool jwt_auth_db_try_lock(DbQuery *query, const Datum *args, DbResult *result,
+								 DbQuery *lost_if, const Datum *lost_args);
+extern void jwt_auth_db_require_none(DbQuery *query, const Datum *args, const bool *nulls,
+									 const char *what);
 extern void jwt_auth_db_finish(void);
 extern void jwt_auth_db_read(DbQuery *query, DbResult *result);
 extern Datum jwt_auth_db_uuid(const char *text);

@@ -2,7 +2,7 @@
  *
  * email_verification.c
  *	  auth.request_email_verification(user_id), auth.verify_email(token),
- *	  auth.request_email_change(user_id, new_email) and
+ *	  auth.request_email_change(user_id, new_email, password) and
  *	  auth.confirm_email_change(token): an email proved to be the user's.
  *
  * The functions that make tokens are for the extension's owner and the
@@ -12,7 +12,10 @@
  * token is for the address it was sent to: once the email has changed it
  * verifies nothing.  A change token carries the new address, which becomes
  * the account's, verified, when the token is used; every other token of
- * the account is then void.  The functions that use a token are for
+ * the account is then void.  Since whoever controls the email controls the
+ * account (a password reset goes there), the change is asked for with the
+ * user's password when the backend passes it (checked as for
+ * auth.change_password(): reauthenticate.c).  The functions that use a token are for
  * everyone, the token being the credential.
  *
  * src/email_verification.c
@@ -31,6 +34,7 @@
 #include "db.h"
 #include "email.h"
 #include "pg_compat.h"
+#include "reauthenticate.h"
 #include "secrets.h"
 
 /* An account, locked so that its requests are counted in turn. */
@@ -158,6 +162,8 @@ request_email_change_impl(PG_FUNCTION_ARGS)
 
 	jwt_auth_db_connect();
 	email = account_email(PG_GETARG_DATUM(0), &verified);
+	if (email != NULL && !PG_ARGISNULL(2))
+		(void) jwt_auth_reauthenticate(PG_GETARG_DATUM(0), PG_GETARG_DATUM(2));
 	if (email != NULL && strcmp(email, new_email) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

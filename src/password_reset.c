@@ -105,7 +105,8 @@ reset_password_impl(PG_FUNCTION_ARGS)
 	args[1] = CStringGetTextDatum(jwt_auth_password_hash(new_password, jwt_auth_config_get()->bcrypt_cost));
 	args[2] = CStringGetTextDatum(use.email);
 	(void) jwt_auth_db_run(&set_password, args, NULL, NULL);
-	(void) jwt_auth_session_end_all(use.user_id);
+	(void) jwt_auth_session_end_all(use.user_id, NULL);
+	jwt_auth_account_tokens_void(use.user_id);
 	jwt_auth_db_finish();
 	PG_RETURN_DATUM(use.user_id);
 }

@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "jose/codec.h"
+#include "pg_compat.h"
 #include "random.h"
 
 /* Fill "buf" with "len" random bytes, or fail. */

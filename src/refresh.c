@@ -80,6 +80,17 @@ static DbQuery find_token_1_2 = {
 	.expect = SPI_OK_SELECT,
 };
 
+/* Whether the token is retired or gone in the latest committed state. */
+static DbQuery token_taken = {
+	.sql = "SELECT 1 WHERE NOT EXISTS (SELECT FROM auth.refresh_tokens "
+	"WHERE token_hash OPERATOR(pg_catalog.=) $1 AND retired_at IS NULL)",
+	.tables = {"refresh_tokens"},
+	.nargs = 1,
+	.argtypes = {BYTEAOID},
+	.expect = SPI_OK_SELECT,
+	.latest = true,
+};
+
 /*
  * The session of a token that another transaction retired (or deleted)
  * after this one's snapshot was taken, without locking anything.
@@ -212,7 +223,7 @@ refresh_impl(PG_FUNCTION_ARGS)
 	(void) jwt_auth_db_table("sessions", &owner);
 
 	jwt_auth_db_connect();
-	if (!jwt_auth_db_try_lock(v1_2 ? &find_token_1_2 : &find_token, &hash, NULL, &r))
+	if (!jwt_auth_db_try_lock(v1_2 ? &find_token_1_2 : &find_token, &hash, &r, &token_taken, &hash))
 	{
 		/*
 		 * REPEATABLE READ or SERIALIZABLE, and a transaction that committed

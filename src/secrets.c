@@ -15,9 +15,12 @@
  * elsewhere in the same statement (another expression, an RLS check, a cast of
  * another argument, a statement timeout) goes through the emit_log_hook below,
  * which does the same for every message of a statement that called one of
- * these functions, or whose text names one.  The hook exists in a backend
- * once this library is loaded there: by any auth.* call, or from the start
- * with session_preload_libraries (docs/security.md).
+ * these functions, or whose text names one.  It also drops the server
+ * log's detail of any error that quotes a statement naming one, as the
+ * detail of a deadlock quotes the other processes' statements.  The hook
+ * exists in a backend once this library is loaded there: by any auth.*
+ * call, or from the start with session_preload_libraries
+ * (docs/security.md).
  *
  * src/secrets.c
  *
@@ -99,7 +102,15 @@ hide_secrets(ErrorData *edata)
 			edata->hide_stmt = true;
 			edata->context = NULL;
 			edata->internalquery = NULL;
+			edata->detail_log = NULL;
 		}
+
+		/*
+		 * The server log's detail of a deadlock quotes the statements of the
+		 * other processes, whose literals may be secrets.
+		 */
+		else if (edata->detail_log != NULL && names_secret_function(edata->detail_log))
+			edata->detail_log = NULL;
 	}
 	if (prev_emit_log_hook)
 		prev_emit_log_hook(edata);

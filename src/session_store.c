@@ -47,20 +47,44 @@ jwt_auth_session_create(const char *session_id, const char *user_id, TimestampTz
 
 static DbQuery end_user_sessions = {
 	.sql = "UPDATE auth.sessions SET revoked_at = pg_catalog.now() "
-	"WHERE user_id OPERATOR(pg_catalog.=) $1 AND revoked_at IS NULL",
+	"WHERE user_id OPERATOR(pg_catalog.=) $1 AND revoked_at IS NULL "
+	"AND ($2::pg_catalog.uuid IS NULL OR id OPERATOR(pg_catalog.<>) $2)",
 	.tables = {"sessions"},
-	.nargs = 1,
-	.argtypes = {UUIDOID},
+	.nargs = 2,
+	.argtypes = {UUIDOID, UUIDOID},
 	.expect = SPI_OK_UPDATE,
 };
 
+/* A session the update above should have ended, in the latest committed state. */
+static DbQuery live_user_sessions = {
+	.sql = "SELECT 1 FROM auth.sessions "
+	"WHERE user_id OPERATOR(pg_catalog.=) $1 AND revoked_at IS NULL "
+	"AND ($2::pg_catalog.uuid IS NULL OR id OPERATOR(pg_catalog.<>) $2) LIMIT 1",
+	.tables = {"sessions"},
+	.nargs = 2,
+	.argtypes = {UUIDOID, UUIDOID},
+	.expect = SPI_OK_SELECT,
+	.latest = true,
+};
+
 /*
- * End every session of a user (a uuid), between jwt_auth_db_connect() and
- * jwt_auth_db_finish(); return how many were still going.  Every backend's
- * session cache learns of it when the caller's transaction commits.
+ * End every session of a user (a uuid) but "keep" (a session id, or NULL),
+ * between jwt_auth_db_connect() and jwt_auth_db_finish(); return how many
+ * were still going.  Every backend's session cache learns of it when the
+ * caller's transaction commits.  Under REPEATABLE READ and SERIALIZABLE a
+ * session opened by a sign-in that committed after the caller's snapshot
+ * was taken would be left going: that is a serialization failure (40001).
  */
 uint64
-jwt_auth_session_end_all(Datum user_id)
+jwt_auth_session_end_all(Datum user_id, const char *keep)
 {
-	return jwt_auth_db_run(&end_user_sessions, &user_id, NULL, NULL);
+	Datum		args[2] = {user_id, (Datum) 0};
+	bool		nulls[2] = {false, keep == NULL};
+	uint64		ended;
+
+	if (keep != NULL)
+		args[1] = jwt_auth_db_uuid(keep);
+	ended = jwt_auth_db_run(&end_user_sessions, args, nulls, NULL);
+	jwt_auth_db_require_none(&live_user_sessions, args, nulls, "a session opened concurrently");
+	return ended;
 }

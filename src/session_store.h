@@ -15,6 +15,6 @@
 
 extern void jwt_auth_session_create(const char *session_id, const char *user_id,
 									TimestampTz expires_at);
-extern uint64 jwt_auth_session_end_all(Datum user_id);
+extern uint64 jwt_auth_session_end_all(Datum user_id, const char *keep);
 
 #endif							/* JWT_AUTH_SESSION_STORE_H */

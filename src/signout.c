@@ -77,7 +77,7 @@ signout_all_impl(PG_FUNCTION_ARGS)
 	jwt_auth_require_writable("auth.signout_all()", NULL);
 	args[0] = UUIDPGetDatum(&uid);
 	jwt_auth_db_connect();
-	ended = jwt_auth_session_end_all(args[0]);
+	ended = jwt_auth_session_end_all(args[0], NULL);
 	jwt_auth_db_finish();
 	PG_RETURN_INT32((int32) Min(ended, PG_INT32_MAX));
 }
