@@ -16,6 +16,15 @@ SELECT rolsuper, rolbypassrls, pg_has_role('todo_app', (SELECT relowner FROM pg_
   FROM pg_roles WHERE rolname = 'todo_app';
 SELECT polname, polcmd, pg_get_expr(polqual, polrelid) AS using_expr, pg_get_expr(polwithcheck, polrelid) AS check_expr
   FROM pg_policy WHERE polrelid = 'tasks'::regclass;
+-- The mail role makes one-time tokens and touches no task; the app role
+-- makes no token.
+SELECT r.rolname, r.rolsuper, r.rolbypassrls,
+       has_function_privilege(r.rolname, 'auth.request_password_reset(text)', 'EXECUTE') AS reset,
+       has_function_privilege(r.rolname, 'auth.request_email_verification(uuid)', 'EXECUTE') AS verification,
+       has_function_privilege(r.rolname, 'auth.request_email_change(uuid, text)', 'EXECUTE') AS change,
+       has_function_privilege(r.rolname, 'auth.delete_user(uuid)', 'EXECUTE') AS delete_user,
+       has_table_privilege(r.rolname, 'tasks', 'SELECT, INSERT, UPDATE, DELETE') AS tasks
+  FROM pg_roles r WHERE r.rolname IN ('todo_app', 'todo_mail') ORDER BY r.rolname;
 
 SELECT auth.signup('ada@todo.example', 'ada password 1') AS ada \gset
 SELECT auth.signup('bob@todo.example', 'bob password 1') AS bob \gset

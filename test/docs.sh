@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 cleanup() {
     psql -X -q -d postgres -c "DROP DATABASE IF EXISTS todo" 2>/dev/null
-    psql -X -q -d postgres -c "DROP ROLE IF EXISTS todo_app" 2>/dev/null
+    psql -X -q -d postgres -c "DROP ROLE IF EXISTS todo_app" -c "DROP ROLE IF EXISTS todo_mail" 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT

@@ -31,16 +31,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The tenant makes its application role itself, as on a managed service: a
-# todo_app left by another suite (with privileges in the databases they
+# The tenant makes its application roles itself, as on a managed service: a
+# todo_app or todo_mail left by another suite (with privileges in the databases they
 # leave, pg_regress's among them) is the superuser's, which a CREATEROLE
 # role may not alter from PostgreSQL 16 on (it needs ADMIN on it).
-if [ "$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_roles WHERE rolname = 'todo_app'")" = 1 ]; then
-    for d in $(psql -X -At -d postgres -c "SELECT datname FROM pg_database WHERE datallowconn"); do
-        psql -X -q -d "$d" -c "DROP OWNED BY todo_app"
-    done
-fi
-psql -X -q -d postgres -c "DROP ROLE IF EXISTS todo_app" -c "DROP ROLE IF EXISTS tenant" \
+for role in todo_app todo_mail; do
+    if [ "$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_roles WHERE rolname = '$role'")" = 1 ]; then
+        for d in $(psql -X -At -d postgres -c "SELECT datname FROM pg_database WHERE datallowconn"); do
+            psql -X -q -d "$d" -c "DROP OWNED BY $role"
+        done
+    fi
+done
+psql -X -q -d postgres -c "DROP ROLE IF EXISTS todo_app" -c "DROP ROLE IF EXISTS todo_mail" -c "DROP ROLE IF EXISTS tenant" \
     -c "CREATE ROLE tenant LOGIN NOSUPERUSER CREATEDB CREATEROLE PASSWORD '$tenant_pw'"
 # as_tenant DB SQL / as_app DB SQL: one statement, output and errors.
 as_tenant() { PGUSER=tenant PGPASSWORD=$tenant_pw psql -X -q -At -h 127.0.0.1 -d "$1" -c "$2" 2>&1; }
@@ -115,20 +117,22 @@ check "purge the ended sessions" "$(as_tenant "$app1" "SELECT auth.purge_session
 check "nothing left to purge" "$(as_tenant "$app1" "SELECT auth.purge_sessions('0 seconds')")" "^0$"
 check "negative interval refused" "$(as_tenant "$app1" "SELECT auth.purge_sessions('-1 day')")" "must not be negative"
 
-# The life of accounts: the tenant grants the function that makes reset
-# tokens to a mail role of its own (the backend's), which the app role is
-# not; the token is then used by the app, which any role may.
+# Account recovery: the todo schema, loaded by the tenant, made a mail role
+# of its own (the backend's) and granted it the functions that make
+# one-time tokens, which the app role is not; the token is then used by the
+# app, which any role may.
 mail_pw='mail role password 1'
 as_mail() { PGUSER=todo_mail PGPASSWORD=$mail_pw psql -X -q -At -h 127.0.0.1 -v VERBOSITY=verbose -d "$1" -c "$2" 2>&1; }
-check "tenant makes a mail role" "$(as_tenant "$app1" "CREATE ROLE todo_mail LOGIN PASSWORD '$mail_pw'" && echo made)" "^made$"
-check "tenant grants it request_password_reset" \
-    "$(as_tenant "$app1" "GRANT EXECUTE ON FUNCTION auth.request_password_reset(text) TO todo_mail" 2>&1 && echo granted)" "^granted$"
+check "the schema made the mail role, granted the token functions" \
+    "$(as_tenant "$app1" "SELECT string_agg(p::text, ',' ORDER BY p::text) FROM unnest(ARRAY['auth.request_password_reset(text)', 'auth.request_email_verification(uuid)', 'auth.request_email_change(uuid, text, text)', 'auth.delete_user(uuid)']::regprocedure[]) p WHERE has_function_privilege('todo_mail', p, 'EXECUTE')")" \
+    "^auth.request_email_change\(uuid,text,text\),auth.request_email_verification\(uuid\),auth.request_password_reset\(text\)$"
+check "tenant sets the mail role's password" "$(as_tenant "$app1" "ALTER ROLE todo_mail PASSWORD '$mail_pw'" && echo set)" "^set$"
 check "the app may not make a reset token" \
     "$(as_app_verbose "$app1" "SELECT auth.request_password_reset('ada@tenant.example')")" "ERROR:  42501: permission denied"
 reset_tok=$(as_mail "$app1" "SELECT auth.request_password_reset('ada@tenant.example')")
 check "the mail role makes one" "$reset_tok" "^[A-Za-z0-9_-]{43}$"
-check "nor may the mail role make other tokens" \
-    "$(as_mail "$app1" "SELECT auth.request_email_verification('$uid')")" "ERROR:  42501: permission denied"
+check "nor may the mail role call the owner's other functions" \
+    "$(as_mail "$app1" "SELECT auth.delete_user('$uid')")" "ERROR:  42501: permission denied"
 check "the app resets the password with it" \
     "$(as_app "$app1" "SELECT auth.reset_password('$reset_tok', 'ada password 2') = '$uid'")" "^t$"
 check "the old password is gone" "$(as_app "$app1" "SELECT auth.signin('ada@tenant.example', 'ada password 1')")" "invalid email or password"
