@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages that one use of jwt_auth needs, as root:
 #   bash test/deps.sh demo      # build the extension, examples/demo.sh
-#   bash test/deps.sh fastapi   # the above, PgBouncer and the FastAPI stack
-#                               # (examples/fastapi/start.sh)
+#   bash test/deps.sh fastapi   # the above, PgBouncer, the FastAPI stack and
+#                               # its mail sink (examples/fastapi/start.sh)
 #   bash test/deps.sh [test]    # everything test/run needs (the default)
 #   bash test/deps.sh versions  # what test/versions.sh needs to build
 #                               # PostgreSQL and run the suites there
@@ -22,7 +22,7 @@ demo=(
 fastapi=(
     "${demo[@]}"
     pgbouncer curl
-    python3 python3-fastapi python3-uvicorn python3-psycopg python3-psycopg-pool
+    python3 python3-fastapi python3-uvicorn python3-psycopg python3-psycopg-pool python3-aiosmtpd
 )
 tests=(
     "${fastapi[@]}"

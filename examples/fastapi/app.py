@@ -17,17 +17,28 @@ work through PgBouncer in transaction mode: the identity ends with each
 transaction and no statement is prepared on the server.
 REFRESH_COOKIE_MAX_AGE (seconds, default 30 days) is the refresh cookie's
 Max-Age; keep it equal to the database's refresh_ttl.
+
+Mail (password resets, email verifications and changes) goes out through
+the SMTP server at SMTP_HOST:SMTP_PORT (default port 25), from MAIL_FROM,
+with links to the page at APP_URL (its public address, e.g.
+https://todo.example.com: never taken from a request, whose Host header the
+client chooses).  The one-time tokens it carries are made by the mail role,
+todo_mail, through MAIL_DATABASE_URL: the app role may not make them.
+Without SMTP_HOST the app sends no mail, and the endpoints that would
+answer 503 mail_unavailable.
 """
 import logging
 import os
+import smtplib
 from contextlib import contextmanager
 from datetime import datetime
+from email.message import EmailMessage
 from http import HTTPStatus
 from typing import Dict, Iterator, List, Optional
 from uuid import UUID
 
 import psycopg
-from fastapi import Cookie, Depends, FastAPI, Path, Request, Response
+from fastapi import BackgroundTasks, Cookie, Depends, FastAPI, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -54,8 +65,24 @@ CONNECT_ARGS = {"autocommit": True, "prepare_threshold": None, "row_factory": di
 REFRESH_COOKIE = "refresh_token"
 REFRESH_COOKIE_PATH = "/api/auth"
 REFRESH_COOKIE_MAX_AGE = int(os.environ.get("REFRESH_COOKIE_MAX_AGE", str(30 * 24 * 3600)))
-# Browsers keep a Secure cookie from plain http only on these hosts.
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+# Mail: off without SMTP_HOST.
+SMTP_HOST = os.environ.get("SMTP_HOST", "")
+SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+MAIL_FROM = os.environ.get("MAIL_FROM", "Todo <todo@localhost>")
+APP_URL = os.environ.get("APP_URL", "").rstrip("/")
+MAIL_DATABASE_URL = os.environ.get("MAIL_DATABASE_URL", "")
+
+# Every answer, the page's and the API's: scripts, styles and requests from
+# this origin only, no inline script or style, no framing; no Referer.
+SECURITY_HEADERS = [
+    (b"content-security-policy",
+     b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+     b"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
 
 STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 
@@ -65,9 +92,37 @@ app = FastAPI(title="todo", description=__doc__.split("\n\n")[0], docs_url=None,
 pool = None
 
 
+class SecurityHeaders:
+    """Adds SECURITY_HEADERS to every HTTP answer (a plain ASGI middleware,
+    so that background tasks run after the answer has gone)."""
+
+    names = {name for name, _ in SECURITY_HEADERS}
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", []) if h[0].lower() not in self.names]
+                message = {**message, "headers": headers + SECURITY_HEADERS}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+app.add_middleware(SecurityHeaders)
+
+
 @app.on_event("startup")
 def open_pool() -> None:
     global pool
+    if SMTP_HOST and not (APP_URL and MAIL_DATABASE_URL):
+        raise RuntimeError("SMTP_HOST is set: set APP_URL (the page's public address) and "
+                           "MAIL_DATABASE_URL (the mail role's connection) too")
     if ConnectionPool is not None and POOL_SIZE > 0:
         pool = ConnectionPool(DATABASE_URL, min_size=POOL_SIZE, kwargs=CONNECT_ARGS, name="todo")
         pool.wait(timeout=30)  # fail at startup, not at the first request
@@ -88,6 +143,14 @@ def transaction() -> Iterator[psycopg.Connection]:
     else:
         with psycopg.connect(DATABASE_URL, **CONNECT_ARGS) as conn, conn.transaction():
             yield conn
+
+
+@contextmanager
+def mail_transaction() -> Iterator[psycopg.Connection]:
+    """A transaction as the mail role, the one that may make one-time
+    tokens.  One connection each time: mail is rare."""
+    with psycopg.connect(MAIL_DATABASE_URL, **CONNECT_ARGS) as conn, conn.transaction():
+        yield conn
 
 
 # ---- errors: one body for all -------------------------------------------------
@@ -132,7 +195,7 @@ def database_error(exc: psycopg.Error) -> ApiError:
                         headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
     if state == "28P01":  # signin: one answer for wrong email and wrong password
         return ApiError(401, "invalid_credentials", "invalid email or password")
-    if state == "23505":
+    if state == "23505":  # signup, email change: the address has an account
         return ApiError(409, "conflict", message)
     if state.startswith("22") or state == "23514":  # bad data, a CHECK constraint
         if exc.diag.message_detail:  # e.g. 'The address has no "@".'
@@ -163,6 +226,18 @@ def input_fields(fields: Dict[str, str]) -> Iterator[None]:
                     error.fields = [{"field": field, "message": error.message}]
                     break
         raise error from None
+
+
+@contextmanager
+def link_token() -> Iterator[None]:
+    """The one-time token of a mailed link: 28000 is a token that is
+    unknown, used, replaced or expired (one message for all)."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        if exc.sqlstate != "28000":
+            raise
+        raise ApiError(400, "invalid_link", "this link is invalid or has expired: ask for a new one") from None
 
 
 @app.exception_handler(ApiError)
@@ -223,22 +298,21 @@ async def internal_error(request: Request, exc: Exception) -> JSONResponse:
 
 # ---- the refresh cookie ---------------------------------------------------------
 
-def cookie_secure(request: Request) -> bool:
-    """Secure everywhere but on localhost, where the page may be plain http."""
-    return (request.url.hostname or "") not in LOCAL_HOSTS
-
+# Always Secure: browsers keep a Secure cookie from plain http on
+# localhost and 127.0.0.1 too, and everywhere else the app must be served
+# over https.  Nothing depends on the Host header, which the client chooses.
 
 def set_refresh_cookie(request: Request, response: Response, refresh_token: str) -> None:
     response.set_cookie(
         REFRESH_COOKIE, refresh_token, max_age=REFRESH_COOKIE_MAX_AGE, path=REFRESH_COOKIE_PATH,
-        secure=cookie_secure(request), httponly=True, samesite="strict",
+        secure=True, httponly=True, samesite="strict",
     )
 
 
 def clear_refresh_cookie(request: Request, response: Response) -> None:
     response.delete_cookie(
         REFRESH_COOKIE, path=REFRESH_COOKIE_PATH,
-        secure=cookie_secure(request), httponly=True, samesite="strict",
+        secure=True, httponly=True, samesite="strict",
     )
 
 
@@ -289,6 +363,28 @@ class PasswordChange(Input):
     new_password: StrictStr = Field(..., max_length=1024)
 
 
+class EmailIn(Input):
+    email: StrictStr = Field(..., max_length=254)
+
+
+class NewEmail(Input):
+    new_email: StrictStr = Field(..., max_length=254)
+
+
+class LinkToken(Input):
+    # 43 characters of base64url; anything else is refused as invalid_link
+    # by the database, with the same answer as an expired one.
+    token: StrictStr = Field(..., max_length=100)
+
+
+class PasswordReset(LinkToken):
+    password: StrictStr = Field(..., max_length=1024)
+
+
+class PasswordConfirm(Input):
+    password: StrictStr = Field(..., max_length=1024)
+
+
 class TaskIn(Input):
     title: StrictStr = Field(..., min_length=1, max_length=200)
     description: Optional[StrictStr] = Field(None, max_length=1000)
@@ -320,6 +416,15 @@ class TokenOut(BaseModel):
 class Me(BaseModel):
     id: str
     email: Optional[str]
+    email_verified: Optional[bool]
+
+
+class Message(BaseModel):
+    message: str
+
+
+class Sent(BaseModel):
+    sent: bool
 
 
 class Ended(BaseModel):
@@ -348,9 +453,11 @@ def tokens(request: Request, response: Response, row: dict) -> dict:
 # ---- accounts -----------------------------------------------------------------
 
 @app.post("/api/auth/signup", status_code=201, response_model=SignupOut)
-def signup(body: Credentials):
+def signup(body: Credentials, background: BackgroundTasks):
     with input_fields({"email": "email", "password": "password"}), transaction() as conn:
         row = conn.execute("SELECT auth.signup(%s, %s) AS id", [body.email, body.password]).fetchone()
+    if SMTP_HOST:  # the verification mail, once the answer has gone
+        background.add_task(mail_verification, row["id"], normalised(body.email))
     return row
 
 
@@ -423,8 +530,171 @@ def change_password(body: PasswordChange, token: str = Depends(bearer_token)):
 
 @app.get("/api/auth/me", response_model=Me)
 def me(token: str = Depends(bearer_token)):
+    # From the token: a verification or an email change shows after the
+    # next refresh.
     with as_user(token) as conn:
-        return conn.execute("SELECT auth.user_id() AS id, auth.email() AS email").fetchone()
+        return conn.execute("SELECT auth.user_id() AS id, auth.email() AS email, "
+                            "(auth.jwt() ->> 'email_verified')::boolean AS email_verified").fetchone()
+
+
+@app.post("/api/auth/delete-account", status_code=204, response_class=Response)
+def delete_account(body: PasswordConfirm, request: Request, token: str = Depends(bearer_token)):
+    # The user's tasks go with the account (ON DELETE CASCADE).
+    try:
+        with input_fields({}), as_user(token) as conn:
+            conn.execute("SELECT auth.delete_account(%s)", [body.password])
+    except ApiError as error:
+        if error.code == "invalid_credentials":  # 28P01
+            error.message = "the password is wrong"
+        raise
+    response = Response(status_code=204)
+    clear_refresh_cookie(request, response)
+    return response
+
+
+# ---- mail: password resets, email verifications and changes ---------------------
+#
+# The mail role makes a one-time token; the app mails a link to the page that
+# carries it in the fragment (#reset=..., #verify=..., #email=...), which
+# browsers send to no server; the page posts it back.  No token is ever
+# logged.
+
+def normalised(email: str) -> str:
+    """An address as the database keeps it (trimmed, lower case): the one a
+    token is made for."""
+    return email.strip().lower()
+
+
+def require_mail() -> None:
+    if not SMTP_HOST:
+        raise ApiError(503, "mail_unavailable", "this server sends no mail; ask its administrator")
+
+
+def send_mail(to: str, subject: str, text: str) -> None:
+    """Send one plain-text mail; a failure is logged (without the mail)."""
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = MAIL_FROM, to, subject
+    message.set_content(text)
+    try:
+        with smtplib.SMTP(SMTP_HOST, SMTP_PORT, timeout=30) as smtp:
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.error("mail %r could not be sent: %s", subject, type(exc).__name__)
+
+
+def make_token(sql: str, args: list) -> Optional[str]:
+    """A one-time token from the mail role, for a background task: None, and
+    a log line, when the database fails."""
+    try:
+        with mail_transaction() as conn:
+            return conn.execute(sql, args).fetchone()["token"]
+    except psycopg.Error as exc:
+        log.error("no one-time token made: database error %s", exc.sqlstate or type(exc).__name__)
+        return None
+
+
+def mail_password_reset(email: str) -> None:
+    token = make_token("SELECT auth.request_password_reset(%s) AS token", [email])
+    if token is None:  # no such account, or three links in the hour: nothing to send
+        return
+    send_mail(email, "Reset your todo password",
+              "Someone, perhaps you, asked to reset the password of the todo account of this address.\n\n"
+              "To choose a new password, open this link (it works once, and for a short time only):\n\n"
+              f"{APP_URL}/#reset={token}\n\n"
+              "If you did not ask, ignore this mail: your password stays as it is.\n")
+
+
+def mail_verification(user_id: str, email: str, token: Optional[str] = None) -> None:
+    if token is None:
+        token = make_token("SELECT auth.request_email_verification(%s) AS token", [user_id])
+    if token is None:  # verified already, or three links in the hour
+        return
+    send_mail(email, "Confirm your todo email address",
+              "To confirm that this address is yours, open this link:\n\n"
+              f"{APP_URL}/#verify={token}\n\n"
+              "If you did not create a todo account, ignore this mail.\n")
+
+
+def mail_email_change(email: str, token: str) -> None:
+    send_mail(email, "Confirm your new todo email address",
+              "Someone, perhaps you, asked to make this the address of their todo account.\n\n"
+              "To confirm, open this link (until then the account keeps its old address):\n\n"
+              f"{APP_URL}/#email={token}\n\n"
+              "If you did not ask, ignore this mail.\n")
+
+
+def verified_account(conn: psycopg.Connection, token: str) -> str:
+    """auth.verify on the mail role's connection: the user's id."""
+    user_id = conn.execute("SELECT auth.verify(%s) AS id", [token]).fetchone()["id"]
+    if user_id is None:  # another issuer's subject: no account of this app
+        raise ApiError(401, "invalid_token", "this token names no account of this app",
+                       headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    return user_id
+
+
+FORGOT_ANSWER = "If an account has this address, we have sent it a link to choose a new password."
+
+
+@app.post("/api/auth/forgot-password", status_code=202, response_model=Message)
+def forgot_password(body: EmailIn, background: BackgroundTasks):
+    # The same answer, at once, whether the address has an account or not:
+    # the token is made and mailed after the answer has gone.
+    require_mail()
+    background.add_task(mail_password_reset, normalised(body.email))
+    return {"message": FORGOT_ANSWER}
+
+
+@app.post("/api/auth/reset-password", status_code=204, response_class=Response)
+def reset_password(body: PasswordReset):
+    # Every session of the account ends: the user signs in again.
+    with input_fields({"password": "password"}), link_token(), transaction() as conn:
+        conn.execute("SELECT auth.reset_password(%s, %s)", [body.token, body.password])
+    return Response(status_code=204)
+
+
+@app.post("/api/auth/verify-email", status_code=204, response_class=Response)
+def verify_email(body: LinkToken):
+    with link_token(), transaction() as conn:
+        conn.execute("SELECT auth.verify_email(%s)", [body.token])
+    return Response(status_code=204)
+
+
+@app.post("/api/auth/verify-email/resend", status_code=202, response_model=Sent)
+def resend_verification(background: BackgroundTasks, token: str = Depends(bearer_token)):
+    # sent: false when the address is verified already, or three links were
+    # sent in the last hour.
+    require_mail()
+    with mail_transaction() as conn:
+        user_id = verified_account(conn, token)
+        email = conn.execute("SELECT auth.email() AS email").fetchone()["email"]
+        link = conn.execute("SELECT auth.request_email_verification(%s) AS token", [user_id]).fetchone()["token"]
+    if link is not None:
+        background.add_task(mail_verification, user_id, email, link)
+    return {"sent": link is not None}
+
+
+@app.post("/api/auth/email", status_code=202, response_model=Sent)
+def change_email(body: NewEmail, background: BackgroundTasks, token: str = Depends(bearer_token)):
+    # The link goes to the new address; the account keeps the old one until
+    # it is used.
+    require_mail()
+    with input_fields({"email": "new_email"}), mail_transaction() as conn:
+        user_id = verified_account(conn, token)
+        link = conn.execute("SELECT auth.request_email_change(%s, %s) AS token",
+                            [user_id, body.new_email]).fetchone()["token"]
+    if link is None:
+        raise ApiError(429, "too_many_requests",
+                       "too many email changes were asked for this account: try again in an hour")
+    background.add_task(mail_email_change, normalised(body.new_email), link)
+    return {"sent": True}
+
+
+@app.post("/api/auth/email/confirm", status_code=204, response_class=Response)
+def confirm_email_change(body: LinkToken):
+    # 23505 (409): another account took the address meanwhile.
+    with link_token(), transaction() as conn:
+        conn.execute("SELECT auth.confirm_email_change(%s)", [body.token])
+    return Response(status_code=204)
 
 
 @app.get("/.well-known/jwks.json")

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The whole example on localhost: a throwaway PostgreSQL cluster with
 # jwt_auth and the todo schema, PgBouncer in transaction mode in front of
-# it, and the FastAPI app through PgBouncer.  Prints curl lines to try it.
+# it, a local SMTP sink that keeps the app's mail as files, and the FastAPI
+# app through PgBouncer.  Prints the mail folder and curl lines to try it.
 # Debian 12, as root, from anywhere:
 #   bash examples/fastapi/start.sh
 #   PORT=8001 bash examples/fastapi/start.sh
 # PORT: the app's port on 127.0.0.1 (default 8000); a port in use is
 # refused before anything starts.  The cluster takes the first free port
 # from 5432 up, or PGPORT when set.
-# Ctrl-C, or SIGTERM (or SIGHUP) to this script, stops the app and
-# PgBouncer and drops the cluster: nothing is left running.
+# Ctrl-C, or SIGTERM (or SIGHUP) to this script, stops the app, the mail
+# sink and PgBouncer and drops the cluster: nothing is left running.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -32,7 +33,8 @@ make -s install >/dev/null
 # has ended.  They run in a session of their own, which the terminal's
 # Ctrl-C does not reach (it would interrupt initdb or psql half-way): a
 # signal to this script is passed on to serve.sh, through the process id it
-# writes to SERVE_PIDFILE, and serve.sh stops the app and PgBouncer.
+# writes to SERVE_PIDFILE, and serve.sh stops the app, the mail sink and
+# PgBouncer.
 SERVE_PIDFILE=$(mktemp)
 export SERVE_PIDFILE PORT=$port
 trap 'rm -f "$SERVE_PIDFILE"' EXIT

@@ -5,18 +5,25 @@ test/e2e/run.sh starts the app and sets:
   E2E_DB        the database, reached as a superuser through the PG* variables
   E2E_APP_DSN   the app's own connection string (role todo_app)
   E2E_MODE      "pgbouncer" (one server connection behind PgBouncer) or "direct"
+  E2E_MAIL_DIR  the folder where the app's SMTP sink keeps each mail (NNNN.eml)
+  E2E_MAIL_DSN  the mail role's connection string (role todo_mail)
 
 Every HTTP client here checks that each error answer it receives has the
 API's one error shape (check_error_body).
 """
 import base64
+import email
+import email.policy
 import http.cookiejar
 import json
 import os
+import pathlib
 import re
+import time
 import uuid
 from dataclasses import dataclass
-from typing import Dict, Optional
+from email.message import EmailMessage
+from typing import Dict, List, Optional, Tuple
 
 import httpx
 import psycopg
@@ -29,8 +36,9 @@ PASSWORD_MARK = "e2e password"
 # Every error code of the API, with the one status it comes with.
 ERROR_STATUS = {
     "missing_token": 401, "invalid_token": 401, "invalid_credentials": 401, "refresh_failed": 401,
-    "not_found": 404, "method_not_allowed": 405, "conflict": 409, "invalid_input": 422,
-    "too_many_attempts": 429, "internal_error": 500, "database_unavailable": 503,
+    "invalid_link": 400, "not_found": 404, "method_not_allowed": 405, "conflict": 409, "invalid_input": 422,
+    "too_many_attempts": 429, "too_many_requests": 429, "internal_error": 500, "database_unavailable": 503,
+    "mail_unavailable": 503,
 }
 REFRESH_COOKIE = "refresh_token"
 
@@ -81,11 +89,26 @@ def check_error_body(r: httpx.Response) -> None:
         assert r.headers["www-authenticate"].startswith("Bearer"), where
 
 
+class BrowserCookieJar(http.cookiejar.CookieJar):
+    """As browsers do, a Secure cookie from localhost or 127.0.0.1 (origins
+    browsers trust as secure) goes back to them over plain http.  httpx
+    reads the jar through a copy with the default policy, which sends a
+    Secure cookie over https only: the copy kept here is not marked Secure
+    (the Set-Cookie header the tests check is)."""
+
+    def set_cookie(self, cookie):
+        if cookie.secure and cookie.domain in ("localhost", "127.0.0.1", "::1"):
+            cookie.secure = False
+        super().set_cookie(cookie)
+
+
 def client(base_url: str, keep_cookies: bool) -> httpx.Client:
     """An HTTP client that checks the shape of every error it receives;
     keep_cookies: like a browser, else it stores none (tests send them)."""
-    jar = http.cookiejar.CookieJar()
-    if not keep_cookies:
+    if keep_cookies:
+        jar = BrowserCookieJar()
+    else:
+        jar = http.cookiejar.CookieJar()
         jar.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
     return httpx.Client(base_url=base_url, timeout=30, cookies=jar,
                         event_hooks={"response": [check_error_body]})
@@ -180,6 +203,11 @@ def app_dsn() -> str:
 
 
 @pytest.fixture(scope="session")
+def mail_dsn() -> str:
+    return os.environ["E2E_MAIL_DSN"]
+
+
+@pytest.fixture(scope="session")
 def carol(api) -> User:
     """A user shared by the tests that neither sign her out nor list her tasks."""
     return new_user(api, "carol")
@@ -208,3 +236,39 @@ def alice_task(api, alice) -> dict:
                  json={"title": "alice's secret task", "description": "only alice may see this"})
     assert r.status_code == 201, r.text
     return r.json()
+
+
+# ---- the mail the app sent ------------------------------------------------------
+
+# A link of a mail: the page's address, what the token is for, the token.
+LINK = re.compile(r"(https?://[^\s#]+)/#(reset|verify|email)=([A-Za-z0-9_-]{43})(?=\s)")
+
+
+def mails_to(address: str) -> List[EmailMessage]:
+    """The mails the SMTP sink received for an address, oldest first."""
+    found = []
+    for path in sorted(pathlib.Path(os.environ["E2E_MAIL_DIR"]).glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["To"].addresses[0].addr_spec.lower() == address.lower():
+            found.append(message)
+    return found
+
+
+def wait_for_mails(address: str, count: int, timeout: float = 15) -> List[EmailMessage]:
+    """Wait until the sink holds at least count mails for address; exactly
+    count, checked once more after a moment, or the test fails."""
+    deadline = time.monotonic() + timeout
+    while len(mails_to(address)) < count:
+        assert time.monotonic() < deadline, f"{count} mail(s) for {address}: got {len(mails_to(address))}"
+        time.sleep(0.1)
+    time.sleep(0.3)  # no other on its way
+    found = mails_to(address)
+    assert len(found) == count, f"{count} mail(s) for {address}: got {len(found)}"
+    return found
+
+
+def link_of(message: EmailMessage) -> Tuple[str, str, str]:
+    """The one link of a mail: (page address, kind, token)."""
+    links = LINK.findall(message.get_content())
+    assert len(links) == 1, message.get_content()
+    return links[0]

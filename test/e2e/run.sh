@@ -8,12 +8,14 @@
 # PostgreSQL 15 with jwt_auth installed, e.g. on a throwaway cluster:
 #     pg_virtualenv -v 15 bash test/e2e/run.sh
 # and Debian's python3-fastapi python3-uvicorn python3-httpx python3-psycopg
-# python3-psycopg-pool python3-pytest pgbouncer.  Run as root, PgBouncer
-# runs as the postgres user (it refuses root).
+# python3-psycopg-pool python3-pytest python3-aiosmtpd pgbouncer.  Run as
+# root, PgBouncer runs as the postgres user (it refuses root).
 #
-# Creates its own database (and role todo_app if the cluster has none),
-# drops them at the end, and exits with pytest's status (or 1 when a log
-# holds a password or token of the tests).
+# The app mails through a local SMTP sink (examples/fastapi/mail_sink.py),
+# whose folder the tests read; its mail role, todo_mail, connects straight
+# to PostgreSQL.  Creates its own database (and roles todo_app and todo_mail
+# if the cluster has none), drops them at the end, and exits with pytest's
+# status (or 1 when a log holds a password or token of the tests).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 suite=e2e
@@ -24,8 +26,10 @@ export PYTHONDONTWRITEBYTECODE=1  # no __pycache__ in the tree
 db="jwt_auth_e2e_$$"
 work=$(mktemp -d /tmp/jwt_auth_e2e.XXXXXX)
 app_password=$($PY -c 'import secrets; print(secrets.token_hex(16))')
+mail_password=$($PY -c 'import secrets; print(secrets.token_hex(16))')
 app_pid=""
-role_created=""
+sink_pid=""
+roles_created=()
 
 say() { echo "e2e: $*"; }
 psql_su() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
@@ -40,9 +44,12 @@ stop() {  # stop a process we started, by its pid
 cleanup() {
     set +e
     stop "$app_pid"
+    stop "$sink_pid"
     stop_pgbouncer
     psql_su -d postgres -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"
-    [ -n "$role_created" ] && psql_su -d postgres -c "DROP ROLE IF EXISTS todo_app"
+    for role in "${roles_created[@]}"; do
+        psql_su -d postgres -c "DROP ROLE IF EXISTS $role"
+    done
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -58,15 +65,18 @@ wait_for_port() {  # port pid what
 }
 
 # ---- the database ------------------------------------------------------------
-if [ -z "$(psql_su -At -d postgres -c "SELECT 1 FROM pg_roles WHERE rolname = 'todo_app'")" ]; then
-    role_created=yes
-fi
+for role in todo_app todo_mail; do
+    if [ -z "$(psql_su -At -d postgres -c "SELECT 1 FROM pg_roles WHERE rolname = '$role'")" ]; then
+        roles_created+=("$role")
+    fi
+done
 psql_su -d postgres -c "CREATE DATABASE \"$db\""
-psql_su -d "$db" -v db="$db" -v pw="$app_password" <<'SQL'
+psql_su -d "$db" -v db="$db" -v pw="$app_password" -v mail_pw="$mail_password" <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION jwt_auth CASCADE;
 \i examples/todo/schema.sql
 ALTER ROLE todo_app PASSWORD :'pw';
+ALTER ROLE todo_mail PASSWORD :'mail_pw';
 -- Fast hashes; and no leeway, so that a token with a 1 s ttl expires at once.
 ALTER DATABASE :"db" SET jwt_auth.bcrypt_cost = 10;
 ALTER DATABASE :"db" SET jwt_auth.leeway = 0;
@@ -86,14 +96,26 @@ bouncer_port=$BOUNCER_PORT
 wait_for_port "$bouncer_port" "$(cat "$BOUNCER_DIR/pgbouncer.pid")" pgbouncer || { cat "$BOUNCER_DIR/pgbouncer.log"; exit 1; }
 say "pgbouncer on port $bouncer_port"
 
+# ---- the mail sink: every message the app sends, as a file -------------------
+mail_dir="$work/mail"
+smtp_port=$(free_port)
+$PY examples/fastapi/mail_sink.py --port "$smtp_port" --dir "$mail_dir" >>"$work/sink.log" 2>&1 &
+sink_pid=$!
+wait_for_port "$smtp_port" "$sink_pid" "the mail sink" || { cat "$work/sink.log"; exit 1; }
+say "mail sink on port $smtp_port, its messages in $mail_dir"
+# The mail role makes a few tokens now and then: straight to PostgreSQL.
+mail_url="postgresql://todo_mail:$mail_password@${PGHOST:-localhost}:${PGPORT:-5432}/$db"
+
 # ---- the app and the tests ---------------------------------------------------
 status=0
 run_suite() {  # mode database_url pool_size
     local mode=$1 url=$2 pool=$3 port
     port=$(free_port)
-    # Without the superuser's PG* variables: the app has only its own URL.
+    # Without the superuser's PG* variables: the app has only its own URLs.
     env -u PGUSER -u PGPASSWORD -u PGDATABASE -u PGHOST -u PGPORT \
-        DATABASE_URL="$url" DB_POOL_SIZE="$pool" \
+        DATABASE_URL="$url" DB_POOL_SIZE="$pool" MAIL_DATABASE_URL="$mail_url" \
+        SMTP_HOST=127.0.0.1 SMTP_PORT="$smtp_port" APP_URL="http://127.0.0.1:$port" \
+        MAIL_FROM="Todo <todo@example.com>" \
         $PY -m uvicorn --app-dir examples/fastapi --host 127.0.0.1 --port "$port" app:app \
         >>"$work/uvicorn.log" 2>&1 &
     app_pid=$!
@@ -106,6 +128,7 @@ run_suite() {  # mode database_url pool_size
     local rc
     set +e
     E2E_BASE_URL="http://127.0.0.1:$port" E2E_DB="$db" E2E_APP_DSN="$url" E2E_MODE="$mode" \
+        E2E_MAIL_DIR="$mail_dir" E2E_MAIL_DSN="$mail_url" \
         $PY -m pytest -q -p no:cacheprovider --rootdir test/e2e test/e2e "${PYTEST_ARGS[@]}" \
         2>&1 | tee "$work/pytest.out"
     rc=${PIPESTATUS[0]}
@@ -126,11 +149,18 @@ run_suite pgbouncer "postgresql://todo_app:$app_password@127.0.0.1:$bouncer_port
 run_suite direct "postgresql://todo_app:$app_password@${PGHOST:-localhost}:${PGPORT:-5432}/$db" 0
 
 # ---- no secret of the tests in any log ---------------------------------------
-# Every test password contains "e2e password"; every token starts with eyJ.
-leaks_in() { grep -n -E "e2e password|eyJ[A-Za-z0-9_-]{10,}" "$@" || true; }
-leaks=$(leaks_in "$work/uvicorn.log" "$BOUNCER_DIR/pgbouncer.log")
+# Every test password contains "e2e password"; every token starts with eyJ;
+# the one-time tokens are those of the links in the mails.
+grep -ohE '#(reset|verify|email)=[A-Za-z0-9_-]{43}' "$mail_dir"/*.eml 2>/dev/null | cut -d= -f2 | sort -u > "$work/link_tokens"
+say "$(wc -l < "$work/link_tokens") one-time tokens in $(ls "$mail_dir" | wc -l) mails"
+leaks_in() {
+    grep -n -E "e2e password|eyJ[A-Za-z0-9_-]{10,}" "$@" || true
+    if [ -s "$work/link_tokens" ]; then grep -n -F -f "$work/link_tokens" "$@" || true; fi
+}
+leaks=$(leaks_in "$work/uvicorn.log" "$work/sink.log" "$BOUNCER_DIR/pgbouncer.log")
 if [ -n "$server_log" ] && [ -f "$server_log" ]; then
-    leaks+=$(tail -c +"$((server_log_start + 1))" "$server_log" | leaks_in)
+    tail -c +"$((server_log_start + 1))" "$server_log" > "$work/server.log"
+    leaks+=$(leaks_in "$work/server.log")
     checked="the server's, PgBouncer's and the app's logs"
 else
     checked="PgBouncer's and the app's logs (server log not found)"
