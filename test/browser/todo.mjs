@@ -10,14 +10,23 @@
 // title, wrong current password) appear in the form that caused them;
 // changing the password ends ada's other session only; signing out ends
 // that context's session, also after a reload, and no other; signing out
-// everywhere ends all of ada's.
+// everywhere ends all of ada's.  Then eve goes through the flows that take
+// mail, opening the links of the messages the app's SMTP sink kept: she
+// signs up and the page asks her to verify her address; "Resend" voids the
+// first link, the second verifies her; she signs out, asks for a new
+// password, and the link's form sets it and ends her every session, in
+// another browser too; she changes her email, which changes once she opens
+// the link sent to the new address; she deletes her account, with her
+// password and a confirmation.  A link's token leaves the address bar at once.
 //
 // Run by test/browser/run.sh, which starts the app and sets:
 //   BROWSER_BASE_URL   the app, e.g. http://127.0.0.1:8000
 //   BROWSER_CHROMIUM   the browser to drive (Debian's /usr/bin/chromium)
 //   BROWSER_TOKEN_TTL  the database's token_ttl, in seconds
 //   BROWSER_SHOTS      where to save a screenshot of each page when a step fails
+//   BROWSER_MAIL_DIR   the folder where the SMTP sink keeps each mail (NNNN.eml)
 // Prints one line per step: "ok<TAB>step", or "fail<TAB>step<TAB>why".
+import { readdirSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const base = process.env.BROWSER_BASE_URL;
@@ -28,6 +37,9 @@ const TIMEOUT = 8000;  // ms for each wait: generous, for a loaded machine
 const ada = { email: 'ada@example.com', password: "ada's browser password" };
 const bob = { email: 'bob@example.com', password: "bob's browser password" };
 const adaNewPassword = "ada's new browser password";
+const eve = { email: 'eve@example.com', password: "eve's browser password" };
+const eveNewPassword = "eve's reset browser password";
+const eveNewEmail = 'eve.new@example.com';
 
 // ---- the harness: steps, waits, screenshots ----------------------------------
 
@@ -169,6 +181,33 @@ async function reload(page) {
   await page.locator('#loading').waitFor({ state: 'hidden' });
 }
 
+// ---- the mail ----------------------------------------------------------------------
+
+// The mails the SMTP sink kept for an address, oldest first, as text.
+function mailsTo(address) {
+  const dir = process.env.BROWSER_MAIL_DIR;
+  const to = new RegExp(`^To: ${address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\r?$`, 'mi');
+  return readdirSync(dir).filter((f) => f.endsWith('.eml')).sort()
+    .map((f) => decoded(readFileSync(`${dir}/${f}`, 'utf8'))).filter((text) => to.test(text));
+}
+
+// A mail whose body is quoted-printable (lines over 78 characters), decoded.
+const decoded = (text) => (/^Content-Transfer-Encoding: quoted-printable\r?$/mi.test(text)
+  ? text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)))
+  : text);
+
+// The links of one kind (reset, verify, email) mailed to an address.
+const linksIn = (address, kind) => mailsTo(address).flatMap((text) =>
+  [...text.matchAll(new RegExp(`(https?://\\S+/#${kind}=[A-Za-z0-9_-]{43})(?=\\s)`, 'g'))].map((m) => m[1]));
+
+// Wait for the n-th link of a kind mailed to an address, and return it.
+async function mailedLink(address, kind, n) {
+  const links = await eventually(
+    () => `link ${n} (#${kind}) mailed to ${address}: found ${linksIn(address, kind).length}`,
+    () => { const found = linksIn(address, kind); return found.length >= n && found; });
+  return links[n - 1];
+}
+
 // ---- the scenario -----------------------------------------------------------------
 
 const browser = await chromium.launch({ executablePath: process.env.BROWSER_CHROMIUM, timeout: 60000 });
@@ -181,6 +220,14 @@ try {
     await signedOut(pa);
     assert(await pa.locator('#signed-in').isHidden(), 'the task list is shown before signing in');
     await allLabelled(pa);
+  });
+
+  await step('a new visitor reads what the app is, and finds "Create account" before "Sign in"', async () => {
+    await textIs(pa.locator('header .tagline'), /to-do list/i, 'the line under the title');
+    const headings = (await pa.locator('#signed-out h2:visible').allTextContents()).map((h) => h.trim());
+    assert(JSON.stringify(headings) === JSON.stringify(['Create an account', 'Sign in']),
+      `the signed-out headings, in order: ${JSON.stringify(headings)}`);
+    assert(await pa.getByRole('button', { name: 'Forgot password?' }).isVisible(), 'no "Forgot password?"');
   });
 
   await step('ada and bob sign up through the page, each in their own browser', async () => {
@@ -415,6 +462,140 @@ try {
     await signIn(pb, bob);
     await signedIn(pb);
     await titlesAre(pb, ["Bob's own task", "Bob's second task"], "bob's list");
+  });
+
+  // ---- eve: the flows that go through the mail ----
+  const pe = await open(browser, 'eve');
+  const pe2 = await open(browser, 'eve-2');
+  const noFragment = (page) => assert(!new URL(page.url()).hash, `the address bar still holds ${page.url()}`);
+
+  await step('eve signs up, and the page asks her to verify her address', async () => {
+    await signedOut(pe);
+    await signUp(pe, eve);
+    await signedIn(pe);
+    await textIs(pe.locator('#notice'), /mailed a link to eve@example\.com/, 'the welcome');
+    await visible(pe.locator('#verify-banner'), 'the banner of an unverified address');
+    await mailedLink(eve.email, 'verify', 1);
+  });
+
+  await step('"Resend" mails a new link and voids the first', async () => {
+    await pe.getByRole('button', { name: 'Resend' }).click();
+    await textIs(pe.locator('#verify-status'), /mailed a new link to eve@example\.com/, 'the resend outcome');
+    const second = await mailedLink(eve.email, 'verify', 2);
+    const first = linksIn(eve.email, 'verify')[0];
+    assert(first !== second, 'the same link twice');
+    await pe.goto(first);
+    await textIs(pe.locator('#notice'), /invalid, was used already or has expired/, 'the first link\'s outcome');
+    noFragment(pe);
+    await visible(pe.locator('#verify-banner'), 'the banner, still');
+  });
+
+  await step('the link of the mail verifies eve\'s address, and leaves the address bar', async () => {
+    const seen = requests.eve.length;
+    await pe.goto(await mailedLink(eve.email, 'verify', 2));
+    await textIs(pe.locator('#notice'), 'Your email address is verified.', 'the outcome');
+    noFragment(pe);
+    await eventually('the banner to go', () => pe.locator('#verify-banner').isHidden());
+    const calls = requests.eve.slice(seen).map((r) => `${r.method} ${r.path} ${r.status}`);
+    assert(calls.includes('POST /api/auth/verify-email 204'), `the requests: ${calls.join(', ')}`);
+    await reload(pe);
+    await signedIn(pe);
+    assert(await pe.locator('#verify-banner').isHidden(), 'the banner is back after a reload');
+  });
+
+  await step('eve signs in in another browser, signs out in the first and asks for a new password', async () => {
+    await signIn(pe2, eve);
+    await signedIn(pe2);
+    await pe.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await signedOut(pe);
+    await pe.getByRole('button', { name: 'Forgot password?' }).click();
+    await pe.locator('#forgot-email').fill(eve.email);
+    await pe.getByRole('button', { name: 'Send me a link' }).click();
+    await textIs(pe.locator('#forgot-form .status'),
+      /^If an account has the address eve@example\.com, we have sent it a link/, 'the answer');
+    // An unknown address gets the same answer.
+    await pe.locator('#forgot-email').fill('nobody@example.com');
+    await pe.getByRole('button', { name: 'Send me a link' }).click();
+    await textIs(pe.locator('#forgot-form .status'),
+      /^If an account has the address nobody@example\.com, we have sent it a link/, 'the answer');
+    await mailedLink(eve.email, 'reset', 1);
+    assert(mailsTo('nobody@example.com').length === 0, 'a mail went to an unknown address');
+  });
+
+  let resetLink;
+  await step('the reset link leads to a new password, which ends every session of eve\'s', async () => {
+    resetLink = await mailedLink(eve.email, 'reset', 1);
+    await pe.goto(resetLink);
+    await visible(pe.locator('#reset-form'), 'the form of a new password');
+    noFragment(pe);
+    assert(await pe.locator('#signin-form').isHidden(), 'the sign-in form is shown with the reset form');
+    await pe.locator('#reset-password').fill('short');
+    await pe.getByRole('button', { name: 'Save the password' }).click();
+    await textIs(pe.locator('#reset-form .field-error[data-field="password"]'), /at least 8 characters/, 'the password\'s error');
+    await pe.locator('#reset-password').fill(eveNewPassword);
+    await pe.getByRole('button', { name: 'Save the password' }).click();
+    await signedOut(pe);
+    await textIs(pe.locator('#signed-out-status'), /password has been changed/, 'the outcome');
+    // Her other browser's session is over.
+    await reload(pe2);
+    await signedOut(pe2);
+  });
+
+  await step('the reset link works once; the old password is refused, the new one signs in', async () => {
+    await pe.goto(resetLink);
+    await pe.locator('#reset-password').fill(`${eveNewPassword} again`);
+    await pe.getByRole('button', { name: 'Save the password' }).click();
+    await textIs(pe.locator('#reset-form .error'), /invalid, was used already or has expired/, 'the reused link\'s error');
+    await pe.getByRole('button', { name: 'Back to sign in' }).click();
+    await signedOut(pe);
+    await signIn(pe, eve);
+    await textIs(pe.locator('#signin-form .error'), /invalid email or password/i, 'the old password\'s error');
+    await pe.locator('#signin-email').fill('');
+    await pe.locator('#signin-password').fill('');
+    await signIn(pe, eve, eveNewPassword);
+    await signedIn(pe);
+    await addTask(pe, "Eve's task");
+  });
+
+  await step('eve changes her email: the link goes to the new address, which is hers once she opens it', async () => {
+    await pe.locator('#email-new').fill(eve.email.toUpperCase());
+    await pe.getByRole('button', { name: 'Send a confirmation link' }).click();
+    await textIs(pe.locator('#email-form .field-error[data-field="new_email"]'), /your address already/, 'her own address');
+    await pe.locator('#email-new').fill(bob.email);
+    await pe.getByRole('button', { name: 'Send a confirmation link' }).click();
+    await textIs(pe.locator('#email-form .error'), /Another account already uses this address/, 'a taken address');
+    await pe.locator('#email-new').fill(eveNewEmail);
+    await pe.getByRole('button', { name: 'Send a confirmation link' }).click();
+    await textIs(pe.locator('#email-form .status'), /mailed a link to eve\.new@example\.com/, 'the outcome');
+    await textIs(pe.locator('#who-email'), eve.email, 'the address until confirmed');
+    const link = await mailedLink(eveNewEmail, 'email', 1);
+    assert(linksIn(eve.email, 'email').length === 0, 'the change link went to the old address');
+    await pe.goto(link);
+    await textIs(pe.locator('#notice'), 'Your new email address is confirmed.', 'the outcome');
+    noFragment(pe);
+    await textIs(pe.locator('#who-email'), eveNewEmail, 'the signed-in email');
+    await titlesAre(pe, ["Eve's task"], "eve's list");
+  });
+
+  await step('deleting the account takes the password and a confirmation', async () => {
+    const form = pe.locator('#delete-form');
+    await pe.locator('#delete-password').fill('not the browser password');
+    await pe.getByRole('button', { name: 'Delete account…' }).click();
+    await pe.getByRole('button', { name: 'Yes, delete my account' }).click();
+    await textIs(form.locator('.error'), /password is wrong/, 'the wrong password\'s error');
+    await signedIn(pe);
+    await pe.locator('#delete-password').fill(eveNewPassword);
+    await pe.getByRole('button', { name: 'Delete account…' }).click();
+    await pe.getByRole('button', { name: 'Cancel' }).click();
+    assert(await pe.locator('#delete-confirm').isHidden(), 'the confirmation stays open after Cancel');
+    await signedIn(pe);
+    await pe.getByRole('button', { name: 'Delete account…' }).click();
+    await pe.getByRole('button', { name: 'Yes, delete my account' }).click();
+    await signedOut(pe);
+    await textIs(pe.locator('#signed-out-status'), /account and all its tasks have been deleted/, 'the outcome');
+    assert((await pe.context().cookies()).length === 0, 'the refresh cookie is still there');
+    await signIn(pe, { email: eveNewEmail, password: eveNewPassword });
+    await textIs(pe.locator('#signin-form .error'), /invalid email or password/i, 'a deleted account\'s sign-in');
   });
 
   await step('the page\'s script raised no error and opened no dialog', async () => {

@@ -8,8 +8,14 @@
 // whenever a request answers 401 invalid_token (the request is then retried
 // once).  When that fails, the page shows the sign-in form.
 //
+// Links mailed by the app carry a one-time token in the fragment
+// (#reset=..., #verify=..., #email=...), which the browser sends to no
+// server: the page reads it, removes it from the address bar and posts it.
+//
 // Everything the user or the server wrote goes into the page through
-// textContent, never as HTML.
+// textContent, never as HTML.  Errors are shown in sentences of the page's
+// own, chosen by the API's error code (humanMessage), never in the words of
+// the database or of the request validation.
 'use strict';
 
 let accessToken = null;
@@ -30,6 +36,39 @@ class ApiError extends Error {
 }
 
 const SESSION_ENDED = 'Your session has ended: sign in again.';
+
+// The sentence for each error code of the API; a form may say it better
+// (see showError's texts argument).
+const ERROR_TEXTS = {
+  network_error: 'The server cannot be reached: check the connection and try again.',
+  invalid_credentials: 'Invalid email or password.',
+  too_many_attempts: 'Too many wrong passwords for this account: wait a few minutes, then try again.',
+  conflict: 'An account is already registered with this email address.',
+  invalid_link: 'This link is invalid, was used already or has expired: ask for a new one.',
+  too_many_requests: 'Too many links were asked for this account in the last hour: try again later.',
+  mail_unavailable: 'This server cannot send mail at the moment: try again later.',
+  database_unavailable: 'The service is unavailable for a moment: try again shortly.',
+  not_found: 'This task does not exist any more: it may have been deleted elsewhere.',
+  invalid_token: SESSION_ENDED,
+  missing_token: SESSION_ENDED,
+  refresh_failed: SESSION_ENDED,
+  invalid_input: 'Check what you typed, and try again.',
+};
+
+// The sentence for an input field in error, by its name.
+const FIELD_TEXTS = {
+  email: 'Enter an email address, such as name@example.com.',
+  new_email: 'Enter an email address, such as name@example.com.',
+  password: 'Choose a password of at least 8 characters.',
+  new_password: 'Choose a password of at least 8 characters.',
+  old_password: 'Enter your current password.',
+  title: 'Give the task a title of 1 to 200 characters.',
+  description: 'Keep the description to 1000 characters.',
+};
+
+function humanMessage(error, texts = {}) {
+  return texts[error.code] || ERROR_TEXTS[error.code] || 'Something went wrong: try again.';
+}
 
 // ---- talking to the API ------------------------------------------------------
 
@@ -116,39 +155,44 @@ function clearErrors(scope) {
   for (const input of $$('[aria-invalid]', scope)) input.removeAttribute('aria-invalid');
 }
 
-// Show an ApiError in scope (a form, or a task's row): the message in its
-// .error paragraph, each field's message next to that field, and focus on
-// the first field in error.
-function showError(scope, error) {
+// Show an ApiError in scope (a form, or a task's row): a sentence in its
+// .error paragraph, one next to each field in error, and focus on the
+// first field in error.  texts: {code: sentence} for this form.
+function showError(scope, error, texts = {}) {
   if (error.code === 'signed_out') return;  // the sign-in form says so
   let first = null;
   let placed = 0;
   let unplaced = 0;
-  for (const {field, message: text} of error.fields) {
+  for (const {field} of error.fields) {
     const name = String(field).split('.').pop();
     const box = $(`.field-error[data-field="${CSS.escape(name)}"]`, scope);
     if (!box) {
       unplaced += 1;
       continue;
     }
-    box.textContent = text;
+    box.textContent = texts[`field:${name}`] || FIELD_TEXTS[name] || ERROR_TEXTS.invalid_input;
     placed += 1;
     const input = box.closest('form').elements[name];
     input.setAttribute('aria-invalid', 'true');
     first = first || input;
   }
-  // When every field's message is next to its field, the form's own line
+  // When every field's sentence is next to its field, the form's own line
   // need not repeat them.
-  let message = error.message;
-  if (placed && !unplaced) message = `Correct the field${placed > 1 ? 's' : ''} marked above.`;
-  if (error.hint) message += ` ${error.hint}`;
+  const message = placed && !unplaced
+    ? `Correct the field${placed > 1 ? 's' : ''} marked above.`
+    : humanMessage(error, texts);
   $('.error', scope).textContent = message;
   if (first) first.focus();
 }
 
+// Put a sentence next to one field of a form, as showError does.
+function fieldError(form, name, text) {
+  showError(form, new ApiError(422, {code: 'invalid_input', fields: [{field: name}]}), {[`field:${name}`]: text});
+}
+
 // Run handler(values) on submit, one submission at a time; its errors
-// appear in the form.
-function onSubmit(form, handler) {
+// appear in the form, in the sentences of texts where it has one.
+function onSubmit(form, handler, texts = {}) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (form.getAttribute('aria-busy') === 'true') return;
@@ -157,7 +201,7 @@ function onSubmit(form, handler) {
     try {
       await handler(Object.fromEntries(new FormData(form)));
     } catch (error) {
-      showError(form, error);
+      showError(form, error, texts);
     } finally {
       form.removeAttribute('aria-busy');
     }
@@ -169,8 +213,14 @@ const optional = (text) => (text || '').trim() || null;
 
 // ---- signed out, signed in ---------------------------------------------------
 
-function showSignedOut(message, {focus = true} = {}) {
+let resetToken = null;  // the token of a reset link, until it is used
+let currentEmail = '';
+
+// The signed-out view: create an account and sign in (a new visitor's
+// first need comes first), or only the form of a reset link.
+function showSignedOut(message, {focus = true, reset = false} = {}) {
   accessToken = null;
+  currentEmail = '';
   $('#tasks').replaceChildren();
   $('#tasks-status').textContent = '';
   $('#who-email').textContent = '';
@@ -178,21 +228,35 @@ function showSignedOut(message, {focus = true} = {}) {
     form.reset();
     clearErrors(form);
   }
-  $('#password-form .status').textContent = '';
+  for (const box of $$('form .status, #notice, #verify-status')) box.textContent = '';
+  $('#delete-confirm').hidden = true;
   $('#session-error').textContent = '';
   $('#loading').hidden = true;
   $('#who').hidden = true;
   $('#signed-in').hidden = true;
   $('#signed-out').hidden = false;
+  $('#signup-section').hidden = reset;
+  $('#signin-section').hidden = reset;
+  $('#reset-section').hidden = !reset;
+  showForgot(false);
   $('#signed-out-status').textContent = message;
-  if (focus) $('#signin-email').focus();
+  if (focus) $(reset ? '#reset-password' : '#signin-email').focus();
 }
 
-async function showSignedIn() {
+function showForgot(open) {
+  $('#forgot-section').hidden = !open;
+  $('#forgot-open').setAttribute('aria-expanded', String(open));
+}
+
+async function showSignedIn(notice = '') {
   const me = await api('GET', '/api/auth/me');
+  currentEmail = me.email || '';
   $('#who-email').textContent = me.email;
+  $('#verify-banner').hidden = me.email_verified !== false;
+  $('#verify-status').textContent = '';
   for (const form of $$('#signed-out form')) form.reset();  // no password left behind
   $('#signed-out-status').textContent = '';
+  $('#notice').textContent = notice;
   $('#loading').hidden = true;
   $('#signed-out').hidden = true;
   $('#who').hidden = false;
@@ -305,6 +369,32 @@ function taskRow(task) {
   return row;
 }
 
+// ---- links from the mail -----------------------------------------------------
+
+// The token of a mailed link, {kind, token}, or null; the fragment leaves
+// the address bar (and the history) at once.
+function takeLinkToken() {
+  const match = /^#(reset|verify|email)=([A-Za-z0-9_-]{1,100})$/.exec(window.location.hash);
+  if (window.location.hash) {
+    history.replaceState(null, '', window.location.pathname + window.location.search);
+  }
+  return match ? {kind: match[1], token: match[2]} : null;
+}
+
+// Post a verification or email change link's token, then go on signed in
+// (a refresh brings an access token that says what changed) or not.
+async function useLink(path, token, done) {
+  let outcome;
+  try {
+    await send('POST', path, {token}, null);
+    outcome = done;
+  } catch (error) {
+    outcome = humanMessage(error, {conflict: 'Another account took this address meanwhile: choose another one.'});
+  }
+  if (await refresh()) await showSignedIn(outcome);
+  else showSignedOut(outcome.endsWith('.') ? `${outcome} Sign in to go on.` : outcome, {focus: false});
+}
+
 // ---- wiring ------------------------------------------------------------------
 
 function start() {
@@ -315,6 +405,92 @@ function start() {
   onSubmit($('#signup-form'), async ({email, password}) => {
     await send('POST', '/api/auth/signup', {email, password}, null);
     await signIn(email, password);
+    $('#notice').textContent = `Welcome! We have mailed a link to ${email.trim()}: open it to verify your address.`;
+  });
+
+  $('#forgot-open').addEventListener('click', () => {
+    const open = $('#forgot-section').hidden;
+    showForgot(open);
+    if (open) {
+      $('#forgot-email').value = $('#signin-email').value;
+      $('#forgot-email').focus();
+    }
+  });
+
+  onSubmit($('#forgot-form'), async ({email}) => {
+    const form = $('#forgot-form');
+    $('.status', form).textContent = '';
+    if (!email.trim()) return fieldError(form, 'email', FIELD_TEXTS.email);
+    await send('POST', '/api/auth/forgot-password', {email}, null);
+    $('.status', form).textContent =
+      `If an account has the address ${email.trim()}, we have sent it a link to choose a new password. ` +
+      'Check your inbox (the link works for a short time only).';
+  });
+
+  onSubmit($('#reset-form'), async ({password}) => {
+    await send('POST', '/api/auth/reset-password', {token: resetToken, password}, null);
+    resetToken = null;
+    showSignedOut('Your password has been changed, and every session of your account has ended: ' +
+                  'sign in with the new password.');
+  });
+
+  $('#reset-cancel').addEventListener('click', () => {
+    resetToken = null;
+    showSignedOut('');
+  });
+
+  $('#verify-resend').addEventListener('click', async () => {
+    const status = $('#verify-status');
+    status.textContent = '';
+    try {
+      const {sent} = await api('POST', '/api/auth/verify-email/resend');
+      status.textContent = sent
+        ? `We have mailed a new link to ${currentEmail}. Links sent before no longer work.`
+        : 'No new link was sent: your address may be verified already (reload the page to see), ' +
+          'or three links were sent in the last hour; try again later.';
+    } catch (error) {
+      if (error.code !== 'signed_out') status.textContent = humanMessage(error);
+    }
+  });
+
+  onSubmit($('#email-form'), async ({new_email}) => {
+    const form = $('#email-form');
+    $('.status', form).textContent = '';
+    const wanted = new_email.trim();
+    if (wanted.toLowerCase() === currentEmail.toLowerCase()) {
+      return fieldError(form, 'new_email', 'This is your address already.');
+    }
+    await api('POST', '/api/auth/email', {new_email: wanted});
+    form.reset();
+    $('.status', form).textContent =
+      `We have mailed a link to ${wanted}: open it to confirm the change. ` +
+      `Until then, your address stays ${currentEmail}.`;
+  }, {conflict: 'Another account already uses this address.'});
+
+  // Deleting asks twice: the password, then a confirmation in the page.
+  const deleteForm = $('#delete-form');
+  onSubmit(deleteForm, async ({password}) => {
+    if (!password) return fieldError(deleteForm, 'password', 'Enter your password to delete the account.');
+    $('#delete-confirm').hidden = false;
+    $('#delete-no').focus();
+  });
+  $('#delete-no').addEventListener('click', () => {
+    $('#delete-confirm').hidden = true;
+    $('#delete-password').focus();
+  });
+  $('#delete-yes').addEventListener('click', async () => {
+    clearErrors(deleteForm);
+    $('#delete-confirm').hidden = true;
+    try {
+      await api('POST', '/api/auth/delete-account', {password: deleteForm.elements.password.value});
+      showSignedOut('Your account and all its tasks have been deleted.', {focus: false});
+    } catch (error) {
+      showError(deleteForm, error, {
+        invalid_credentials: 'The password is wrong: the account was not deleted.',
+        'field:password': 'Enter your password to delete the account.',
+      });
+      deleteForm.elements.password.focus();
+    }
   });
 
   onSubmit($('#add-form'), async ({title, description}) => {
@@ -330,7 +506,7 @@ function start() {
     form.reset();
     $('.status', form).textContent =
       `Password changed. Sessions signed out elsewhere: ${ended}.`;
-  });
+  }, {invalid_credentials: 'Your current password is wrong.'});
 
   const sessionAction = (path, message) => async () => {
     $('#session-error').textContent = '';
@@ -338,7 +514,7 @@ function start() {
       const answer = await api('POST', path);
       showSignedOut(message(answer));
     } catch (error) {
-      if (error.code !== 'signed_out') $('#session-error').textContent = error.message;
+      if (error.code !== 'signed_out') $('#session-error').textContent = humanMessage(error);
     }
   };
   $('#signout').addEventListener('click', sessionAction(
@@ -346,11 +522,35 @@ function start() {
   $('#signout-all').addEventListener('click', sessionAction(
     '/api/auth/signout-all', ({ended}) => `Signed out everywhere: ${ended} sessions ended.`));
 
-  // Signed in already?  The refresh cookie says, if there is one.
-  refresh()
-    .then((ok) => (ok ? showSignedIn() : showSignedOut('', {focus: false})))
-    .catch((error) => showSignedOut(error.code === 'signed_out' ? SESSION_ENDED : error.message,
-                                    {focus: false}));
+  // A link from the mail, when the page loads or when it is pasted into
+  // the address bar of the page already open.
+  window.addEventListener('hashchange', () => followLink());
+  if (!followLink()) {
+    // Signed in already?  The refresh cookie says, if there is one.
+    refresh()
+      .then((ok) => (ok ? showSignedIn() : showSignedOut('', {focus: false})))
+      .catch(failedToLoad);
+  }
+}
+
+function failedToLoad(error) {
+  showSignedOut(error.code === 'signed_out' ? SESSION_ENDED : humanMessage(error), {focus: false});
+}
+
+// Act on the link in the fragment, if any: true if there was one.
+function followLink() {
+  const link = takeLinkToken();
+  if (!link) return false;
+  if (link.kind === 'reset') {
+    // A new password first; whoever is signed in here is signed out by it.
+    resetToken = link.token;
+    showSignedOut('Choose the new password of your account.', {reset: true});
+  } else if (link.kind === 'verify') {
+    useLink('/api/auth/verify-email', link.token, 'Your email address is verified.').catch(failedToLoad);
+  } else {
+    useLink('/api/auth/email/confirm', link.token, 'Your new email address is confirmed.').catch(failedToLoad);
+  }
+  return true;
 }
 
 start();
