@@ -571,7 +571,9 @@ def require_mail() -> None:
 
 
 def send_mail(to: str, subject: str, text: str) -> None:
-    """Send one plain-text mail; a failure is logged (without the mail)."""
+    """Send one plain-text mail; a failure is logged (without the mail).
+    Lines of up to 78 characters go as they are (7bit); a longer one (a
+    link to a long APP_URL) makes the body quoted-printable."""
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = MAIL_FROM, to, subject
     message.set_content(text)
@@ -598,8 +600,9 @@ def mail_password_reset(email: str) -> None:
     if token is None:  # no such account, or three links in the hour: nothing to send
         return
     send_mail(email, "Reset your todo password",
-              "Someone, perhaps you, asked to reset the password of the todo account of this address.\n\n"
-              "To choose a new password, open this link (it works once, and for a short time only):\n\n"
+              "Someone, perhaps you, asked to reset the password of the todo account\n"
+              "of this address. To choose a new password, open this link (it works\n"
+              "once, and for a short time only):\n\n"
               f"{APP_URL}/#reset={token}\n\n"
               "If you did not ask, ignore this mail: your password stays as it is.\n")
 
@@ -617,8 +620,9 @@ def mail_verification(user_id: str, email: str, token: Optional[str] = None) -> 
 
 def mail_email_change(email: str, token: str) -> None:
     send_mail(email, "Confirm your new todo email address",
-              "Someone, perhaps you, asked to make this the address of their todo account.\n\n"
-              "To confirm, open this link (until then the account keeps its old address):\n\n"
+              "Someone, perhaps you, asked to make this the address of their todo\n"
+              "account. To confirm, open this link (until then the account keeps its\n"
+              "old address):\n\n"
               f"{APP_URL}/#email={token}\n\n"
               "If you did not ask, ignore this mail.\n")
 
