@@ -21,7 +21,7 @@ SELECT polname, polcmd, pg_get_expr(polqual, polrelid) AS using_expr, pg_get_exp
 SELECT r.rolname, r.rolsuper, r.rolbypassrls,
        has_function_privilege(r.rolname, 'auth.request_password_reset(text)', 'EXECUTE') AS reset,
        has_function_privilege(r.rolname, 'auth.request_email_verification(uuid)', 'EXECUTE') AS verification,
-       has_function_privilege(r.rolname, 'auth.request_email_change(uuid, text)', 'EXECUTE') AS change,
+       has_function_privilege(r.rolname, 'auth.request_email_change(uuid, text, text)', 'EXECUTE') AS change,
        has_function_privilege(r.rolname, 'auth.delete_user(uuid)', 'EXECUTE') AS delete_user,
        has_table_privilege(r.rolname, 'tasks', 'SELECT, INSERT, UPDATE, DELETE') AS tasks
   FROM pg_roles r WHERE r.rolname IN ('todo_app', 'todo_mail') ORDER BY r.rolname;

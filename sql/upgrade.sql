@@ -8,9 +8,17 @@
 \set SHOW_CONTEXT never
 \set su :USER
 
--- The extension's objects in this fresh install, one line each.
+-- The extension's objects in a fresh install, one line each, in a database
+-- of their own (the other files grant privileges on them to their roles).
+CREATE DATABASE regress_fresh;
+\c regress_fresh :su
+SET client_min_messages = warning;
+CREATE EXTENSION jwt_auth CASCADE;
+RESET client_min_messages;
 \i test/catalog.sql
 \set fresh_catalog :cat_text
+\c contrib_regression :su
+DROP DATABASE regress_fresh;
 
 -- A database with version 1.0 and data in it.
 CREATE DATABASE regress_upgrade;

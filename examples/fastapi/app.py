@@ -369,6 +369,8 @@ class EmailIn(Input):
 
 class NewEmail(Input):
     new_email: StrictStr = Field(..., max_length=254)
+    # Asked again: whoever controls the email controls the account.
+    password: StrictStr = Field(..., min_length=1, max_length=1024)
 
 
 class LinkToken(Input):
@@ -684,8 +686,8 @@ def change_email(body: NewEmail, background: BackgroundTasks, token: str = Depen
     require_mail()
     with input_fields({"email": "new_email"}), mail_transaction() as conn:
         user_id = verified_account(conn, token)
-        link = conn.execute("SELECT auth.request_email_change(%s, %s) AS token",
-                            [user_id, body.new_email]).fetchone()["token"]
+        link = conn.execute("SELECT auth.request_email_change(%s, %s, %s) AS token",
+                            [user_id, body.new_email, body.password]).fetchone()["token"]
     if link is None:
         raise ApiError(429, "too_many_requests",
                        "too many email changes were asked for this account: try again in an hour")

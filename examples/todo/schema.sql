@@ -50,7 +50,7 @@ BEGIN
     -- The functions that make one-time tokens (jwt_auth 1.2), which this
     -- file grants to todo_mail.
     FOREACH fn IN ARRAY ARRAY['auth.request_password_reset(text)', 'auth.request_email_verification(uuid)',
-                              'auth.request_email_change(uuid,text)'] LOOP
+                              'auth.request_email_change(uuid,text,text)'] LOOP
         IF pg_catalog.to_regprocedure(fn) IS NULL THEN
             RAISE EXCEPTION 'the todo schema needs function % of jwt_auth 1.2 or later', fn
                 USING ERRCODE = 'undefined_function',
@@ -129,7 +129,7 @@ GRANT UPDATE (title, description, completed) ON tasks TO todo_app;
 -- whoever may call these functions, and read the mail of whoever they like,
 -- takes over any account.  It needs no table: it reads no task.
 GRANT EXECUTE ON FUNCTION auth.request_password_reset(text), auth.request_email_verification(uuid),
-    auth.request_email_change(uuid, text) TO todo_mail;
+    auth.request_email_change(uuid, text, text) TO todo_mail;
 
 COMMIT;
 \set ON_ERROR_STOP :todo_schema_on_error_stop

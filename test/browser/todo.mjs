@@ -562,9 +562,14 @@ try {
     await pe.getByRole('button', { name: 'Send a confirmation link' }).click();
     await textIs(pe.locator('#email-form .field-error[data-field="new_email"]'), /your address already/, 'her own address');
     await pe.locator('#email-new').fill(bob.email);
+    await pe.locator('#email-password').fill(eveNewPassword);
     await pe.getByRole('button', { name: 'Send a confirmation link' }).click();
     await textIs(pe.locator('#email-form .error'), /Another account already uses this address/, 'a taken address');
     await pe.locator('#email-new').fill(eveNewEmail);
+    await pe.locator('#email-password').fill('not her password');
+    await pe.getByRole('button', { name: 'Send a confirmation link' }).click();
+    await textIs(pe.locator('#email-form .error'), /Your password is wrong/, 'a wrong password');
+    await pe.locator('#email-password').fill(eveNewPassword);
     await pe.getByRole('button', { name: 'Send a confirmation link' }).click();
     await textIs(pe.locator('#email-form .status'), /mailed a link to eve\.new@example\.com/, 'the outcome');
     await textIs(pe.locator('#who-email'), eve.email, 'the address until confirmed');

@@ -199,7 +199,7 @@ def test_a_reset_token_does_not_verify(api, alice):
 def test_change_email_takes_the_mail_to_the_new_address(api, alice, alice_task):
     verification_mail(alice)
     new = unique_email("alice-new")
-    r = api.post("/api/auth/email", headers=alice.auth, json={"new_email": f" {new.upper()} "})
+    r = api.post("/api/auth/email", headers=alice.auth, json={"new_email": f" {new.upper()} ", "password": alice.password})
     assert r.status_code == 202 and r.json() == {"sent": True}, r.text
     (message,) = wait_for_mails(new, 1)
     assert message["Subject"] == "Confirm your new todo email address"
@@ -237,7 +237,7 @@ def test_change_email_takes_the_mail_to_the_new_address(api, alice, alice_task):
 ])
 def test_change_email_refused(api, alice, bob, new_email, status, code):
     new_email = new_email.format(own=alice.email.upper(), other=bob.email)
-    r = api.post("/api/auth/email", headers=alice.auth, json={"new_email": new_email})
+    r = api.post("/api/auth/email", headers=alice.auth, json={"new_email": new_email, "password": alice.password})
     error = error_of(r, status, code)
     if status == 422:
         assert [f["field"] for f in error["fields"]] == ["new_email"], r.text
@@ -248,7 +248,8 @@ def test_change_email_refused(api, alice, bob, new_email, status, code):
 
 def test_an_address_taken_meanwhile_is_refused(api, alice):
     new = unique_email("taken")
-    assert api.post("/api/auth/email", headers=alice.auth, json={"new_email": new}).status_code == 202
+    assert api.post("/api/auth/email", headers=alice.auth,
+                    json={"new_email": new, "password": alice.password}).status_code == 202
     token = link_of(wait_for_mails(new, 1)[0])[2]
     # Somebody else signs up with it before alice confirms.
     r = api.post("/api/auth/signup", json={"email": new, "password": f"{PASSWORD_MARK} taken"})
@@ -258,11 +259,23 @@ def test_an_address_taken_meanwhile_is_refused(api, alice):
     assert me(api, alice)["email"] == alice.email
 
 
+def test_change_email_asks_for_the_password(api, alice):
+    # A stolen access token alone cannot move the account to another inbox.
+    new = unique_email("no-password")
+    r = api.post("/api/auth/email", headers=alice.auth, json={"new_email": new, "password": "not her password"})
+    error_of(r, 401, "invalid_credentials")
+    r = api.post("/api/auth/email", headers=alice.auth, json={"new_email": new})
+    assert [f["field"] for f in error_of(r, 422, "invalid_input")["fields"]] == ["password"], r.text
+    assert mails_to(new) == []
+
+
 def test_too_many_email_changes(api, alice):
     for n in range(3):
-        r = api.post("/api/auth/email", headers=alice.auth, json={"new_email": unique_email(f"change{n}")})
+        r = api.post("/api/auth/email", headers=alice.auth,
+                     json={"new_email": unique_email(f"change{n}"), "password": alice.password})
         assert r.status_code == 202, r.text
-    r = api.post("/api/auth/email", headers=alice.auth, json={"new_email": unique_email("change3")})
+    r = api.post("/api/auth/email", headers=alice.auth,
+                 json={"new_email": unique_email("change3"), "password": alice.password})
     assert "try again" in error_of(r, 429, "too_many_requests")["message"]
 
 

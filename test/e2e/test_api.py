@@ -238,7 +238,7 @@ PROTECTED = [
     ("POST", "/api/auth/password", {"old_password": "long enough", "new_password": "long enough too"}),
     ("GET", "/api/auth/me", None),
     ("POST", "/api/auth/verify-email/resend", None),
-    ("POST", "/api/auth/email", {"new_email": "new@example.com"}),
+    ("POST", "/api/auth/email", {"new_email": "new@example.com", "password": "long enough"}),
     ("POST", "/api/auth/delete-account", {"password": "long enough"}),
 ]
 

@@ -453,19 +453,21 @@ function start() {
     }
   });
 
-  onSubmit($('#email-form'), async ({new_email}) => {
+  onSubmit($('#email-form'), async ({new_email, password}) => {
     const form = $('#email-form');
     $('.status', form).textContent = '';
     const wanted = new_email.trim();
     if (wanted.toLowerCase() === currentEmail.toLowerCase()) {
       return fieldError(form, 'new_email', 'This is your address already.');
     }
-    await api('POST', '/api/auth/email', {new_email: wanted});
+    if (!password) return fieldError(form, 'password', 'Enter your password to change the address.');
+    await api('POST', '/api/auth/email', {new_email: wanted, password});
     form.reset();
     $('.status', form).textContent =
       `We have mailed a link to ${wanted}: open it to confirm the change. ` +
       `Until then, your address stays ${currentEmail}.`;
-  }, {conflict: 'Another account already uses this address.'});
+  }, {conflict: 'Another account already uses this address.',
+      invalid_credentials: 'Your password is wrong: the address was not changed.'});
 
   // Deleting asks twice: the password, then a confirmation in the page.
   const deleteForm = $('#delete-form');
