@@ -110,7 +110,7 @@ Try the API from another terminal:
   curl -s $api/tasks -H "Authorization: Bearer \$TOKEN"
   curl -s -X PATCH $api/tasks/1/complete -H "Authorization: Bearer \$TOKEN"
   curl -s -i $api/tasks                                   # 401: no token
-  curl -s -X POST $api/auth/forgot-password -H 'Content-Type: application/json' \
+  curl -s -X POST $api/auth/forgot-password -H 'Content-Type: application/json' \\
        -d '{"email": "ada@example.com"}'                 # then: ls $mail_dir
   curl -s -X POST $api/auth/signout -H "Authorization: Bearer \$TOKEN"
 
