@@ -65,10 +65,7 @@ change_password_impl(PG_FUNCTION_ARGS)
 	args[1] = CStringGetTextDatum(jwt_auth_password_hash(new_password, jwt_auth_config_get()->bcrypt_cost));
 	args[2] = CStringGetTextDatum(stored);
 	if (jwt_auth_db_run(&set_password, args, NULL, NULL) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PASSWORD),
-				 errmsg("invalid password"),
-				 errdetail("The password was changed by another transaction meanwhile.")));
+		jwt_auth_reauthenticate_refuse_changed();
 
 	/* Whoever knew the old password is out, and their pending tokens void. */
 	ended = jwt_auth_session_end_all(args[0], sid ? text_to_cstring(sid) : NULL);

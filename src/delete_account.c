@@ -53,10 +53,7 @@ delete_account_impl(PG_FUNCTION_ARGS)
 	jwt_auth_db_connect();
 	args[1] = CStringGetTextDatum(jwt_auth_reauthenticate(args[0], PG_GETARG_DATUM(0)));
 	if (jwt_auth_db_run(&delete_user, args, NULL, NULL) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PASSWORD),
-				 errmsg("invalid password"),
-				 errdetail("The password was changed by another transaction meanwhile.")));
+		jwt_auth_reauthenticate_refuse_changed();
 	jwt_auth_db_finish();
 	PG_RETURN_BOOL(true);
 }

@@ -192,3 +192,30 @@ jwt_auth_email_argument(Datum email, const char **why)
 	t = DatumGetTextPP(email);
 	return email_normalize(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), why);
 }
+
+/*
+ * jwt_auth_email_argument() for an address that is to be stored (a new
+ * account's, a new email): the normalised address, or 22023 saying why.
+ */
+char *
+jwt_auth_email_require(Datum email)
+{
+	const char *why = NULL;
+	char	   *normalised = jwt_auth_email_argument(email, &why);
+
+	if (normalised == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid email address"),
+				 errdetail_internal("%s", why)));
+	return normalised;
+}
+
+/* Refuse an address that another account has (23505). */
+void
+jwt_auth_email_refuse_taken(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNIQUE_VIOLATION),
+			 errmsg("email address is already registered")));
+}

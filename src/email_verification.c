@@ -75,14 +75,6 @@ static DbQuery set_email = {
 	.expect = SPI_OK_UPDATE,
 };
 
-static void
-report_taken(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_UNIQUE_VIOLATION),
-			 errmsg("email address is already registered")));
-}
-
 /*
  * The account's email (and whether it is verified), or NULL if there is no
  * such account or it is disabled.
@@ -142,7 +134,6 @@ verify_email_impl(PG_FUNCTION_ARGS)
 static Datum
 request_email_change_impl(PG_FUNCTION_ARGS)
 {
-	const char *why = NULL;
 	char	   *new_email;
 	char	   *email;
 	char	   *token = NULL;
@@ -153,12 +144,7 @@ request_email_change_impl(PG_FUNCTION_ARGS)
 	jwt_auth_require_argument(fcinfo, 0, "user_id");
 	jwt_auth_require_argument(fcinfo, 1, "new_email");
 	jwt_auth_require_writable("auth.request_email_change()", NULL);
-	new_email = jwt_auth_email_argument(PG_GETARG_DATUM(1), &why);
-	if (new_email == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid email address"),
-				 errdetail_internal("%s", why)));
+	new_email = jwt_auth_email_require(PG_GETARG_DATUM(1));
 
 	jwt_auth_db_connect();
 	email = account_email(PG_GETARG_DATUM(0), &verified);
@@ -171,7 +157,7 @@ request_email_change_impl(PG_FUNCTION_ARGS)
 	args[0] = CStringGetTextDatum(new_email);
 	args[1] = PG_GETARG_DATUM(0);
 	if (email != NULL && jwt_auth_db_run(&email_taken, args, NULL, NULL) > 0)
-		report_taken();
+		jwt_auth_email_refuse_taken();
 	if (email != NULL)
 		token = jwt_auth_account_token_make(PG_GETARG_DATUM(0), ACCOUNT_TOKEN_EMAIL_CHANGE, new_email,
 											jwt_auth_config_get()->verification_ttl);
@@ -195,7 +181,7 @@ confirm_email_change_impl(PG_FUNCTION_ARGS)
 	args[0] = CStringGetTextDatum(use.email);
 	args[1] = use.user_id;
 	if (jwt_auth_db_run(&email_taken, args, NULL, NULL) > 0)
-		report_taken();
+		jwt_auth_email_refuse_taken();
 	args[0] = use.user_id;
 	args[1] = CStringGetTextDatum(use.email);
 	(void) jwt_auth_db_run(&set_email, args, NULL, NULL);

@@ -23,6 +23,7 @@
 #include "config.h"
 #include "db.h"
 #include "password.h"
+#include "pg_compat.h"
 #include "reauthenticate.h"
 #include "throttle.h"
 
@@ -33,6 +34,25 @@ static DbQuery find_user = {
 	.argtypes = {UUIDOID},
 	.expect = SPI_OK_SELECT,
 };
+
+pg_noreturn static void
+refuse(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PASSWORD),
+			 errmsg("invalid password"),
+			 detail != NULL ? errdetail_internal("%s", _(detail)) : 0));
+}
+
+/*
+ * The caller's change found another hash than the one checked: refuse it
+ * as a wrong password would be.
+ */
+void
+jwt_auth_reauthenticate_refuse_changed(void)
+{
+	refuse(gettext_noop("The password was changed by another transaction meanwhile."));
+}
 
 /*
  * Check "password" (a text argument, not NULL) against the stored hash of
@@ -49,9 +69,7 @@ jwt_auth_reauthenticate(Datum user_id, Datum password)
 	bool		isnull;
 
 	if (!jwt_auth_password_size_ok(password))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PASSWORD),
-				 errmsg("invalid password")));
+		refuse(NULL);
 	if (jwt_auth_db_run(&find_user, &user_id, NULL, &r) == 1)
 	{
 		email = TextDatumGetCString(jwt_auth_db_value(&r, 0, 0, &isnull));
@@ -60,9 +78,7 @@ jwt_auth_reauthenticate(Datum user_id, Datum password)
 	if (email != NULL)
 		jwt_auth_throttle_attempt(email, strlen(email), &throttled);
 	if (!jwt_auth_password_matches(DatumGetTextPP(password), stored, jwt_auth_config_get()->bcrypt_cost))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PASSWORD),
-				 errmsg("invalid password")));
+		refuse(NULL);
 	jwt_auth_throttle_success(&throttled);
 	return stored;
 }

@@ -28,14 +28,6 @@
 #include "password.h"
 
 
-static void
-report_duplicate(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_UNIQUE_VIOLATION),
-			 errmsg("email address is already registered")));
-}
-
 static DbQuery email_taken = {
 	.sql = "SELECT 1 FROM auth.users WHERE email OPERATOR(pg_catalog.=) $1",
 	.tables = {"users"},
@@ -56,7 +48,6 @@ static DbQuery insert_user = {
 static Datum
 signup_impl(PG_FUNCTION_ARGS)
 {
-	const char *why = NULL;
 	char	   *email;
 	text	   *password;
 	Datum		args[2];
@@ -68,21 +59,16 @@ signup_impl(PG_FUNCTION_ARGS)
 	jwt_auth_require_argument(fcinfo, 1, "password");
 	jwt_auth_require_writable("auth.signup()", NULL);
 
-	email = jwt_auth_email_argument(PG_GETARG_DATUM(0), &why);
-	if (email == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid email address"),
-				 errdetail_internal("%s", why)));
+	email = jwt_auth_email_require(PG_GETARG_DATUM(0));
 	password = jwt_auth_password_check_rules(PG_GETARG_DATUM(1));
 	args[0] = CStringGetTextDatum(email);
 
 	jwt_auth_db_connect();
 	if (jwt_auth_db_run(&email_taken, args, NULL, NULL) > 0)
-		report_duplicate();
+		jwt_auth_email_refuse_taken();
 	args[1] = CStringGetTextDatum(jwt_auth_password_hash(password, jwt_auth_config_get()->bcrypt_cost));
 	if (jwt_auth_db_run(&insert_user, args, NULL, &r) == 0)
-		report_duplicate();
+		jwt_auth_email_refuse_taken();
 	id = jwt_auth_db_value(&r, 0, 0, &isnull);
 	jwt_auth_db_finish();
 	PG_RETURN_DATUM(id);
